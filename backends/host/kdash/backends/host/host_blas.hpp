@@ -1,0 +1,46 @@
+// Host BLAS/LAPACK adapter: plain functions on raw row-major pointers. Knows nothing of Kokkos or Shampoo.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kdash::backends::host {
+
+enum class Op { N, T };
+
+// C = alpha * op(A) * op(B) + beta * C for one row-major matrix; C is m x n, the inner dimension is k.
+void gemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+          float beta, float* c, int ldc);
+void gemm(Op op_a, Op op_b, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb,
+          double beta, double* c, int ldc);
+
+// Symmetric eigendecomposition of one n x n matrix (LAPACKE ?syevd). On entry `a` holds the symmetric matrix
+// (row-major equals column-major for it); on exit row i of `a` holds the eigenvector of eigenvalue w[i]
+// (eigenvalues ascending). Returns LAPACK's info (0 on success). The workspace vectors grow on demand.
+struct SyevdWorkspace {
+  std::vector<float> fwork;
+  std::vector<double> dwork;
+  std::vector<int> iwork;
+};
+int syevd(int n, float* a, float* w, SyevdWorkspace& ws);
+int syevd(int n, double* a, double* w, SyevdWorkspace& ws);
+
+// Threads the BLAS library may use for one call (OpenBLAS; a no-op for BLAS libraries without the call).
+void set_blas_threads(int threads);
+int blas_threads();
+// "OpenBLAS 0.3.21 ..." or the library name.
+std::string blas_description();
+
+// Sets the BLAS thread count for a scope and restores it afterwards.
+class ScopedBlasThreads {
+ public:
+  explicit ScopedBlasThreads(int threads) : saved_(blas_threads()) { set_blas_threads(threads); }
+  ~ScopedBlasThreads() { set_blas_threads(saved_); }
+  ScopedBlasThreads(const ScopedBlasThreads&) = delete;
+  ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
+}  // namespace kdash::backends::host

@@ -1,0 +1,172 @@
+// Batched GEMM over stacks: C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for every block b (SPEC §6).
+// One dispatch point chooses the path:
+//   kk      Kokkos Kernels' KokkosBatched::TeamGemm, one team per block (portable; best for small blocks),
+//   vendor  host: BLAS gemm per block, parallel over blocks (or threaded BLAS for few blocks);
+//           CUDA/HIP: the strided-batched vendor GEMM (backends/cuda, backends/hip),
+//   automatic  vendor for blocks larger than kSmallBlock, kk otherwise.
+#pragma once
+
+#include <kdash/backends/execution.hpp>
+#include <kdash/backends/host/host_blas.hpp>
+#include <kdash/backends/kokkos_compat.hpp>
+#include <kdash/backends/low_precision.hpp>
+
+#include <KokkosBatched_Gemm_Decl.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace kdash::backends {
+
+enum class Trans { none, transpose };
+enum class GemmPath { kk, vendor, automatic };
+
+// Blocks up to this size use Kokkos Kernels' team GEMM under GemmPath::automatic.
+inline constexpr int kSmallBlock = 64;
+
+template <class T, class ExecSpace>
+struct GemmOptions {
+  GemmPath path = GemmPath::automatic;
+  // Round A and B to fp16/bf16 before multiplying (fp32 accumulation), as tensor cores do.
+  InputPrecision input = InputPrecision::native;
+  // Optional mask (count): blocks with active(b) == 0 keep their C unchanged. Empty: every block.
+  Kokkos::View<const int*, typename ExecSpace::memory_space> active;
+};
+
+template <class T, class ExecSpace>
+using ConstStackIn = Kokkos::View<const T***, Kokkos::LayoutRight, typename ExecSpace::memory_space>;
+template <class T, class ExecSpace>
+using StackIn = Kokkos::View<T***, Kokkos::LayoutRight, typename ExecSpace::memory_space>;
+
+namespace detail {
+
+inline int op_rows(int rows, int cols, Trans t) { return t == Trans::none ? rows : cols; }
+inline int op_cols(int rows, int cols, Trans t) { return t == Trans::none ? cols : rows; }
+
+template <class ExecSpace, class T>
+ConstStackIn<T, ExecSpace> rounded_copy(const ExecSpace& exec, const ConstStackIn<T, ExecSpace>& a, InputPrecision p) {
+  StackIn<T, ExecSpace> out(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::gemm::rounded_input"), a.extent(0),
+                            a.extent(1), a.extent(2));
+  const std::size_t total = a.size();
+  const T* src = a.data();
+  T* dst = out.data();
+  Kokkos::parallel_for(
+      "kdash::gemm::round_inputs", Kokkos::RangePolicy<ExecSpace>(exec, 0, total),
+      KOKKOS_LAMBDA(const std::size_t i) { dst[i] = round_input(src[i], p); });
+  return out;
+}
+
+template <class TA, class TB, class ExecSpace, class T>
+void team_gemm(const ExecSpace& exec, T alpha, const ConstStackIn<T, ExecSpace>& a, const ConstStackIn<T, ExecSpace>& b,
+               T beta, const StackIn<T, ExecSpace>& c,
+               const Kokkos::View<const int*, typename ExecSpace::memory_space>& active) {
+  using Policy = Kokkos::TeamPolicy<ExecSpace>;
+  using Member = typename Policy::member_type;
+  const bool masked = active.extent(0) > 0;
+  Kokkos::parallel_for(
+      "kdash::gemm::team_gemm", Policy(exec, static_cast<int>(c.extent(0)), Kokkos::AUTO),
+      KOKKOS_LAMBDA(const Member& member) {
+        const int blk = member.league_rank();
+        if (masked && active(blk) == 0) return;
+        auto ab = Kokkos::subview(a, blk, Kokkos::ALL, Kokkos::ALL);
+        auto bb = Kokkos::subview(b, blk, Kokkos::ALL, Kokkos::ALL);
+        auto cb = Kokkos::subview(c, blk, Kokkos::ALL, Kokkos::ALL);
+        KokkosBatched::TeamGemm<Member, TA, TB, KokkosBatched::Algo::Gemm::Unblocked>::invoke(member, alpha, ab, bb,
+                                                                                              beta, cb);
+      });
+}
+
+template <class ExecSpace, class T>
+void kk_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStackIn<T, ExecSpace>& a,
+             const ConstStackIn<T, ExecSpace>& b, T beta, const StackIn<T, ExecSpace>& c,
+             const Kokkos::View<const int*, typename ExecSpace::memory_space>& active) {
+  using N = KokkosBatched::Trans::NoTranspose;
+  using Tr = KokkosBatched::Trans::Transpose;
+  if (ta == Trans::none && tb == Trans::none) team_gemm<N, N>(exec, alpha, a, b, beta, c, active);
+  if (ta == Trans::none && tb == Trans::transpose) team_gemm<N, Tr>(exec, alpha, a, b, beta, c, active);
+  if (ta == Trans::transpose && tb == Trans::none) team_gemm<Tr, N>(exec, alpha, a, b, beta, c, active);
+  if (ta == Trans::transpose && tb == Trans::transpose) team_gemm<Tr, Tr>(exec, alpha, a, b, beta, c, active);
+}
+
+template <class ExecSpace, class T>
+void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStackIn<T, ExecSpace>& a,
+                      const ConstStackIn<T, ExecSpace>& b, T beta, const StackIn<T, ExecSpace>& c,
+                      const Kokkos::View<const int*, typename ExecSpace::memory_space>& active) {
+  const int count = static_cast<int>(c.extent(0));
+  const int m = static_cast<int>(c.extent(1)), n = static_cast<int>(c.extent(2));
+  const int k = op_cols(static_cast<int>(a.extent(1)), static_cast<int>(a.extent(2)), ta);
+  const int lda = static_cast<int>(a.extent(2)), ldb = static_cast<int>(b.extent(2)), ldc = n;
+  const std::size_t sa = a.extent(1) * a.extent(2), sb = b.extent(1) * b.extent(2), sc = c.extent(1) * c.extent(2);
+  const host::Op oa = ta == Trans::none ? host::Op::N : host::Op::T;
+  const host::Op ob = tb == Trans::none ? host::Op::N : host::Op::T;
+  const bool masked = active.extent(0) > 0;
+  const T* pa = a.data();
+  const T* pb = b.data();
+  T* pc = c.data();
+  auto one_block = [=](int blk) {
+    if (masked && active(blk) == 0) return;
+    host::gemm(oa, ob, m, n, k, alpha, pa + blk * sa, lda, pb + blk * sb, ldb, beta, pc + blk * sc, ldc);
+  };
+  exec.fence();  // the inputs may come from kernels still running on this instance
+  const int threads = compat::concurrency(exec);
+  if (count >= threads || threads == 1) {
+    // Many blocks: one block per thread, single-threaded BLAS.
+    host::ScopedBlasThreads single(1);
+    Kokkos::parallel_for("kdash::gemm::blas_per_block", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), one_block);
+    exec.fence();
+  } else {
+    // Fewer blocks than threads: let the BLAS thread each product.
+    host::ScopedBlasThreads all(threads);
+    for (int blk = 0; blk < count; ++blk) one_block(blk);
+  }
+}
+
+}  // namespace detail
+
+// Checks the shapes and runs the product on `exec`. Throws std::invalid_argument naming the mismatch.
+template <class ExecSpace, class T>
+void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStackIn<T, ExecSpace>& a,
+                  const ConstStackIn<T, ExecSpace>& b, T beta, const StackIn<T, ExecSpace>& c,
+                  const GemmOptions<T, ExecSpace>& options = {}) {
+  using detail::op_cols;
+  using detail::op_rows;
+  const auto count = c.extent(0);
+  if (a.extent(0) != count || b.extent(0) != count) {
+    throw std::invalid_argument("kdash::batched_gemm: batch counts differ (A " + std::to_string(a.extent(0)) + ", B " +
+                                std::to_string(b.extent(0)) + ", C " + std::to_string(count) + ")");
+  }
+  const int m = static_cast<int>(c.extent(1)), n = static_cast<int>(c.extent(2));
+  const int am = op_rows(int(a.extent(1)), int(a.extent(2)), ta), ak = op_cols(int(a.extent(1)), int(a.extent(2)), ta);
+  const int bk = op_rows(int(b.extent(1)), int(b.extent(2)), tb), bn = op_cols(int(b.extent(1)), int(b.extent(2)), tb);
+  if (am != m || bn != n || ak != bk) {
+    throw std::invalid_argument("kdash::batched_gemm: shapes do not match: op(A) is " + std::to_string(am) + "x" +
+                                std::to_string(ak) + ", op(B) " + std::to_string(bk) + "x" + std::to_string(bn) +
+                                ", C " + std::to_string(m) + "x" + std::to_string(n));
+  }
+  if (options.active.extent(0) != 0 && options.active.extent(0) != count) {
+    throw std::invalid_argument("kdash::batched_gemm: the active mask has " + std::to_string(options.active.extent(0)) +
+                                " entries for " + std::to_string(count) + " blocks");
+  }
+  if (count == 0 || m == 0 || n == 0) return;
+
+  ConstStackIn<T, ExecSpace> a_in = a, b_in = b;
+  if (options.input != InputPrecision::native) {
+    a_in = detail::rounded_copy(exec, a, options.input);
+    b_in = detail::rounded_copy(exec, b, options.input);
+  }
+  GemmPath path = options.path;
+  if (path == GemmPath::automatic) {
+    path = (m > kSmallBlock || n > kSmallBlock || ak > kSmallBlock) ? GemmPath::vendor : GemmPath::kk;
+  }
+  if constexpr (is_host_space_v<ExecSpace>) {
+    if (path == GemmPath::vendor) {
+      detail::host_vendor_gemm(exec, ta, tb, alpha, a_in, b_in, beta, c, options.active);
+      return;
+    }
+  }
+  // Device vendor adapters are dispatched here once wired (backends/cuda, backends/hip); until then every device
+  // product takes the portable path.
+  detail::kk_gemm(exec, ta, tb, alpha, a_in, b_in, beta, c, options.active);
+}
+
+}  // namespace kdash::backends

@@ -1,0 +1,71 @@
+// The one place for every difference between the Kokkos versions kdash supports (3.4.01 through 5.x).
+// Compare the raw KOKKOS_VERSION (major*10000 + minor*100 + patch): KOKKOS_VERSION_GREATER_EQUAL exists only from 4.0.
+#pragma once
+
+#include <Kokkos_Core.hpp>
+
+#include <string>
+
+#if !defined(KOKKOS_VERSION)
+#error "kdash: KOKKOS_VERSION is not defined; is this Kokkos?"
+#endif
+#if KOKKOS_VERSION < 30401
+#error "kdash needs Kokkos >= 3.4.01"
+#endif
+
+namespace kdash::compat {
+
+// Math functions moved from Kokkos::Experimental:: to Kokkos:: in 3.7.
+#if KOKKOS_VERSION >= 30700
+namespace kmath = ::Kokkos;
+#else
+namespace kmath = ::Kokkos::Experimental;
+#endif
+
+template <class T>
+KOKKOS_INLINE_FUNCTION T sqrt(T x) {
+  return kmath::sqrt(x);
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION T abs(T x) {
+  return kmath::fabs(x);
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION T pow(T x, T y) {
+  return kmath::pow(x, y);
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION T exp(T x) {
+  return kmath::exp(x);
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION T log(T x) {
+  return kmath::log(x);
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION T cos(T x) {
+  return kmath::cos(x);
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION bool isfinite(T x) {
+  return kmath::isfinite(x);
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION bool isnan(T x) {
+  return kmath::isnan(x);
+}
+
+// Kokkos' version as "major.minor.patch".
+inline std::string kokkos_version_string() {
+  constexpr int v = KOKKOS_VERSION;
+  return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + (v % 100 < 10 ? "0" : "") +
+         std::to_string(v % 100);
+}
+
+// Number of threads / concurrency of an execution space instance (a static member before 4.0, a member after).
+template <class ExecSpace>
+int concurrency(const ExecSpace& exec) {
+  return static_cast<int>(exec.concurrency());
+}
+
+}  // namespace kdash::compat

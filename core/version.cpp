@@ -1,0 +1,50 @@
+#include "kdash/version.hpp"
+
+#include <kdash/backends/execution.hpp>
+#include <kdash/backends/host/host_blas.hpp>
+#include <kdash/backends/kokkos_compat.hpp>
+#include <kdash/config.hpp>
+
+#include <KokkosKernels_config.h>
+
+#include <sstream>
+
+namespace kdash {
+
+std::string version_string() { return KDASH_VERSION_STRING; }
+
+std::string build_info() {
+  std::ostringstream out;
+  out << "kdash " << version_string() << "\n";
+  out << "Kokkos " << compat::kokkos_version_string() << "\n";
+#if defined(KOKKOSKERNELS_VERSION)
+  out << "Kokkos Kernels " << KOKKOSKERNELS_VERSION / 10000 << "." << KOKKOSKERNELS_VERSION / 100 % 100 << "."
+      << KOKKOSKERNELS_VERSION % 100 << "\n";
+#else
+  out << "Kokkos Kernels " << compat::kokkos_version_string() << " (released with Kokkos)\n";
+#endif
+  out << "Kokkos backends:";
+#if defined(KOKKOS_ENABLE_SERIAL)
+  out << " Serial";
+#endif
+#if defined(KOKKOS_ENABLE_OPENMP)
+  out << " OpenMP";
+#endif
+#if defined(KOKKOS_ENABLE_THREADS)
+  out << " Threads";
+#endif
+#if defined(KOKKOS_ENABLE_CUDA)
+  out << " Cuda";
+#endif
+#if defined(KOKKOS_ENABLE_HIP)
+  out << " HIP";
+#endif
+  out << "\nkdash backend: " << KDASH_BACKEND_NAME << " (" << ExecSpace::name() << ")\n";
+  out << "BLAS/LAPACK: " << backends::host::blas_description() << " (" << KDASH_BLAS_LIBRARY << ", LAPACKE)\n";
+  out << "MPI: " << (KDASH_HAVE_MPI ? "yes" : "no") << "\n";
+  out << "CUDA adapters (cuBLAS, cuSOLVER): " << (KDASH_HAVE_CUDA_ADAPTERS ? "yes" : "no") << "\n";
+  out << "NCCL: " << (KDASH_HAVE_NCCL ? "yes" : "no") << "\n";
+  return out.str();
+}
+
+}  // namespace kdash

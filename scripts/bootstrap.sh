@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Installs everything kdash needs on a fresh Debian 12 machine. Idempotent: each step is skipped when its result
+# is already there. Kokkos / Kokkos Kernels 3.4.01 (the only Kokkos in Debian's archive) are built from Debian's
+# `trilinos` source package with Serial + OpenMP into $KDASH_DEPS (default: <repo>/.deps).
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+deps=${KDASH_DEPS:-$repo/.deps}
+prefix=$deps/install
+jobs=${KDASH_JOBS:-$(nproc)}
+
+say() { printf '[bootstrap] %s\n' "$*"; }
+die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || die "not root and no sudo: install the packages listed in scripts/bootstrap.sh by hand"
+  sudo_cmd=(sudo)
+fi
+
+packages=(build-essential cmake pkg-config dpkg-dev xz-utils
+  openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev gnuplot-nox)
+
+# --- 1. Debian packages -------------------------------------------------------------------------------------------
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+apt_updated=0
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq || die "apt-get update failed"
+  apt_updated=1
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    >/dev/null || die "apt-get install failed for: ${missing[*]}"
+else
+  say "Debian packages: all present"
+fi
+
+# --- 2. Kokkos + Kokkos Kernels 3.4.01 from Debian's trilinos source package --------------------------------------
+if [ -f "$prefix/.kdash-kokkos-ok" ]; then
+  say "Kokkos + Kokkos Kernels: already installed in $prefix"
+  exit 0
+fi
+
+src_list=/etc/apt/sources.list.d/kdash-deb-src.sources
+if [ ! -f "$src_list" ]; then
+  say "adding deb-src entries derived from the existing apt sources ($src_list)"
+  tmp=$(mktemp)
+  # deb822 files: copy each stanza whose Types include 'deb', with Types set to deb-src.
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    [ "$f" = "$src_list" ] && continue
+    awk 'BEGIN{RS=""; ORS="\n\n"}
+         /(^|\n)Types:[^\n]*(^|[ \t])deb([ \t]|\n|$)/ && /(^|\n)URIs:[^\n]*debian/ {
+           gsub(/(^|\n)Types:[^\n]*/, "\nTypes: deb-src"); sub(/^\n/, ""); print }' "$f" >>"$tmp"
+  done
+  # one-line style: deb URI SUITE COMPONENTS...
+  if [ -f /etc/apt/sources.list ]; then
+    grep -E '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list | grep debian | while read -r _ rest; do
+      set -- $rest
+      opts=""
+      if [[ "$1" == \[* ]]; then opts=$1; shift; fi
+      uri=$1; suite=$2; shift 2
+      printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: %s\n\n' "$uri" "$suite" "$*"
+    done >>"$tmp"
+  fi
+  [ -s "$tmp" ] || die "found no Debian 'deb' source in /etc/apt to derive a deb-src entry from"
+  "${sudo_cmd[@]}" install -m 0644 "$tmp" "$src_list"
+  rm -f "$tmp"
+  apt_updated=0
+fi
+if [ "$apt_updated" -eq 0 ]; then
+  say "apt-get update (for the source index)"
+  "${sudo_cmd[@]}" apt-get update -qq || die "apt-get update failed"
+fi
+
+mkdir -p "$deps/src"
+cd "$deps/src"
+if ! ls trilinos_*.orig.tar.* >/dev/null 2>&1; then
+  say "downloading Debian's trilinos source package (about 150 MB)"
+  apt-get source --download-only trilinos >/dev/null || die "apt-get source --download-only trilinos failed"
+fi
+orig=$(ls trilinos_*.orig.tar.* | head -n 1)
+if [ ! -d trilinos/packages/kokkos-kernels ]; then
+  say "extracting packages/kokkos and packages/kokkos-kernels from $orig"
+  rm -rf trilinos && mkdir trilinos
+  tar -xf "$orig" -C trilinos --strip-components=1 --wildcards '*/packages/kokkos/*' '*/packages/kokkos-kernels/*' \
+    || die "extracting Kokkos from $orig failed"
+fi
+ksrc=$deps/src/trilinos/packages
+
+build_one() { # name srcdir extra-cmake-args...
+  local name=$1 src=$2
+  shift 2
+  say "building $name (log: $deps/build-$name.log)"
+  if ! { cmake -S "$src" -B "$deps/build-$name" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+           -DCMAKE_CXX_STANDARD=17 -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON "$@" &&
+         cmake --build "$deps/build-$name" -j "$jobs" &&
+         cmake --install "$deps/build-$name"; } >"$deps/build-$name.log" 2>&1; then
+    tail -n 30 "$deps/build-$name.log" >&2
+    die "building $name failed; full log: $deps/build-$name.log"
+  fi
+}
+build_one kokkos "$ksrc/kokkos" -DKokkos_ENABLE_SERIAL=ON -DKokkos_ENABLE_OPENMP=ON
+build_one kokkos-kernels "$ksrc/kokkos-kernels" -DKokkos_ROOT="$prefix" \
+  -DKokkosKernels_ENABLE_TPL_BLAS=ON -DKokkosKernels_ENABLE_TPL_LAPACK=ON \
+  -DKokkosKernels_ENABLE_TESTS=OFF -DKokkosKernels_ENABLE_EXAMPLES=OFF
+touch "$prefix/.kdash-kokkos-ok"
+say "Kokkos + Kokkos Kernels 3.4.01 installed in $prefix"

@@ -1,0 +1,93 @@
+// Inverse root by symmetric eigendecomposition (SPEC §3, EVD): eigh(A + eps I), eigenvalue fix-up per block,
+// X = Q diag(lambda^(-1/p)) Q^T. Cost: one eigh + one GEMM per block (plus a row scaling).
+#pragma once
+
+#include <kdash/backends/batched_eigh.hpp>
+#include <kdash/backends/batched_gemm.hpp>
+#include <kdash/solvers/impl/stack_ops.hpp>
+#include <kdash/solvers/root_options.hpp>
+
+#include <vector>
+
+namespace kdash::solvers {
+
+template <class T>
+std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
+                                      const RootOptions& options) {
+  const int count = static_cast<int>(a.extent(0));
+  const int n = static_cast<int>(a.extent(1));
+  std::vector<BlockRootResult> results(count);
+  if (count == 0) return results;
+
+  PerBlock<int> finite("kdash::evd::finite", count);
+  impl::finite_blocks<T>(exec, a, finite);
+
+  Stack<T> q(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::evd::q"), count, n, n);
+  impl::copy_add_identity<T>(exec, a, q, static_cast<T>(options.eps));
+  StackVectors<T> w(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::evd::w"), count, n);
+  PerBlock<int> info("kdash::evd::info", count);
+  backends::batched_eigh(exec, q, w, info);
+
+  // Fix up the eigenvalues and scale row i of Q^T... (row i of q is eigenvector i) by lambda_i^(-1/p).
+  const T eps = static_cast<T>(options.eps);
+  const T exponent = static_cast<T>(-1.0 / options.p);
+  const EigenFixup fixup = options.fixup;
+  PerBlock<T> lambda_max("kdash::evd::lambda_max", count);
+  Stack<T> scaled(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::evd::scaled"), count, n, n);
+  using Policy = Kokkos::TeamPolicy<ExecSpace>;
+  using Member = typename Policy::member_type;
+  Kokkos::parallel_for(
+      "kdash::evd::fixup_and_scale", Policy(exec, count, Kokkos::AUTO), KOKKOS_LAMBDA(const Member& member) {
+        const int b = member.league_rank();
+        if (!finite(b) || info(b) != 0) return;
+        T lmin = w(b, 0);  // ascending
+        for (int i = 1; i < n; ++i) lmin = lmin < w(b, i) ? lmin : w(b, i);
+        const T shift = eps - (lmin < T(0) ? lmin : T(0));
+        Kokkos::single(Kokkos::PerTeam(member), [&]() { lambda_max(b) = w(b, n - 1) - eps; });  // of A, not A + eps I
+        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n), [&](const int i) {
+          const T l = w(b, i);
+          T factor;
+          switch (fixup) {
+            case EigenFixup::shampoo:
+              factor = compat::pow(l + shift, exponent);
+              break;
+            case EigenFixup::abs:
+              factor = compat::pow(compat::abs(l), exponent);
+              break;
+            case EigenFixup::abs_add:
+              factor = compat::pow(compat::abs(l) + eps, exponent);
+              break;
+            default:
+              factor = l > eps ? compat::pow(l, exponent) : T(0);
+              break;  // relu: pseudo-inverse
+          }
+          Kokkos::parallel_for(Kokkos::ThreadVectorRange(member, n),
+                               [&](const int j) { scaled(b, i, j) = factor * q(b, i, j); });
+        });
+      });
+
+  // X = Q^T (D Q) with Q's rows the eigenvectors. Non-finite / failed blocks keep their X.
+  Kokkos::View<int*, MemSpace> ok("kdash::evd::ok", count);
+  Kokkos::parallel_for(
+      "kdash::evd::ok_mask", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
+      KOKKOS_LAMBDA(const int b) { ok(b) = finite(b) && info(b) == 0 ? 1 : 0; });
+  backends::GemmOptions<T, ExecSpace> gemm_options;
+  gemm_options.path = options.gemm_path;
+  gemm_options.active = ok;
+  backends::batched_gemm(exec, backends::Trans::transpose, backends::Trans::none, T(1), impl::ConstStackT<T>(q),
+                         impl::ConstStackT<T>(scaled), T(0), x, gemm_options);
+
+  auto finite_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), finite);
+  auto info_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), info);
+  auto lmax_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), lambda_max);
+  for (int b = 0; b < count; ++b) {
+    results[b].iterations = 1;
+    results[b].lambda_max = static_cast<double>(lmax_h(b));
+    results[b].status = !finite_h(b)     ? RootStatus::non_finite
+                        : info_h(b) != 0 ? RootStatus::not_converged
+                                         : RootStatus::converged;
+  }
+  return results;
+}
+
+}  // namespace kdash::solvers

@@ -1,0 +1,59 @@
+// Options and per-block results of the batched inverse-root solvers (SPEC §3).
+#pragma once
+
+#include <kdash/backends/batched_gemm.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kdash {
+
+// Which method computes A^(-1/p).
+enum class RootMethod { evd, cn, ndb, cbshv, automatic };
+// How the iterative solvers scale A before iterating: Frobenius norm, power iteration, multi-vector power iteration.
+enum class Scaling { fro, pi, pim };
+// Precision of the GEMM inputs (accumulation is always at least fp32; state is fp32 or fp64).
+enum class Precision { fp32, fp16, bf16, fp64 };
+// EVD eigenvalue fix-up: Shampoo rule (lambda + eps - min(min lambda, 0)), |lambda|, |lambda| + eps, relu
+// (pseudo-inverse).
+enum class EigenFixup { shampoo, abs, abs_add, relu };
+enum class RootStatus : int { converged = 0, not_converged = 1, non_finite = 2, fallback = 3 };
+
+struct RootOptions {
+  RootMethod method = RootMethod::evd;
+  double p = 4;        // the root: A^(-1/p); EVD takes any p > 0, CN integer p >= 1, NDB/Chebyshev 2 or 4
+  double eps = 1e-10;  // ridge eps_inv_root
+  EigenFixup fixup = EigenFixup::shampoo;
+  int max_iters = 10;       // newton_steps
+  double tolerance = 1e-6;  // cn_tolerance: max|M - I| per block
+  Scaling scaling = Scaling::pi;
+  int pi_steps = 10;      // power-iteration steps
+  double pi_const = 2.0;  // s = pi_const * lambda_est
+  int pim_vectors = 16;   // start vectors of the multi-vector power iteration
+  int cheb_degree = 20;
+  int cheb_nodes = 10000;
+  Precision precision = Precision::fp32;
+  std::uint64_t seed = 0;
+  backends::GemmPath gemm_path = backends::GemmPath::automatic;
+};
+
+struct BlockRootResult {
+  int iterations = 0;
+  double residual = 0;  // max|M - I| (CN), or the method's own convergence measure; 0 when not measured
+  double lambda_max = 0;
+  RootStatus status = RootStatus::converged;
+};
+
+std::string to_string(RootMethod m);
+std::string to_string(Scaling s);
+std::string to_string(Precision p);
+std::string to_string(EigenFixup f);
+std::string to_string(RootStatus s);
+// Parse the names above; an unknown name throws std::invalid_argument listing the accepted ones.
+RootMethod parse_root_method(const std::string& name);
+Scaling parse_scaling(const std::string& name);
+Precision parse_precision(const std::string& name);
+EigenFixup parse_eigen_fixup(const std::string& name);
+
+}  // namespace kdash

@@ -1,0 +1,119 @@
+// EVD inverse roots on matrices with known spectra: A = Q diag(lambda) Q^T with a random orthogonal Q, so the exact
+// root is Q diag((lambda + eps)^(-1/p)) Q^T. The bound scales with the condition number: a backward-stable eigh
+// perturbs lambda by ~ n u ||A||, i.e. relative ~ n u kappa for the smallest eigenvalue, amplified by 1/p in the root.
+#include "test_helpers.hpp"
+
+#include <kdash/solvers/inverse_root.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+namespace {
+
+using namespace kdash::testing;
+
+// Random orthogonal matrix (Gram-Schmidt of a Gaussian matrix), double precision.
+std::vector<double> random_orthogonal(int n, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> dist;
+  std::vector<double> q(n * n);
+  for (auto& v : q) v = dist(gen);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < i; ++j) {
+      double d = 0;
+      for (int l = 0; l < n; ++l) d += q[i * n + l] * q[j * n + l];
+      for (int l = 0; l < n; ++l) q[i * n + l] -= d * q[j * n + l];
+    }
+    double norm = 0;
+    for (int l = 0; l < n; ++l) norm += q[i * n + l] * q[i * n + l];
+    for (int l = 0; l < n; ++l) q[i * n + l] /= std::sqrt(norm);
+  }
+  return q;
+}
+
+// Row i of q is an eigenvector: returns sum_i f(lambda_i) q_i q_i^T.
+std::vector<double> from_spectrum(const std::vector<double>& q, const std::vector<double>& f, int n) {
+  std::vector<double> m(n * n, 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int r = 0; r < n; ++r)
+      for (int c = 0; c < n; ++c) m[r * n + c] += f[i] * q[i * n + r] * q[i * n + c];
+  return m;
+}
+
+template <class T>
+void check_known_spectrum(int n, double kappa, double p) {
+  const int count = 3;
+  const double eps = 1e-10;
+  HostStack<T> ah("a", count, n, n);
+  std::vector<std::vector<double>> exact(count);
+  for (int b = 0; b < count; ++b) {
+    auto q = random_orthogonal(n, 100 + b);
+    std::vector<double> lambda(n), root(n);
+    for (int i = 0; i < n; ++i) {
+      lambda[i] = n == 1 ? 1.0 : std::pow(kappa, -double(i) / (n - 1));  // from 1 down to 1/kappa
+      // The Shampoo fix-up of an SPD matrix adds eps twice: once as the ridge, once in the fix-up (SPEC §3).
+      root[i] = std::pow(lambda[i] + 2 * eps, -1.0 / p);
+    }
+    auto a = from_spectrum(q, lambda, n);
+    for (int i = 0; i < n * n; ++i) ah.data()[b * n * n + i] = static_cast<T>(a[i]);
+    exact[b] = from_spectrum(q, root, n);
+  }
+  auto a = to_device(ah);
+  kdash::Stack<T> x("x", count, n, n);
+  kdash::RootOptions options;
+  options.method = kdash::RootMethod::evd;
+  options.p = p;
+  options.eps = eps;
+  auto results = kdash::inverse_root(kdash::ExecSpace(), kdash::Stack<const T>(a), x, options);
+  auto xh = to_host(x);
+  const double u = std::numeric_limits<T>::epsilon();
+  // Input rounding to T perturbs eigenvalues by ~u ||A|| too, so the relative error of the root's largest entries is
+  // ~ (1/p) * c * n * u * kappa; c = 10 leaves room for the eigenvector error, which the same bound covers.
+  const double bound = 10.0 * n * u * kappa / p + 10 * u;
+  for (int b = 0; b < count; ++b) {
+    EXPECT_EQ(results[b].status, kdash::RootStatus::converged);
+    EXPECT_NEAR(results[b].lambda_max, 1.0, 10 * n * u);
+    double err = 0, ref = 0;
+    for (int i = 0; i < n * n; ++i) {
+      err = std::max(err, std::abs(double(xh.data()[b * n * n + i]) - exact[b][i]));
+      ref = std::max(ref, std::abs(exact[b][i]));
+    }
+    EXPECT_LE(err / ref, bound) << "n=" << n << " kappa=" << kappa << " p=" << p << " block " << b;
+  }
+}
+
+TEST(EvdRoot, KnownSpectraFloat) {
+  for (int n : {1, 2, 17, 64})
+    for (double kappa : {1e1, 1e3})
+      for (double p : {2.0, 4.0}) check_known_spectrum<float>(n, kappa, p);
+}
+
+TEST(EvdRoot, KnownSpectraDouble) {
+  for (int n : {5, 40})
+    for (double kappa : {1e2, 1e8})
+      for (double p : {2.0, 4.0, 3.0}) check_known_spectrum<double>(n, kappa, p);
+}
+
+TEST(EvdRoot, NonFiniteBlockIsFlaggedAndLeftUnchangedWhileOthersAreComputed) {
+  const int n = 4;
+  HostStack<float> ah("a", 2, n, n);
+  for (int i = 0; i < n; ++i) ah(0, i, i) = ah(1, i, i) = 4.0f;
+  ah(1, 2, 3) = std::nanf("");
+  auto a = to_device(ah);
+  kdash::Stack<float> x("x", 2, n, n);
+  Kokkos::deep_copy(x, 7.0f);
+  kdash::RootOptions options;
+  options.p = 2;
+  auto results = kdash::inverse_root(kdash::ExecSpace(), kdash::Stack<const float>(a), x, options);
+  auto xh = to_host(x);
+  EXPECT_EQ(results[0].status, kdash::RootStatus::converged);
+  EXPECT_EQ(results[1].status, kdash::RootStatus::non_finite);
+  EXPECT_NEAR(xh(0, 1, 1), 0.5f, 1e-6f);
+  EXPECT_NEAR(xh(0, 0, 1), 0.0f, 1e-6f);
+  EXPECT_EQ(xh(1, 0, 0), 7.0f);
+  EXPECT_EQ(xh(1, 2, 3), 7.0f);
+}
+
+}  // namespace

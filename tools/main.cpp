@@ -1,0 +1,100 @@
+// kdash: the command line tool. Exit codes: 0 ok, 2 usage/configuration error, 1 runtime failure (SPEC §8).
+#include "command.hpp"
+
+#include <kdash/version.hpp>
+
+#include <Kokkos_Core.hpp>
+
+#include <iostream>
+#include <map>
+#include <memory>
+
+#if KDASH_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace {
+
+// Kokkos (and MPI when built in) for the lifetime of a subcommand that computes.
+class Runtime {
+ public:
+  Runtime(int& argc, char** argv) {
+#if KDASH_HAVE_MPI
+    int initialized = 0;
+    MPI_Initialized(&initialized);
+    if (!initialized) {
+      MPI_Init(&argc, &argv);
+      owns_mpi_ = true;
+    }
+#endif
+    Kokkos::initialize(argc, argv);
+  }
+  ~Runtime() {
+    Kokkos::finalize();
+#if KDASH_HAVE_MPI
+    if (owns_mpi_) MPI_Finalize();
+#endif
+  }
+
+ private:
+  bool owns_mpi_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace kdash::tools;
+  CLI::App app{"kdash " + kdash::version_string() + ": DASH, the batched Shampoo optimizer on Kokkos", "kdash"};
+  app.require_subcommand(0, 1);
+  bool show_version = false;
+  app.add_flag("--version", show_version, "print the versions and the build configuration");
+  app.allow_extras(false);
+
+  std::map<CLI::App*, Action> actions;
+  auto add = [&](Action (*reg)(CLI::App&)) {
+    const std::size_t before = app.get_subcommands({}).size();
+    Action action = reg(app);
+    auto subs = app.get_subcommands({});
+    if (subs.size() > before) actions[subs.back()] = std::move(action);
+  };
+  add(register_version);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "kdash: " << e.what() << "\n"
+              << "Run 'kdash --help' for usage.\n";
+    return 2;
+  }
+
+  try {
+    if (show_version) {
+      std::cout << kdash::build_info();
+      return 0;
+    }
+    for (auto& [sub, action] : actions) {
+      if (sub->parsed()) {
+        // Kokkos' own flags (--kokkos-threads=...) are passed through the environment (KOKKOS_NUM_THREADS) or
+        // after the subcommand's options; Kokkos ignores the rest.
+        int kargc = 1;
+        Runtime runtime(kargc, argv);
+        return action();
+      }
+    }
+    std::cout << app.help();
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "kdash: " << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "kdash: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "kdash: error: " << e.what() << "\n";
+    return 1;
+  }
+}
