@@ -1,7 +1,7 @@
 // EVD inverse roots on matrices with known spectra: A = Q diag(lambda) Q^T with a random orthogonal Q, so the exact
 // root is Q diag((lambda + eps)^(-1/p)) Q^T. The bound scales with the condition number: a backward-stable eigh
 // perturbs lambda by ~ n u ||A||, i.e. relative ~ n u kappa for the smallest eigenvalue, amplified by 1/p in the root.
-#include "test_helpers.hpp"
+#include "test_helpers.hpp"  // tests/test_helpers.hpp
 
 #include <kdash/solvers/inverse_root.hpp>
 

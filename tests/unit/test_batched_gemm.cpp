@@ -1,7 +1,7 @@
 // Batched GEMM over stacks against a double-precision reference, with the rigorous forward-error bound of a
 // length-k dot product in precision u: |C - C_exact| <= gamma_k (|alpha| |op(A)| |op(B)| + |beta| |C0|),
 // gamma_k = k u / (1 - k u) (Higham, Accuracy and Stability of Numerical Algorithms, §3.5).
-#include "test_helpers.hpp"
+#include "test_helpers.hpp"  // tests/test_helpers.hpp
 
 #include <kdash/backends/batched_gemm.hpp>
 
