@@ -1,0 +1,33 @@
+// Google Benchmark main for the kdash suite: Kokkos is initialised around the whole run (as in kokkos-fft's
+// BenchmarkMain.cpp), and the run's context records the backend, Kokkos version, threads and BLAS, so every
+// number printed or written with --benchmark_format=json carries the machine it was measured on (SPEC §9).
+#include <kdash/backends/execution.hpp>
+#include <kdash/backends/host/host_blas.hpp>
+#include <kdash/backends/kokkos_compat.hpp>
+#include <kdash/version.hpp>
+
+#include <benchmark/benchmark.h>
+#include <Kokkos_Core.hpp>
+
+#include <string>
+
+int main(int argc, char** argv) {
+  Kokkos::initialize(argc, argv);
+  int result = 0;
+  {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
+      result = 1;
+    } else {
+      benchmark::AddCustomContext("kdash_version", kdash::version_string());
+      benchmark::AddCustomContext("kokkos_version", kdash::compat::kokkos_version_string());
+      benchmark::AddCustomContext("backend", kdash::ExecSpace::name());
+      benchmark::AddCustomContext("threads", std::to_string(kdash::compat::concurrency(kdash::ExecSpace())));
+      benchmark::AddCustomContext("blas", kdash::backends::host::blas_description());
+      benchmark::RunSpecifiedBenchmarks();
+      benchmark::Shutdown();
+    }
+  }
+  Kokkos::finalize();
+  return result;
+}

@@ -1,0 +1,156 @@
+// kdash bench's model side: block decomposition (SPEC §2), presets, the FLOP model (tools/bench/flop_model.hpp) and
+// the JSON report's shape (SPEC §8). Pure host arithmetic: every expected value is derived in the comments.
+#include "bench/bench_report.hpp"
+#include "bench/flop_model.hpp"
+#include "bench/model_preset.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <stdexcept>
+
+namespace kb = kdash::tools::bench;
+
+TEST(BenchBlocks, CoverEveryEntryOnceWithTheSpecOrder) {
+  // 5 x 7 with B = 2: full 2x2 blocks (2 x 3 of them), right strip (2,1) x2, bottom strip (1,2) x3, corner (1,1).
+  const auto blocks = kb::blocks_of({"w", {5, 7}}, 2);
+  ASSERT_EQ(blocks.size(), 6u + 2u + 3u + 1u);
+  std::int64_t area = 0;
+  for (const auto& b : blocks) area += std::int64_t(b.rows) * b.cols;
+  EXPECT_EQ(area, 35);
+  EXPECT_EQ(blocks[0].rows, 2);
+  EXPECT_EQ(blocks[5].cols, 2);
+  EXPECT_EQ(blocks[6].cols, 1);   // right strip follows the full blocks
+  EXPECT_EQ(blocks[8].rows, 1);   // then the bottom strip
+  EXPECT_EQ(blocks[11].rows, 1);  // the corner last
+  EXPECT_EQ(blocks[11].cols, 1);
+  // A dimension smaller than B is one block; a vector is cut into segments, the last one shorter.
+  EXPECT_EQ(kb::blocks_of({"w", {3, 4}}, 16).size(), 1u);
+  const auto seg = kb::blocks_of({"b", {10}}, 4);
+  ASSERT_EQ(seg.size(), 3u);
+  EXPECT_TRUE(seg[2].one_sided());
+  EXPECT_EQ(seg[2].rows, 2);
+  EXPECT_THROW(kb::blocks_of({"w", {3, 4}}, 0), std::invalid_argument);
+}
+
+TEST(BenchPresets, Llama953mHasThePapersParameterCount) {
+  // 16 x (4 * 2048^2 + 3 * 5632 * 2048 + 2 * 2048) + 2 * 32000 * 2048 + 2048 = 953,223,168 parameters: the "953M".
+  const auto m = kb::builtin_preset("llama-953m");
+  EXPECT_EQ(m.numel(), 953223168);
+  EXPECT_EQ(m.params.size(), 16u * 9u + 3u);
+  int one_d = 0;
+  for (const auto& p : m.params) one_d += p.shape.size() == 1;
+  EXPECT_EQ(one_d, 16 * 2 + 1);  // two RMSNorm gains per layer and the final norm
+  EXPECT_THROW(kb::builtin_preset("nope"), std::invalid_argument);
+}
+
+TEST(BenchPresets, SmallIsTheSameArchitectureScaledDown) {
+  const auto big = kb::builtin_preset("llama-953m"), small = kb::builtin_preset("small");
+  EXPECT_LT(small.numel(), big.numel() / 100);
+  // The same parameter list, name by name, with smaller shapes.
+  std::set<std::string> names_big, names_small;
+  for (const auto& p : big.params) names_big.insert(p.name.substr(p.name.rfind('.') + 1));
+  for (const auto& p : small.params) names_small.insert(p.name.substr(p.name.rfind('.') + 1));
+  EXPECT_EQ(names_big, names_small);
+}
+
+TEST(BenchPresets, JsonFilesDefineParamsOrALlamaShapeAndErrorsNameTheField) {
+  const auto m = kb::parse_preset_json(
+      R"({"name": "mine", "params": [{"name": "w", "shape": [8, 4]}, {"shape": [6]}, {"name": "conv", "shape": [4, 3, 2, 2]}]})",
+      "t");
+  EXPECT_EQ(m.name, "mine");
+  ASSERT_EQ(m.params.size(), 3u);
+  EXPECT_EQ(m.params[1].name, "param1");
+  // SPEC §1: rank > 2 is viewed as (shape[0], numel / shape[0]).
+  EXPECT_EQ(m.params[2].shape, (std::vector<std::int64_t>{4, 12}));
+  const auto l = kb::parse_preset_json(R"({"llama": {"layers": 1, "width": 4, "hidden": 8, "vocab": 16}})", "t");
+  EXPECT_EQ(l.numel(), 4 * 16 + 3 * 32 + 2 * 4 + 2 * 64 + 4);
+  auto message = [](const char* text) {
+    try {
+      kb::parse_preset_json(text, "'f.json'");
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message(R"({"params": [{"shape": [0, 3]}]})").find("params[0].shape[0]"), std::string::npos);
+  EXPECT_NE(message(R"({"llama": {"layers": 1}})").find("width"), std::string::npos);
+  EXPECT_NE(message("{not json").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(message(R"({"params": []})").find("non-empty"), std::string::npos);
+  EXPECT_THROW(kb::resolve_preset("/nonexistent/preset.json"), std::invalid_argument);
+}
+
+TEST(BenchFlopModel, MatchesTheGemmCountsOfOneBlock) {
+  // One 4 x 2 parameter, B = 4: one block, r = 4, c = 2.
+  //   statistics 2 r^2 c + 2 r c^2 = 64 + 32 = 96 = direction;
+  //   roots (CN, 10 steps, root 4: 40 GEMM-equivalents) 40 * 2 (4^3 + 2^3) = 5760.
+  kb::ModelPreset m{"one", "", {{"w", {4, 2}}}};
+  kb::FlopModelOptions o;
+  o.block_size = 4;
+  o.solver = kdash::RootMethod::cn;
+  auto f = kb::step_flops(m, o);
+  EXPECT_DOUBLE_EQ(f.statistics, 96);
+  EXPECT_DOUBLE_EQ(f.direction, 96);
+  EXPECT_DOUBLE_EQ(f.roots, 5760);
+  // Amortised: roots every 10 steps cost a tenth per step; the other terms do not change.
+  o.root_freq = 10;
+  EXPECT_DOUBLE_EQ(kb::step_flops(m, o).roots, 576);
+  EXPECT_DOUBLE_EQ(kb::step_flops(m, o).statistics, 96);
+  // A 1-D segment of length 4 (one-sided, root 2: CN 3 GEMMs per step): 2*16 + 2*16 + 30 * 2 * 64.
+  kb::ModelPreset v{"v", "", {{"b", {4}}}};
+  o.root_freq = 1;
+  f = kb::step_flops(v, o);
+  EXPECT_DOUBLE_EQ(f.total(), 32 + 32 + 3840);
+}
+
+TEST(BenchFlopModel, SolverCostsFollowSpecSection3) {
+  using kdash::RootMethod;
+  // SPEC §3: CN root 4 = 4 GEMMs per iteration; NDB root 4 = 56 GEMMs at 10 iterations; Chebyshev = d - 1.
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::cn, 4, 10, 20), 40);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::ndb, 4, 10, 20), 56);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::cbshv, 4, 10, 20), 19);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::cbshv, 4, 10, 60), 59);
+  // EVD: 10/3 n^3 for eigh plus one GEMM = 8/3 GEMM-equivalents, whatever the iteration knobs.
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::evd, 4, 3, 5), 8.0 / 3.0);
+  EXPECT_THROW(kb::root_gemm_equivalents(RootMethod::cn, 3, 10, 20), std::invalid_argument);
+}
+
+TEST(BenchReport, JsonHasExactlyTheSpecKeysAndRoundTrips) {
+  kb::BenchReport r;
+  r.machine = "m";
+  r.backend = "OpenMP";
+  r.kokkos_version = "3.4.01";
+  r.threads = 2;
+  r.peak_gflops = 100;
+  r.results.push_back({"cn", "sequential", 128, "fp32", 20.0, 5, 0.05, 0});
+  r.results.push_back({"cn", "device", 128, "fp32", 5.0, 20, 0.2, 0});
+  r.results.push_back({"cn", "device", 256, "fp32", 8.0, 20, 0.2, 0});  // no sequential at 256
+  kb::compute_speedups(r.results);
+  EXPECT_DOUBLE_EQ(r.results[0].speedup_vs_sequential, 1.0);
+  EXPECT_DOUBLE_EQ(r.results[1].speedup_vs_sequential, 4.0);
+  EXPECT_DOUBLE_EQ(r.results[2].speedup_vs_sequential, 0.0);
+
+  const auto j = kb::to_json(r);
+  std::set<std::string> keys, record_keys;
+  for (auto it = j.begin(); it != j.end(); ++it) keys.insert(it.key());
+  EXPECT_EQ(keys, (std::set<std::string>{"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results"}));
+  for (auto it = j["results"][0].begin(); it != j["results"][0].end(); ++it) record_keys.insert(it.key());
+  EXPECT_EQ(record_keys, (std::set<std::string>{"solver", "mode", "block_size", "precision", "median_ms", "gflops",
+                                                "peak_fraction", "speedup_vs_sequential"}));
+  const auto back = kb::report_from_json(j);
+  ASSERT_EQ(back.results.size(), 3u);
+  EXPECT_EQ(back.results[1].mode, "device");
+  EXPECT_DOUBLE_EQ(back.results[1].speedup_vs_sequential, 4.0);
+  auto broken = j;
+  broken["results"][1].erase("gflops");
+  try {
+    kb::report_from_json(broken);
+    FAIL() << "a record without gflops was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("results[1]: missing key \"gflops\""), std::string::npos);
+  }
+  // The table names every solver/mode row and block size column.
+  const auto table = kb::format_table(r);
+  EXPECT_NE(table.find("B=256"), std::string::npos);
+  EXPECT_NE(table.find("4.00x"), std::string::npos);
+}

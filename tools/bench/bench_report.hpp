@@ -1,0 +1,45 @@
+// The results of one `kdash bench` run: the JSON report of SPEC §8 and the paper-style table.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kdash::tools::bench {
+
+// One timed configuration.
+struct BenchRecord {
+  std::string solver;  // evd, cn, ndb, cbshv
+  std::string mode;    // sequential, layerwise, device
+  int block_size = 0;
+  std::string precision;  // fp32, fp16, bf16
+  double median_ms = 0;   // median over the repeats of one optimizer step
+  double gflops = 0;      // FLOP model / median time
+  double peak_fraction = 0;
+  double speedup_vs_sequential = 0;  // sequential median / this median, same run; 0 when sequential was not run
+};
+
+struct BenchReport {
+  std::string machine;
+  std::string backend;
+  std::string kokkos_version;
+  int threads = 0;
+  double peak_gflops = 0;
+  std::vector<BenchRecord> results;
+};
+
+// Fills speedup_vs_sequential of every record from the sequential record of the same (solver, block size,
+// precision), when there is one.
+void compute_speedups(std::vector<BenchRecord>& records);
+
+// Exactly the keys of SPEC §8: {"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results": [...]}.
+nlohmann::json to_json(const BenchReport& report);
+// The inverse, checking every key (std::invalid_argument naming the missing or mistyped one).
+BenchReport report_from_json(const nlohmann::json& j);
+
+// The table printed to stdout: per precision, one row per (solver, mode), one column per block size, each cell
+// "median ms, speed-up vs sequential, % of peak".
+std::string format_table(const BenchReport& report);
+
+}  // namespace kdash::tools::bench

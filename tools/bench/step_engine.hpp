@@ -1,0 +1,32 @@
+// What `kdash bench` times: one optimizer step of a preset's parameters with synthetic gradients, for one
+// (solver, stacking mode, block size, precision) configuration.
+#pragma once
+
+#include "bench/model_preset.hpp"
+
+#include <kdash/solvers/root_options.hpp>
+
+#include <memory>
+#include <string>
+
+namespace kdash::tools::bench {
+
+struct StepConfig {
+  RootMethod solver = RootMethod::evd;
+  std::string mode = "device";  // sequential, layerwise, device
+  int block_size = 512;
+  Precision precision = Precision::fp32;
+  int root_freq = 1;
+};
+
+class StepEngine {
+ public:
+  virtual ~StepEngine() = default;
+  // One full step; may return before the device work ends (the timer fences).
+  virtual void step() = 0;
+};
+
+// Allocates every parameter, gradient and optimizer state for `config` (not timed).
+std::unique_ptr<StepEngine> make_step_engine(const ModelPreset& preset, const StepConfig& config);
+
+}  // namespace kdash::tools::bench

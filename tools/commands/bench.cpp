@@ -1,0 +1,140 @@
+// kdash bench: the DASH paper's step-time table for a model shape set (SPEC §8, §9; docs/bench.md).
+#include "command.hpp"
+
+#include "bench/bench_plot.hpp"
+#include "bench/bench_run.hpp"
+#include "bench/gnuplot.hpp"
+#include "bench/model_preset.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace kdash::tools {
+namespace {
+
+std::vector<std::string> split_list(const std::string& text, const std::string& option) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (item.empty()) throw UsageError(option + ": empty item in '" + text + "'");
+    out.push_back(item);
+  }
+  if (out.empty()) throw UsageError(option + ": give at least one value");
+  return out;
+}
+
+struct BenchArgs {
+  std::string preset = "small";
+  std::string block_sizes = "128,256,512";
+  std::string solvers = "evd,cn,ndb,cbshv";
+  std::string modes = "sequential,layerwise,device";
+  std::string precisions = "fp32";
+  int root_freq = 1;
+  int repeats = 3;
+  int warmup = 1;
+  std::string json_out, plot_out;
+};
+
+bench::BenchPlan make_plan(const BenchArgs& a) {
+  bench::BenchPlan plan;
+  plan.preset = bench::resolve_preset(a.preset);
+  plan.block_sizes.clear();
+  for (const auto& s : split_list(a.block_sizes, "--block-size")) {
+    std::size_t used = 0;
+    int b = 0;
+    try {
+      b = std::stoi(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != s.size() || b < 1) throw UsageError("--block-size: '" + s + "' is not an integer >= 1");
+    plan.block_sizes.push_back(b);
+  }
+  plan.solvers.clear();
+  for (const auto& s : split_list(a.solvers, "--solvers")) {
+    const auto m = parse_root_method(s);
+    if (m == RootMethod::automatic) throw UsageError("--solvers: name the solvers (evd, cn, ndb, cbshv), not auto");
+    plan.solvers.push_back(m);
+  }
+  plan.modes.clear();
+  for (const auto& s : split_list(a.modes, "--modes")) {
+    if (s != "sequential" && s != "layerwise" && s != "device") {
+      throw UsageError("--modes: unknown stacking mode '" + s + "' (accepted: sequential, layerwise, device)");
+    }
+    plan.modes.push_back(s);
+  }
+  plan.precisions.clear();
+  for (const auto& s : split_list(a.precisions, "--precision")) {
+    const auto p = parse_precision(s);
+    if (p == Precision::fp64) throw UsageError("--precision: accepted fp32, fp16, bf16");
+    plan.precisions.push_back(p);
+  }
+  if (a.root_freq < 1) throw UsageError("--root-freq must be >= 1");
+  if (a.repeats < 1) throw UsageError("--repeats must be >= 1");
+  if (a.warmup < 0) throw UsageError("--warmup must be >= 0");
+  plan.root_freq = a.root_freq;
+  plan.timing = {a.warmup, a.repeats};
+  return plan;
+}
+
+}  // namespace
+
+Action register_bench(CLI::App& app) {
+  auto args = std::make_shared<BenchArgs>();
+  auto* cmd = app.add_subcommand(
+      "bench", "time full optimizer steps per solver x stacking mode x block size (the DASH paper's table)");
+  cmd->add_option("--preset", args->preset, "small | llama-953m | a preset file NAME.json")->capture_default_str();
+  cmd->add_option("--block-size", args->block_sizes, "block sizes, comma-separated")->capture_default_str();
+  cmd->add_option("--solvers", args->solvers, "inverse-root solvers: evd,cn,ndb,cbshv")->capture_default_str();
+  cmd->add_option("--modes", args->modes, "stacking modes: sequential,layerwise,device")->capture_default_str();
+  cmd->add_option("--precision", args->precisions, "solver matmul precisions: fp32,fp16,bf16")->capture_default_str();
+  cmd->add_option("--root-freq", args->root_freq, "inverse roots every F steps (cost amortised per step)")
+      ->capture_default_str();
+  cmd->add_option("--repeats", args->repeats, "timed repeats per configuration (the median is reported)")
+      ->capture_default_str();
+  cmd->add_option("--warmup", args->warmup, "untimed warm-up repeats per configuration")->capture_default_str();
+  cmd->add_option("--json", args->json_out, "write the JSON report to this file");
+  cmd->add_option("--plot", args->plot_out, "draw a PNG chart with gnuplot to this file");
+  return [args] {
+    const auto plan = make_plan(*args);
+    if (!args->plot_out.empty() && !gnuplot_available()) {  // fail before the run, not after it
+      throw std::runtime_error(
+          "--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox, or run "
+          "scripts/bootstrap.sh)");
+    }
+    std::ofstream json_file;
+    if (!args->json_out.empty()) {  // fail before the run, not after it
+      json_file.open(args->json_out);
+      if (!json_file) throw UsageError("--json: cannot write '" + args->json_out + "'");
+    }
+    std::cout << "kdash bench: preset " << plan.preset.name << " (" << plan.preset.description << "; "
+              << plan.preset.params.size() << " parameters, " << plan.preset.numel() << " elements)\n"
+              << std::flush;
+    const auto report = bench::run_bench(plan);
+    std::printf("machine %s, backend %s, Kokkos %s, %d threads\n", report.machine.c_str(), report.backend.c_str(),
+                report.kokkos_version.c_str(), report.threads);
+    std::printf(
+        "calibration peak %.1f GFLOP/s (GEMM 1024^3, %s); root every %d step(s), median of %d after %d "
+        "warm-up\n",
+        report.peak_gflops, to_string(plan.precisions.front()).c_str(), plan.root_freq, plan.timing.repeats,
+        plan.timing.warmup);
+    std::cout << bench::format_table(report) << std::flush;
+    if (json_file.is_open()) {
+      json_file << bench::to_json(report).dump(2) << "\n";
+      if (!json_file) throw std::runtime_error("--json: writing '" + args->json_out + "' failed");
+      std::cout << "wrote " << args->json_out << "\n";
+    }
+    if (!args->plot_out.empty()) {
+      bench::plot_report(report, args->plot_out,
+                         "kdash bench, preset " + plan.preset.name + ", " + report.backend + " " +
+                             std::to_string(report.threads) + " threads");
+      std::cout << "wrote " << args->plot_out << "\n";
+    }
+    return 0;
+  };
+}
+
+}  // namespace kdash::tools
