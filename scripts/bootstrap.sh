@@ -20,7 +20,7 @@ fi
 
 packages=(build-essential cmake pkg-config dpkg-dev xz-utils
   openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev gnuplot-nox)
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev gnuplot-nox zlib1g-dev)
 
 # --- 1. Debian packages -------------------------------------------------------------------------------------------
 missing=()
