@@ -23,8 +23,8 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
   report.kokkos_version = compat::kokkos_version_string();
   report.threads = compat::concurrency(ExecSpace());
 
-  const int configs = int(plan.precisions.size() * plan.solvers.size() * plan.block_sizes.size() * plan.modes.size());
-  ProgressBar bar(configs + int(plan.precisions.size()), progress);
+  const int groups = int(plan.precisions.size() * plan.solvers.size() * plan.block_sizes.size());
+  ProgressBar bar(groups + int(plan.precisions.size()), progress);
   std::map<Precision, double> peak;
   for (auto prec : plan.precisions) {
     bar.start("calibration GEMM 1024^3 " + to_string(prec));
@@ -37,55 +37,80 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
   // The report's single peak is the first precision's; each record's fraction uses its own precision's peak.
   report.peak_gflops = peak[plan.precisions.front()];
 
+  // The modes of one (precision, solver, block size) are timed interleaved, repeat by repeat, so that a change in
+  // the machine's load during the run (a shared machine) hits every mode alike and the speed-ups stay honest. That
+  // needs every mode's optimizer alive at once; past kInterleaveLimit parameters (llama-953m: ~40 GB of state per
+  // optimizer at B = 1024) the modes run one after the other instead.
+  constexpr std::int64_t kInterleaveLimit = 50'000'000;
+  const bool interleave = plan.preset.numel() <= kInterleaveLimit;
   std::set<RootMethod> unavailable;
   for (auto prec : plan.precisions) {
     for (auto solver : plan.solvers) {
       for (int b : plan.block_sizes) {
+        bar.start(to_string(solver) + " B=" + std::to_string(b) + " " + to_string(prec));
+        if (unavailable.count(solver)) {
+          bar.done("skipped");
+          continue;
+        }
         FlopModelOptions fm;
         fm.block_size = b;
         fm.solver = solver;
         fm.root_freq = plan.root_freq;
         const double flops = step_flops(plan.preset, fm).total();
-        for (const auto& mode : plan.modes) {
-          const std::string label = to_string(solver) + " " + mode + " B=" + std::to_string(b) + " " + to_string(prec);
-          bar.start(label);
-          if (unavailable.count(solver)) {
-            bar.done("skipped");
-            continue;
+        std::vector<double> medians(plan.modes.size());
+        try {
+          // One timed unit is root_freq consecutive steps (exactly one of which computes roots), so its time divided
+          // by root_freq is the amortised step time the FLOP model describes.
+          auto unit = [&](StepEngine& engine) {
+            return time_once_ms([&] {
+                     for (int s = 0; s < plan.root_freq; ++s) engine.step();
+                   }) /
+                   plan.root_freq;
+          };
+          auto make = [&](StackingMode mode) {
+            auto engine = make_step_engine(plan.preset, StepConfig{solver, mode, b, prec, plan.root_freq});
+            for (int w = 0; w < plan.timing.warmup; ++w) unit(*engine);
+            return engine;
+          };
+          if (interleave) {
+            std::vector<std::unique_ptr<StepEngine>> engines;
+            for (auto mode : plan.modes) engines.push_back(make(mode));
+            std::vector<std::vector<double>> samples(plan.modes.size());
+            for (int r = 0; r < plan.timing.repeats; ++r)
+              for (std::size_t m = 0; m < engines.size(); ++m) samples[m].push_back(unit(*engines[m]));
+            for (std::size_t m = 0; m < engines.size(); ++m) medians[m] = median(samples[m]);
+          } else {
+            for (std::size_t m = 0; m < plan.modes.size(); ++m) {
+              auto engine = make(plan.modes[m]);
+              std::vector<double> samples;
+              for (int r = 0; r < plan.timing.repeats; ++r) samples.push_back(unit(*engine));
+              medians[m] = median(samples);
+            }
           }
-          StepConfig config{solver, mode, b, prec, plan.root_freq};
-          double ms = 0;
-          try {
-            auto engine = make_step_engine(plan.preset, config);
-            // One timed unit is root_freq consecutive steps (exactly one of which computes roots), so the median
-            // is the amortised step time the FLOP model describes.
-            ms = median_ms(
-                     [&] {
-                       for (int s = 0; s < plan.root_freq; ++s) engine->step();
-                     },
-                     plan.timing) /
-                 plan.root_freq;
-          } catch (const std::invalid_argument& e) {
-            if (std::string(e.what()).find("not available") == std::string::npos) throw;
-            unavailable.insert(solver);
-            bar.finish();
-            std::fprintf(stderr, "kdash bench: solver %s skipped: %s\n", to_string(solver).c_str(), e.what());
-            bar.done("skipped");
-            continue;
-          }
+        } catch (const std::invalid_argument& e) {
+          if (std::string(e.what()).find("not available") == std::string::npos) throw;
+          unavailable.insert(solver);
+          bar.finish();
+          std::fprintf(stderr, "kdash bench: solver %s skipped: %s\n", to_string(solver).c_str(), e.what());
+          bar.done("skipped");
+          continue;
+        }
+        std::string summary;
+        for (std::size_t m = 0; m < plan.modes.size(); ++m) {
           BenchRecord r;
           r.solver = to_string(solver);
-          r.mode = mode;
+          r.mode = to_string(plan.modes[m]);
           r.block_size = b;
           r.precision = to_string(prec);
-          r.median_ms = ms;
-          r.gflops = flops / (ms * 1e-3) * 1e-9;
+          r.median_ms = medians[m];
+          r.gflops = flops / (medians[m] * 1e-3) * 1e-9;
           r.peak_fraction = peak[prec] > 0 ? r.gflops / peak[prec] : 0;
-          char msg[96];
-          std::snprintf(msg, sizeof msg, "%.2f ms, %.1f GFLOP/s", ms, r.gflops);
-          bar.done(msg);
           report.results.push_back(r);
+          char msg[96];
+          std::snprintf(msg, sizeof msg, "%s%s %.2f ms", m ? ", " : "", r.mode.c_str(), r.median_ms);
+          summary += msg;
         }
+        bar.done(summary);
       }
     }
   }

@@ -6,7 +6,7 @@
 #include "bench/median_timer.hpp"
 #include "bench/model_preset.hpp"
 
-#include <kdash/solvers/root_options.hpp>
+#include <kdash/optimizer_config.hpp>
 
 #include <cstdio>
 #include <string>
@@ -18,7 +18,7 @@ struct BenchPlan {
   ModelPreset preset;
   std::vector<int> block_sizes{128, 256, 512};
   std::vector<RootMethod> solvers{RootMethod::evd, RootMethod::cn, RootMethod::ndb, RootMethod::cbshv};
-  std::vector<std::string> modes{"sequential", "layerwise", "device"};
+  std::vector<StackingMode> modes{StackingMode::sequential, StackingMode::layerwise, StackingMode::device};
   std::vector<Precision> precisions{Precision::fp32};
   int root_freq = 1;
   TimingOptions timing{1, 3};

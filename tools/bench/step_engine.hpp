@@ -4,7 +4,7 @@
 
 #include "bench/model_preset.hpp"
 
-#include <kdash/solvers/root_options.hpp>
+#include <kdash/optimizer_config.hpp>
 
 #include <memory>
 #include <string>
@@ -13,7 +13,7 @@ namespace kdash::tools::bench {
 
 struct StepConfig {
   RootMethod solver = RootMethod::evd;
-  std::string mode = "device";  // sequential, layerwise, device
+  StackingMode mode = StackingMode::device;
   int block_size = 512;
   Precision precision = Precision::fp32;
   int root_freq = 1;
@@ -26,7 +26,9 @@ class StepEngine {
   virtual void step() = 0;
 };
 
-// Allocates every parameter, gradient and optimizer state for `config` (not timed).
+// A kdash::Optimizer over the preset's parameters (every option at its default except those of `config`), with
+// random parameters and a fixed random gradient per parameter (synthetic: the step's cost does not depend on the
+// values). Allocates everything up front (not timed).
 std::unique_ptr<StepEngine> make_step_engine(const ModelPreset& preset, const StepConfig& config);
 
 }  // namespace kdash::tools::bench

@@ -61,10 +61,7 @@ bench::BenchPlan make_plan(const BenchArgs& a) {
   }
   plan.modes.clear();
   for (const auto& s : split_list(a.modes, "--modes")) {
-    if (s != "sequential" && s != "layerwise" && s != "device") {
-      throw UsageError("--modes: unknown stacking mode '" + s + "' (accepted: sequential, layerwise, device)");
-    }
-    plan.modes.push_back(s);
+    plan.modes.push_back(parse_stacking_mode(s));
   }
   plan.precisions.clear();
   for (const auto& s : split_list(a.precisions, "--precision")) {

@@ -36,7 +36,7 @@ struct DashOptions {
   int root_freq = 1;
   std::uint64_t seed = 0;
 };
-// DASH (kdash::Optimizer) over the same parameters. Throws std::runtime_error when this build has no optimizer.
+// DASH (kdash::Optimizer) over the same parameters; bad options throw std::invalid_argument naming them.
 std::unique_ptr<ParamOptimizer> make_dash(const std::vector<Param>& params, const DashOptions& options);
 
 }  // namespace kdash::tools::train
