@@ -4,6 +4,8 @@
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 
+#include <limits>
+
 namespace kdash::solvers::impl {
 
 template <class T>
@@ -129,11 +131,13 @@ void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T>& m, cons
         Kokkos::parallel_reduce(
             Kokkos::TeamThreadRange(member, n * n),
             [&](const int k, int& count) { count += compat::isfinite(m(b, k / n, k % n)) ? 0 : 1; }, bad);
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { residual(b) = bad == 0 ? worst : T(NAN); });
+        Kokkos::single(Kokkos::PerTeam(member),
+                       [&]() { residual(b) = bad == 0 ? worst : std::numeric_limits<T>::quiet_NaN(); });
       });
 }
 
-// Per-block Frobenius norm.
+// Per-block Frobenius norm, computed as max|a| * ||a / max|a|||_F so that float blocks with entries near 1e20 (whose
+// squares overflow) or 1e-20 (whose squares underflow) still get their norm.
 template <class T>
 void frobenius_norms(const ExecSpace& exec, const ConstStackT<T>& a, const PerBlock<T>& norm) {
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
@@ -145,10 +149,24 @@ void frobenius_norms(const ExecSpace& exec, const ConstStackT<T>& a, const PerBl
       KOKKOS_LAMBDA(const Member& member) {
         const int b = member.league_rank();
         const T* block = data + std::size_t(b) * nn;
+        T big = 0;
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(member, nn),
+            [&](const int k, T& local) {
+              const T v = compat::abs(block[k]);
+              local = v > local ? v : local;
+            },
+            Kokkos::Max<T>(big));
+        const T inv = big > T(0) && compat::isfinite(big) ? T(1) / big : T(1);
         T sum = 0;
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, nn), [&](const int k, T& local) { local += block[k] * block[k]; }, sum);
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { norm(b) = compat::sqrt(sum); });
+            Kokkos::TeamThreadRange(member, nn),
+            [&](const int k, T& local) {
+              const T v = block[k] * inv;
+              local += v * v;
+            },
+            sum);
+        Kokkos::single(Kokkos::PerTeam(member), [&]() { norm(b) = (inv == T(1) ? T(1) : big) * compat::sqrt(sum); });
       });
 }
 
