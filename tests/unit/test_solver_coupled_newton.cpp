@@ -9,8 +9,8 @@
 //    has normwise relative error delta_g = 2 u_in + sqrt(n) u_acc (probabilistic rounding model, Higham & Mary
 //    2019: sqrt(n) u instead of the worst case n u). X_k = X_0 T_0 ... T_{k-1} picks up delta_g per product and the
 //    error of T (= the error of M over p, M having absorbed about one delta_g per iteration), so its relative error
-//    is at most 2 k delta_g. A relative error delta of X changes X^p A by at most p delta ||X||^p ||A|| = p delta kappa.
-//    Hence  max_ij |X^p A - I| <= ||X^p A - I||_2 <= e_k + 2 p k delta_g kappa.
+//    is at most 2 k delta_g. A relative error delta of X changes X^p A by at most p delta ||X||^p ||A|| = p delta
+//    kappa. Hence  max_ij |X^p A - I| <= ||X^p A - I||_2 <= e_k + 2 p k delta_g kappa.
 // 3. A run in a wider state type than the stack (fp64 on a float stack) rounds X back to T at the end: relative
 //    error u_T more, i.e. + p u_T kappa.
 // Where this is vacuous (kappa 1e8 in fp32), the test checks the other direction: the iteration provably has not
@@ -57,7 +57,7 @@ void check_bound(const Case& c) {
   auto results = run_root<T>(stack.device(), x, o);
   const double u_store = std::numeric_limits<T>::epsilon() / 2;
   const double u_acc = c.precision == Precision::fp64 || std::is_same_v<T, double> ? unit_roundoff(Precision::fp64)
-                                                                                    : unit_roundoff(Precision::fp32);
+                                                                                   : unit_roundoff(Precision::fp32);
   const double u_in = c.precision == Precision::fp16 || c.precision == Precision::bf16 ? unit_roundoff(c.precision) : 0;
   const double delta_g = 2 * u_in + std::sqrt(double(c.n)) * u_acc;
   const double kappa = c.n == 1 ? 1.0 : c.kappa;
