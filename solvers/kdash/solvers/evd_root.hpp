@@ -73,6 +73,7 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
       KOKKOS_LAMBDA(const int b) { ok(b) = finite(b) && info(b) == 0 ? 1 : 0; });
   backends::GemmOptions<T, ExecSpace> gemm_options;
   gemm_options.path = options.gemm_path;
+  gemm_options.input = gemm_input(options.precision);
   gemm_options.active = ok;
   backends::batched_gemm(exec, backends::Trans::transpose, backends::Trans::none, T(1), impl::ConstStackT<T>(q),
                          impl::ConstStackT<T>(scaled), T(0), x, gemm_options);
