@@ -115,6 +115,22 @@ TEST(BenchFlopModel, SolverCostsFollowSpecSection3) {
   EXPECT_THROW(kb::root_gemm_equivalents(RootMethod::cn, 3, 10, 20), std::invalid_argument);
 }
 
+TEST(BenchFlopModel, MeasuredIterationsReproduceTheNominalCountsAtNewtonSteps) {
+  using kdash::RootMethod;
+  // At the nominal iteration count the measured form must agree with the nominal one (NDB reports the total over
+  // its stages: 2 x 10 for root 4); below it, the work shrinks linearly with the iterations.
+  for (int p : {2, 4}) {
+    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::cn, p, 10, 20),
+                     kb::root_gemm_equivalents(RootMethod::cn, p, 10, 20));
+    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::ndb, p, p == 4 ? 20 : 10, 20),
+                     kb::root_gemm_equivalents(RootMethod::ndb, p, 10, 20));
+    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::cbshv, p, 20, 20), 19);
+  }
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::cn, 4, 6, 20), 24);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::ndb, 4, 12, 20), 3 * 12 - 4);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::ndb, 4, 0, 20), 0);  // a block that never started
+}
+
 TEST(BenchReport, JsonHasExactlyTheSpecKeysAndRoundTrips) {
   kb::BenchReport r;
   r.machine = "m";

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 #include <stdexcept>
 
@@ -25,17 +26,17 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
 
   const int groups = int(plan.precisions.size() * plan.solvers.size() * plan.block_sizes.size());
   ProgressBar bar(groups + int(plan.precisions.size()), progress);
-  std::map<Precision, double> peak;
+  // The calibration GEMMs of each precision (calibration.hpp): 5 samples now (the first ones also warm up), then
+  // one more per repeat round of every configuration of that precision; the peak uses the median of all samples.
+  std::map<Precision, std::unique_ptr<CalibrationGemm>> calibration;
   for (auto prec : plan.precisions) {
     bar.start("calibration GEMM 1024^3 " + to_string(prec));
-    const auto c = calibrate_peak(prec);
-    peak[prec] = c.gflops;
+    auto& c = calibration[prec] = std::make_unique<CalibrationGemm>(prec);
+    for (int i = 0; i < 5; ++i) c->sample();
     char msg[96];
-    std::snprintf(msg, sizeof msg, "%.1f GFLOP/s", c.gflops);
+    std::snprintf(msg, sizeof msg, "%.1f GFLOP/s", c->median_gflops());
     bar.done(msg);
   }
-  // The report's single peak is the first precision's; each record's fraction uses its own precision's peak.
-  report.peak_gflops = peak[plan.precisions.front()];
 
   // The modes of one (precision, solver, block size) are timed interleaved, repeat by repeat, so that a change in
   // the machine's load during the run (a shared machine) hits every mode alike and the speed-ups stay honest. That
@@ -56,8 +57,13 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
         fm.block_size = b;
         fm.solver = solver;
         fm.root_freq = plan.root_freq;
-        const double flops = step_flops(plan.preset, fm).total();
-        std::vector<double> medians(plan.modes.size());
+        const StepFlops model = step_flops(plan.preset, fm);
+        std::vector<double> medians(plan.modes.size()), flops(plan.modes.size());
+        // Work of one step: statistics and direction from the model, roots from the iterations each factor used
+        // in the engine's last root computation, amortised over root_freq.
+        auto step_work = [&](const StepEngine& engine) {
+          return model.statistics + model.direction + engine.last_root_flops() / plan.root_freq;
+        };
         try {
           // One timed unit is root_freq consecutive steps (exactly one of which computes roots), so its time divided
           // by root_freq is the amortised step time the FLOP model describes.
@@ -76,15 +82,24 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
             std::vector<std::unique_ptr<StepEngine>> engines;
             for (auto mode : plan.modes) engines.push_back(make(mode));
             std::vector<std::vector<double>> samples(plan.modes.size());
-            for (int r = 0; r < plan.timing.repeats; ++r)
+            for (int r = 0; r < plan.timing.repeats; ++r) {
               for (std::size_t m = 0; m < engines.size(); ++m) samples[m].push_back(unit(*engines[m]));
-            for (std::size_t m = 0; m < engines.size(); ++m) medians[m] = median(samples[m]);
+              calibration[prec]->sample();
+            }
+            for (std::size_t m = 0; m < engines.size(); ++m) {
+              medians[m] = median(samples[m]);
+              flops[m] = step_work(*engines[m]);
+            }
           } else {
             for (std::size_t m = 0; m < plan.modes.size(); ++m) {
               auto engine = make(plan.modes[m]);
               std::vector<double> samples;
-              for (int r = 0; r < plan.timing.repeats; ++r) samples.push_back(unit(*engine));
+              for (int r = 0; r < plan.timing.repeats; ++r) {
+                samples.push_back(unit(*engine));
+                calibration[prec]->sample();
+              }
               medians[m] = median(samples);
+              flops[m] = step_work(*engine);
             }
           }
         } catch (const std::invalid_argument& e) {
@@ -103,8 +118,7 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
           r.block_size = b;
           r.precision = to_string(prec);
           r.median_ms = medians[m];
-          r.gflops = flops / (medians[m] * 1e-3) * 1e-9;
-          r.peak_fraction = peak[prec] > 0 ? r.gflops / peak[prec] : 0;
+          r.gflops = flops[m] / (medians[m] * 1e-3) * 1e-9;
           report.results.push_back(r);
           char msg[96];
           std::snprintf(msg, sizeof msg, "%s%s %.2f ms", m ? ", " : "", r.mode.c_str(), r.median_ms);
@@ -115,6 +129,12 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
     }
   }
   bar.finish();
+  for (auto& r : report.results) {
+    const double peak = calibration.at(parse_precision(r.precision))->median_gflops();
+    r.peak_fraction = peak > 0 ? r.gflops / peak : 0;
+  }
+  // The report's single peak is the first precision's; each record's fraction uses its own precision's peak.
+  report.peak_gflops = calibration.at(plan.precisions.front())->median_gflops();
   compute_speedups(report.results);
   return report;
 }

@@ -21,7 +21,7 @@ struct BenchPlan {
   std::vector<StackingMode> modes{StackingMode::sequential, StackingMode::layerwise, StackingMode::device};
   std::vector<Precision> precisions{Precision::fp32};
   int root_freq = 1;
-  TimingOptions timing{1, 3};
+  TimingOptions timing{1, 5};
 };
 
 // Runs the plan; progress goes to `progress` (a bar when it is a TTY), notes (skipped solvers) to stderr.

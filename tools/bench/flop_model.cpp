@@ -51,6 +51,20 @@ double root_gemm_equivalents(RootMethod solver, int p, int newton_steps, int che
   return 0;
 }
 
+double root_gemm_equivalents_at(RootMethod solver, int p, int iterations, int cheb_degree) {
+  if (p != 2 && p != 4) throw std::invalid_argument("FLOP model: root p must be 2 or 4");
+  switch (solver) {
+    case RootMethod::cn:
+      return (p == 4 ? 4.0 : 3.0) * iterations;
+    case RootMethod::ndb: {
+      const int stages = p == 4 ? 2 : 1;
+      return iterations >= stages ? 3.0 * iterations - 2.0 * stages : 0.0;
+    }
+    default:
+      return root_gemm_equivalents(solver, p, 0, cheb_degree);
+  }
+}
+
 StepFlops step_flops(const ModelPreset& preset, const FlopModelOptions& o) {
   if (o.root_freq < 1) throw std::invalid_argument("root frequency must be >= 1");
   const double g4 = root_gemm_equivalents(o.solver, 4, o.newton_steps, o.cheb_degree);

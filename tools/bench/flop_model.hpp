@@ -14,8 +14,10 @@
 //   cn     root 4: 4 GEMMs per iteration (X T; T^2; T^4 = (T^2)^2; T^4 M), root 2: 3, times newton_steps;
 //   ndb    root 2: 1 + 3 (newton_steps - 1) GEMMs; root 4 = two root-2 calls (56 at 10 iterations);
 //   cbshv  degree - 1 GEMMs (Clenshaw).
-// Iterative solvers are counted at their nominal iteration count (an upper bound when blocks converge early): the
-// GFLOP/s reported is "nominal work / time", comparable across stacking modes, which do identical work.
+// step_flops counts the iterative solvers at their nominal iteration count (newton_steps), an upper bound: blocks
+// that converge early are masked out of the remaining GEMMs. `kdash bench` therefore replaces the nominal root term
+// by the work of the iterations the optimizer reports per factor (root_gemm_equivalents_at): CN p x iterations with
+// p-cost 4 (root 4) or 3 (root 2); NDB 1 + 3 (k - 1) per stage, i.e. 3 k_total - 2 stages; Chebyshev and EVD fixed.
 #pragma once
 
 #include "bench/model_preset.hpp"
@@ -54,6 +56,9 @@ struct StepFlops {
 
 // GEMM-equivalents (units of 2 n^3 flops) of one inverse root A^(-1/p), p = 2 or 4.
 double root_gemm_equivalents(RootMethod solver, int p, int newton_steps, int cheb_degree);
+// The same for a root that used `iterations` iterations (as reported in BlockRootResult / FactorMetrics; NDB reports
+// the total over its stages).
+double root_gemm_equivalents_at(RootMethod solver, int p, int iterations, int cheb_degree);
 StepFlops step_flops(const ModelPreset& preset, const FlopModelOptions& options);
 
 }  // namespace kdash::tools::bench

@@ -1,9 +1,14 @@
 // The step `kdash bench` times: kdash::Optimizer::step on synthetic gradients.
 #include "bench/step_engine.hpp"
 
+#include "bench/flop_model.hpp"
+
 #include <kdash/optimizer.hpp>
 
 #include <Kokkos_Random.hpp>
+
+#include <set>
+#include <string>
 
 namespace kdash::tools::bench {
 namespace {
@@ -13,6 +18,7 @@ class OptimizerStepEngine final : public StepEngine {
   OptimizerStepEngine(const ModelPreset& preset, const StepConfig& c) : optimizer_(specs(preset), config(c)) {
     Kokkos::Random_XorShift64_Pool<ExecSpace> pool(2602);
     for (const auto& p : preset.params) {
+      if (p.shape.size() == 1) one_sided_.insert(p.name);
       ParamView w("kdash::bench::param", p.numel());
       Kokkos::View<float*, MemSpace> g("kdash::bench::grad", p.numel());
       Kokkos::fill_random(w, pool, -0.1f, 0.1f);
@@ -23,6 +29,17 @@ class OptimizerStepEngine final : public StepEngine {
     Kokkos::fence();
   }
   void step() override { optimizer_.step(params_, grads_); }
+  double last_root_flops() const override {
+    const Metrics m = optimizer_.metrics();
+    const Config& c = optimizer_.config();
+    double flops = 0;
+    for (const auto& f : m.factors) {
+      const int p = one_sided_.count(f.param) ? 2 : 4;
+      const double n = f.n;
+      flops += root_gemm_equivalents_at(c.solver, p, f.iterations, c.cheb_degree) * 2 * n * n * n;
+    }
+    return flops;
+  }
 
  private:
   static std::vector<ParamSpec> specs(const ModelPreset& preset) {
@@ -43,6 +60,7 @@ class OptimizerStepEngine final : public StepEngine {
   Optimizer optimizer_;
   std::vector<ParamView> params_;
   std::vector<GradView> grads_;
+  std::set<std::string> one_sided_;
 };
 
 }  // namespace

@@ -24,6 +24,8 @@ class StepEngine {
   virtual ~StepEngine() = default;
   // One full step; may return before the device work ends (the timer fences).
   virtual void step() = 0;
+  // The flops of the last inverse-root computation, from the iterations each factor used (flop_model.hpp).
+  virtual double last_root_flops() const = 0;
 };
 
 // A kdash::Optimizer over the preset's parameters (every option at its default except those of `config`), with

@@ -33,7 +33,7 @@ struct BenchArgs {
   std::string modes = "sequential,layerwise,device";
   std::string precisions = "fp32";
   int root_freq = 1;
-  int repeats = 3;
+  int repeats = 5;
   int warmup = 1;
   std::string json_out, plot_out;
 };
@@ -114,7 +114,8 @@ Action register_bench(CLI::App& app) {
     std::printf("machine %s, backend %s, Kokkos %s, %d threads\n", report.machine.c_str(), report.backend.c_str(),
                 report.kokkos_version.c_str(), report.threads);
     std::printf(
-        "calibration peak %.1f GFLOP/s (GEMM 1024^3, %s); root every %d step(s), median of %d after %d "
+        "calibration peak %.1f GFLOP/s (GEMM 1024^3, %s, median over the run); root every %d step(s), median of %d "
+        "after %d "
         "warm-up\n",
         report.peak_gflops, to_string(plan.precisions.front()).c_str(), plan.root_freq, plan.timing.repeats,
         plan.timing.warmup);
