@@ -26,8 +26,8 @@ struct TrainArgs {
   int hidden = 64;
   std::uint64_t seed = 0;
   double test_fraction = 0.2;
-  double lr_adam = 1e-3;
-  double lr_dash = 1e-3;
+  double lr_adam = 3e-3;
+  double lr_dash = 3e-3;
   int block_size = 64;
   std::string solver = "evd";
   int root_freq = 1;
