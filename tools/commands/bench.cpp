@@ -113,12 +113,10 @@ Action register_bench(CLI::App& app) {
     const auto report = bench::run_bench(plan);
     std::printf("machine %s, backend %s, Kokkos %s, %d threads\n", report.machine.c_str(), report.backend.c_str(),
                 report.kokkos_version.c_str(), report.threads);
-    std::printf(
-        "calibration peak %.1f GFLOP/s (GEMM 1024^3, %s, median over the run); root every %d step(s), median of %d "
-        "after %d "
-        "warm-up\n",
-        report.peak_gflops, to_string(plan.precisions.front()).c_str(), plan.root_freq, plan.timing.repeats,
-        plan.timing.warmup);
+    std::printf("calibration peak %.1f GFLOP/s (GEMM 1024^3, %s, median over the run)\n", report.peak_gflops,
+                to_string(plan.precisions.front()).c_str());
+    std::printf("root every %d step(s); median of %d interleaved repeats after %d warm-up\n", plan.root_freq,
+                plan.timing.repeats, plan.timing.warmup);
     std::cout << bench::format_table(report) << std::flush;
     if (json_file.is_open()) {
       json_file << bench::to_json(report).dump(2) << "\n";
