@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace kdash::backends {
 
@@ -105,21 +106,29 @@ void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const 
   const T* pa = a.data();
   const T* pb = b.data();
   T* pc = c.data();
-  auto one_block = [=](int blk) {
-    if (masked && active(blk) == 0) return;
+  exec.fence();  // the inputs (and the mask) may come from kernels still running on this instance
+  // The blocks to compute, compacted: with a mask (iterative solvers mask out converged blocks) the work must be
+  // balanced over the active blocks only, and the threaded-BLAS rule must count them, not the stack's size.
+  std::vector<int> todo;
+  todo.reserve(count);
+  for (int blk = 0; blk < count; ++blk)
+    if (!masked || active(blk) != 0) todo.push_back(blk);
+  const int work = static_cast<int>(todo.size());
+  const int* list = todo.data();
+  auto one_block = [=](int i) {
+    const int blk = list[i];
     host::gemm(oa, ob, m, n, k, alpha, pa + blk * sa, lda, pb + blk * sb, ldb, beta, pc + blk * sc, ldc);
   };
-  exec.fence();  // the inputs may come from kernels still running on this instance
   const int threads = compat::concurrency(exec);
-  if (count >= threads || threads == 1) {
+  if (work >= threads || threads == 1) {
     // Many blocks: one block per thread, single-threaded BLAS.
     host::ScopedBlasThreads single(1);
-    Kokkos::parallel_for("kdash::gemm::blas_per_block", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), one_block);
+    Kokkos::parallel_for("kdash::gemm::blas_per_block", Kokkos::RangePolicy<ExecSpace>(exec, 0, work), one_block);
     exec.fence();
   } else {
     // Fewer blocks than threads: let the BLAS thread each product.
     host::ScopedBlasThreads all(threads);
-    for (int blk = 0; blk < count; ++blk) one_block(blk);
+    for (int i = 0; i < work; ++i) one_block(i);
   }
 }
 
