@@ -14,6 +14,8 @@
 
 #include <KokkosBatched_Gemm_Decl.hpp>
 
+#include <cstdint>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -26,6 +28,10 @@ enum class GemmPath { kk, vendor, automatic };
 
 // Blocks up to this size use Kokkos Kernels' team GEMM under GemmPath::automatic.
 inline constexpr int kSmallBlock = 64;
+// Host vendor path: a stack with less work than this (flops) runs on the calling thread (a parallel region costs
+// ~0.1 ms to wake sleeping threads, docs/performance.md), and row panels are at least this many rows.
+inline constexpr double kHostSerialFlops = 4.0e6;
+inline constexpr int kMinPanelRows = 16;
 
 template <class T, class ExecSpace>
 struct GemmOptions {
@@ -114,22 +120,38 @@ void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const 
   for (int blk = 0; blk < count; ++blk)
     if (!masked || active(blk) != 0) todo.push_back(blk);
   const int work = static_cast<int>(todo.size());
+  if (work == 0) return;
   const int* list = todo.data();
-  auto one_block = [=](int i) {
-    const int blk = list[i];
-    host::gemm(oa, ob, m, n, k, alpha, pa + blk * sa, lda, pb + blk * sb, ldb, beta, pc + blk * sc, ldc);
-  };
   const int threads = compat::concurrency(exec);
-  if (work >= threads || threads == 1) {
-    // Many blocks: one block per thread, single-threaded BLAS.
-    host::ScopedBlasThreads single(1);
-    Kokkos::parallel_for("kdash::gemm::blas_per_block", Kokkos::RangePolicy<ExecSpace>(exec, 0, work), one_block);
-    exec.fence();
-  } else {
-    // Fewer blocks than threads: let the BLAS thread each product.
-    host::ScopedBlasThreads all(threads);
-    for (int i = 0; i < work; ++i) one_block(i);
+  // Only single-threaded BLAS inside Kokkos' threads: OpenBLAS' own pool never runs next to the OpenMP one
+  // (docs/performance.md).
+  host::ScopedBlasThreads single(1);
+  if (threads == 1 || 2.0 * m * n * k * work < kHostSerialFlops) {
+    // Little work: on the calling thread; waking the other threads would cost more than the products.
+    for (int i = 0; i < work; ++i) {
+      const int blk = list[i];
+      host::gemm(oa, ob, m, n, k, alpha, pa + blk * sa, lda, pb + blk * sb, ldb, beta, pc + blk * sc, ldc);
+    }
+    return;
   }
+  // Balanced row panels: work x panels equal units with panels = threads / gcd(work, threads), so every thread
+  // gets the same share whatever the number of active blocks (one block: split over all threads; an odd number of
+  // blocks on two threads: two panels each). Panels stay at least kMinPanelRows tall.
+  int panels = threads / std::gcd(work, threads);
+  while (panels > 1 && m / panels < kMinPanelRows) --panels;
+  const bool a_transposed = oa == host::Op::T;
+  Kokkos::parallel_for("kdash::gemm::blas_row_panels", Kokkos::RangePolicy<ExecSpace>(exec, 0, work * panels),
+                       [=](const int u) {
+                         const int blk = list[u / panels], p = u % panels;
+                         const int r0 = static_cast<int>(std::int64_t(m) * p / panels);
+                         const int r1 = static_cast<int>(std::int64_t(m) * (p + 1) / panels);
+                         if (r1 == r0) return;
+                         // Rows r0..r1 of op(A): rows of A, or columns of A when it is transposed.
+                         const T* a_rows = pa + blk * sa + (a_transposed ? std::size_t(r0) : std::size_t(r0) * lda);
+                         host::gemm(oa, ob, r1 - r0, n, k, alpha, a_rows, lda, pb + blk * sb, ldb, beta,
+                                    pc + blk * sc + std::size_t(r0) * ldc, ldc);
+                       });
+  exec.fence();
 }
 
 }  // namespace detail
