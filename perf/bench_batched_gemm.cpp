@@ -6,10 +6,6 @@
 #include "bench_timing.hpp"
 
 #include <kdash/backends/batched_gemm.hpp>
-#include <kdash/backends/host/host_blas.hpp>
-#include <kdash/backends/kokkos_compat.hpp>
-
-#include <numeric>
 
 #include <benchmark/benchmark.h>
 #include <Kokkos_Core.hpp>
@@ -86,45 +82,8 @@ BENCHMARK_CAPTURE(loop_gemm, vendor, GemmPath::vendor)->Apply(vendor_sizes);
 BENCHMARK_CAPTURE(stack_gemm, kk, GemmPath::kk)->Apply(kk_sizes);
 BENCHMARK_CAPTURE(loop_gemm, kk, GemmPath::kk)->Apply(kk_sizes);
 
-// A proposal for the host vendor path (docs/performance.md), measured here before it goes into the backend: split
-// the stack into count x panels units of row panels, with panels = threads / gcd(count, threads) so that every
-// thread gets the same work, and run each unit with single-threaded BLAS in one Kokkos parallel_for. No OpenBLAS
-// thread pool ever runs next to the OpenMP one (the cause of the slow cases of the current path), and an odd
-// count of large blocks does not leave a thread idle.
-void panel_gemm(benchmark::State& state) {
-  if constexpr (!kdash::is_host_space_v<ExecSpace>) {
-    state.SkipWithError("host-only prototype");
-    return;
-  } else {
-    const int n = static_cast<int>(state.range(0));
-    const int count = static_cast<int>(state.range(1));
-    auto a = kdash::perf::random_stack<float>(count, n, n, 1);
-    auto b = kdash::perf::random_stack<float>(count, n, n, 2);
-    Stack<float> c("c", count, n, n);
-    ExecSpace exec;
-    const int threads = kdash::compat::concurrency(exec);
-    int panels = threads / std::gcd(count, threads);
-    while (panels > 1 && n / panels < 32) --panels;  // keep panels at least 32 rows tall
-    const float* pa = a.data();
-    const float* pb = b.data();
-    float* pc = c.data();
-    const std::size_t stride = std::size_t(n) * n;
-    kdash::backends::host::ScopedBlasThreads single(1);
-    kdash::perf::run_timed(state, [&] {
-      Kokkos::parallel_for(
-          "kdash::perf::panel_gemm", Kokkos::RangePolicy<ExecSpace>(exec, 0, count * panels), [=](const int u) {
-            const int blk = u / panels, p = u % panels;
-            const int r0 = int(std::int64_t(n) * p / panels), r1 = int(std::int64_t(n) * (p + 1) / panels);
-            kdash::backends::host::gemm(kdash::backends::host::Op::N, kdash::backends::host::Op::N, r1 - r0, n, n, 1.0f,
-                                        pa + blk * stride + std::size_t(r0) * n, n, pb + blk * stride, n, 0.0f,
-                                        pc + blk * stride + std::size_t(r0) * n, n);
-          });
-    });
-    kdash::perf::set_flop_rate(state, gemm_flops(count, n));
-  }
-}
-
-// Few large blocks: where the choice between threaded BLAS and per-block parallelism matters.
+// Few large blocks: where the host path's balance matters (one block split over all threads, odd counts; the row-panel
+// split of backends/kokkos/kdash/backends/batched_gemm.hpp, docs/performance.md §4).
 void few_large(benchmark::internal::Benchmark* b) {
   for (int n : {128, 256, 512, 1024})
     for (int count : {1, 2, 3, 4, 6}) b->Args({n, count});
@@ -132,6 +91,5 @@ void few_large(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK_CAPTURE(stack_gemm, vendor_few, GemmPath::vendor)->Apply(few_large);
-BENCHMARK(panel_gemm)->Apply(few_large);
 
 }  // namespace

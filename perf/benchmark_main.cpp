@@ -9,10 +9,27 @@
 #include <benchmark/benchmark.h>
 #include <Kokkos_Core.hpp>
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
 #include <string>
 
 int main(int argc, char** argv) {
-  Kokkos::initialize(argc, argv);
+  {
+    // Kokkos prints its initialisation warnings (e.g. "OMP_PROC_BIND not set", with printf) on stdout, which would
+    // corrupt --benchmark_format=json there: stdout points at stderr while Kokkos initialises.
+    std::fflush(stdout);
+    const int saved = dup(STDOUT_FILENO);
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    Kokkos::initialize(argc, argv);
+    std::fflush(stdout);
+    std::cout.flush();
+    if (saved >= 0) {
+      dup2(saved, STDOUT_FILENO);
+      close(saved);
+    }
+  }
   int result = 0;
   {
     benchmark::Initialize(&argc, argv);
