@@ -138,7 +138,8 @@ TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j) EXPECT_NEAR(x(0, i, j), i == j ? expected : 0.0, rel * expected);
   }
-  for (RootMethod m : {RootMethod::cn, RootMethod::ndb}) {  // no ridge: s = 0, the root does not exist
+  // No ridge: the root does not exist (CN/NDB: s = 0; EVD: 0^(-1/p)); the block is flagged and left unchanged.
+  for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::evd}) {
     auto o = options_for(m);
     o.eps = 0;
     Stack<float> x("x", 2, n, n);
