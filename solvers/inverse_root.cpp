@@ -1,37 +1,116 @@
 #include "kdash/solvers/inverse_root.hpp"
 
+#include "kdash/solvers/automatic_method.hpp"
+#include "kdash/solvers/chebyshev.hpp"
+#include "kdash/solvers/coupled_newton.hpp"
 #include "kdash/solvers/evd_root.hpp"
+#include "kdash/solvers/newton_db.hpp"
 
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace kdash {
 namespace {
 
+bool is_integer(double v) { return std::isfinite(v) && std::floor(v) == v; }
+
 void validate(const RootOptions& o, std::size_t rows, std::size_t cols) {
+  const std::string m = "inverse_root (" + to_string(o.method) + "): ";
   if (rows != cols) {
-    throw std::invalid_argument("inverse_root: blocks must be square, got " + std::to_string(rows) + "x" +
-                                std::to_string(cols));
+    throw std::invalid_argument(m + "blocks must be square, got " + std::to_string(rows) + "x" + std::to_string(cols));
   }
-  if (!(o.p > 0) || !std::isfinite(o.p)) throw std::invalid_argument("inverse_root: root p must be > 0");
-  if (!(o.eps >= 0) || !std::isfinite(o.eps)) throw std::invalid_argument("inverse_root: eps must be >= 0");
+  if (!(o.p > 0) || !std::isfinite(o.p)) throw std::invalid_argument(m + "root p must be > 0");
+  if (!(o.eps >= 0) || !std::isfinite(o.eps)) throw std::invalid_argument(m + "eps must be finite and >= 0");
+  if (o.method == RootMethod::cn && !(is_integer(o.p) && o.p >= 1)) {
+    throw std::invalid_argument(m + "coupled Newton needs an integer root p >= 1, got " + std::to_string(o.p));
+  }
+  if ((o.method == RootMethod::ndb || o.method == RootMethod::cbshv) && o.p != 2 && o.p != 4) {
+    throw std::invalid_argument(m + "root p must be 2 or 4, got " + std::to_string(o.p));
+  }
+  if (o.method != RootMethod::evd) {
+    if (o.max_iters < 1) throw std::invalid_argument(m + "max_iters must be >= 1");
+    if (!(o.tolerance >= 0) || !std::isfinite(o.tolerance)) throw std::invalid_argument(m + "tolerance must be >= 0");
+    if (o.pi_steps < 0) throw std::invalid_argument(m + "power-iteration steps must be >= 0");
+    if (o.pim_vectors < 1) throw std::invalid_argument(m + "pim_vectors must be >= 1");
+    if (!(o.pi_const > 0) || !std::isfinite(o.pi_const)) throw std::invalid_argument(m + "pi_const must be > 0");
+  }
+  if (o.method == RootMethod::cbshv) {
+    if (o.cheb_degree < 0) throw std::invalid_argument(m + "Chebyshev degree must be >= 0");
+    if (o.cheb_nodes <= o.cheb_degree) throw std::invalid_argument(m + "Chebyshev node count must exceed the degree");
+    if (!(o.eps > 0)) throw std::invalid_argument(m + "Chebyshev needs eps > 0 (the fit interval is [eps, 1+eps])");
+  }
+}
+
+// One solve with state type C.
+template <class C>
+std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C>& a, const Stack<C>& x,
+                                   const RootOptions& options) {
+  switch (options.method) {
+    case RootMethod::evd:
+      return solvers::evd_root<C>(exec, a, x, options);
+    case RootMethod::cn:
+      return solvers::coupled_newton<C>(exec, a, x, options);
+    case RootMethod::ndb:
+      return solvers::newton_db<C>(exec, a, x, options);
+    case RootMethod::cbshv:
+      return solvers::chebyshev_root<C>(exec, a, x, options);
+    default:
+      throw std::logic_error("inverse_root: unresolved solver");
+  }
+}
+
+// Converts the stack to the state type C of the requested precision (double for fp64, float otherwise), solves, and
+// converts back only the blocks that were written (the others keep x's values bit for bit).
+template <class C, class T>
+std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T>& a, const Stack<T>& x,
+                                      const RootOptions& options) {
+  if constexpr (std::is_same_v<C, T>) {
+    return solve<C>(exec, a, x, options);
+  } else {
+    const int count = int(a.extent(0)), n = int(a.extent(1));
+    Stack<C> ac(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::root::a_converted"), count, n, n);
+    Stack<C> xc(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::root::x_converted"), count, n, n);
+    Kokkos::parallel_for(
+        "kdash::root::convert_in", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {count, n, n}),
+        KOKKOS_LAMBDA(const int b, const int i, const int j) {
+          ac(b, i, j) = static_cast<C>(a(b, i, j));
+          xc(b, i, j) = static_cast<C>(x(b, i, j));  // blocks a solver does not write must round-trip
+        });
+    auto results = solve<C>(exec, Stack<const C>(ac), xc, options);
+    auto write_h = Kokkos::View<int*, Kokkos::HostSpace>("kdash::root::written", count);
+    // Written blocks: converged ones, and not_converged iterates (EVD's not_converged = syevd failed, not written).
+    for (int b = 0; b < count; ++b) {
+      const auto st = results[b].status;
+      write_h(b) =
+          st == RootStatus::converged || (st == RootStatus::not_converged && options.method != RootMethod::evd);
+    }
+    auto write = Kokkos::create_mirror_view_and_copy(MemSpace(), write_h);
+    solvers::impl::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemSpace>(xc), x, {},
+                                           write);
+    exec.fence();
+    return results;
+  }
 }
 
 template <class T>
 std::vector<BlockRootResult> dispatch(const ExecSpace& exec, const Stack<const T>& a, const Stack<T>& x,
-                                      const RootOptions& options) {
+                                      const RootOptions& requested) {
+  struct Region {  // Kokkos Tools see every call (Kokkos 3.4 has no ScopedRegion)
+    Region() { Kokkos::Profiling::pushRegion("kdash::inverse_root"); }
+    ~Region() { Kokkos::Profiling::popRegion(); }
+  } region;
+  const RootOptions options = solvers::resolve_automatic(requested, int(a.extent(1)), is_host_space_v<ExecSpace>);
   validate(options, a.extent(1), a.extent(2));
   if (x.extent(0) != a.extent(0) || x.extent(1) != a.extent(1) || x.extent(2) != a.extent(2)) {
     throw std::invalid_argument("inverse_root: output stack shape differs from the input's");
   }
-  switch (options.method) {
-    case RootMethod::evd:
-    case RootMethod::automatic:
-      return solvers::evd_root<T>(exec, a, x, options);
-    default:
-      throw std::invalid_argument("inverse_root: solver '" + to_string(options.method) + "' is not available yet");
-  }
+  // State type: double for fp64; float for fp16/bf16 (their rounding is defined on fp32 values); fp32 keeps the
+  // stack's own type (a double stack is solved in double, as a float stack is solved in float).
+  if (options.precision == Precision::fp64) return solve_as<double>(exec, a, x, options);
+  if (options.precision == Precision::fp32) return solve_as<T>(exec, a, x, options);
+  return solve_as<float>(exec, a, x, options);
 }
 
 }  // namespace

@@ -4,5 +4,9 @@
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/backends/execution.hpp>
 #include <kdash/config.hpp>
+#include <kdash/solvers/automatic_method.hpp>
+#include <kdash/solvers/chebyshev.hpp>
 #include <kdash/solvers/inverse_root.hpp>
+#include <kdash/solvers/root_options.hpp>
+#include <kdash/solvers/scaling.hpp>
 #include <kdash/version.hpp>

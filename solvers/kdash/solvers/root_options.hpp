@@ -35,13 +35,29 @@ struct RootOptions {
   int cheb_nodes = 10000;
   Precision precision = Precision::fp32;
   std::uint64_t seed = 0;
+  // Index of the stack's first block in the caller's numbering: the power iteration's random start vectors are keyed
+  // by (seed, first_block + b), so a block solved alone (first_block = its index) gets the numbers it gets in a stack.
+  std::uint64_t first_block = 0;
+  // How often (in iterations) the host asks the device whether any block still iterates (CN, NDB). The per-block
+  // masks live on the device and are exact whatever this is; it only bounds the wasted iterations once every block
+  // has converged. 0: the backend default (1 on host backends, where the check is free; 4 on GPUs, one small
+  // device-to-host copy per 4 iterations).
+  int check_every = 0;
   backends::GemmPath gemm_path = backends::GemmPath::automatic;
 };
 
+// The GEMM input rounding of a precision (fp64 runs natively in double; fp32 natively in float).
+inline backends::InputPrecision gemm_input(Precision p) {
+  return p == Precision::fp16   ? backends::InputPrecision::fp16
+         : p == Precision::bf16 ? backends::InputPrecision::bf16
+                                : backends::InputPrecision::native;
+}
+
 struct BlockRootResult {
   int iterations = 0;
-  double residual = 0;  // max|M - I| (CN), or the method's own convergence measure; 0 when not measured
-  double lambda_max = 0;
+  double residual = 0;    // max|M - I| (CN), or the method's own convergence measure; 0 when not measured
+  double lambda_max = 0;  // estimate of the largest eigenvalue of A (+ eps I): EVD exact, fro: ||A||_F, pi/pim: RQ
+  double scale = 0;       // the scale s of the iterative solvers (0 for EVD)
   RootStatus status = RootStatus::converged;
 };
 

@@ -4,6 +4,8 @@
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 
+#include <limits>
+
 namespace kdash::solvers::impl {
 
 template <class T>
@@ -37,6 +39,151 @@ void copy_add_identity(const ExecSpace& exec, const ConstStackT<T>& a, const Sta
       "kdash::solvers::copy_add_identity",
       Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(a.extent(0)), n, n}),
       KOKKOS_LAMBDA(const int b, const int i, const int j) { out(b, i, j) = a(b, i, j) + (i == j ? shift : T(0)); });
+}
+
+}  // namespace kdash::solvers::impl
+
+namespace kdash::solvers::impl {
+
+// A per-block mask: active(b) != 0 selects block b; an empty mask selects every block.
+using BlockMask = Kokkos::View<int*, MemSpace>;
+
+KOKKOS_INLINE_FUNCTION bool selected(const BlockMask& active, int b) { return active.extent(0) == 0 || active(b) != 0; }
+
+// out(b) = alpha(b) * in(b) + beta * I on the selected blocks (alpha per block, e.g. CN's z = (p+1)/(2s)).
+template <class T>
+void scale_add_identity(const ExecSpace& exec, const ConstStackT<T>& in, const Stack<T>& out,
+                        const Kokkos::View<const T*, MemSpace>& alpha, T beta, const BlockMask& active) {
+  const int n = static_cast<int>(in.extent(1));
+  Kokkos::parallel_for(
+      "kdash::solvers::scale_add_identity",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(in.extent(0)), n, n}),
+      KOKKOS_LAMBDA(const int b, const int i, const int j) {
+        if (!selected(active, b)) return;
+        out(b, i, j) = alpha(b) * in(b, i, j) + (i == j ? beta : T(0));
+      });
+}
+
+// out(b) = alpha * in(b) + beta * I on the selected blocks (the same constants for every block).
+template <class T>
+void affine_identity(const ExecSpace& exec, const ConstStackT<T>& in, const Stack<T>& out, T alpha, T beta,
+                     const BlockMask& active) {
+  const int n = static_cast<int>(in.extent(1));
+  Kokkos::parallel_for(
+      "kdash::solvers::affine_identity",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(in.extent(0)), n, n}),
+      KOKKOS_LAMBDA(const int b, const int i, const int j) {
+        if (!selected(active, b)) return;
+        out(b, i, j) = alpha * in(b, i, j) + (i == j ? beta : T(0));
+      });
+}
+
+// out(b) = diag(b) * I on the selected blocks.
+template <class T>
+void set_scaled_identity(const ExecSpace& exec, const Stack<T>& out, const Kokkos::View<const T*, MemSpace>& diag,
+                         const BlockMask& active) {
+  const int n = static_cast<int>(out.extent(1));
+  Kokkos::parallel_for(
+      "kdash::solvers::set_scaled_identity",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(out.extent(0)), n, n}),
+      KOKKOS_LAMBDA(const int b, const int i, const int j) {
+        if (!selected(active, b)) return;
+        out(b, i, j) = i == j ? diag(b) : T(0);
+      });
+}
+
+// out(b) += shift * I on the selected blocks.
+template <class T>
+void add_identity(const ExecSpace& exec, const Stack<T>& out, T shift, const BlockMask& active) {
+  const int n = static_cast<int>(out.extent(1));
+  Kokkos::parallel_for(
+      "kdash::solvers::add_identity",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>>(exec, {0, 0}, {int(out.extent(0)), n}),
+      KOKKOS_LAMBDA(const int b, const int i) {
+        if (!selected(active, b)) return;
+        out(b, i, i) += shift;
+      });
+}
+
+// residual(b) = max_ij |m(b, i, j) - delta_ij| on the selected blocks (one team per block). A non-finite entry makes
+// the residual NaN, so the caller can tell divergence from slow convergence.
+template <class T>
+void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T>& m, const PerBlock<T>& residual,
+                            const BlockMask& active) {
+  using Policy = Kokkos::TeamPolicy<ExecSpace>;
+  using Member = typename Policy::member_type;
+  const int n = static_cast<int>(m.extent(1));
+  Kokkos::parallel_for(
+      "kdash::solvers::max_abs_minus_identity", Policy(exec, static_cast<int>(m.extent(0)), Kokkos::AUTO),
+      KOKKOS_LAMBDA(const Member& member) {
+        const int b = member.league_rank();
+        if (!selected(active, b)) return;
+        T worst = 0;
+        int bad = 0;
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(member, n * n),
+            [&](const int k, T& local) {
+              const int i = k / n, j = k % n;
+              const T d = compat::abs(m(b, i, j) - (i == j ? T(1) : T(0)));
+              local = d > local ? d : local;
+            },
+            Kokkos::Max<T>(worst));
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(member, n * n),
+            [&](const int k, int& count) { count += compat::isfinite(m(b, k / n, k % n)) ? 0 : 1; }, bad);
+        Kokkos::single(Kokkos::PerTeam(member),
+                       [&]() { residual(b) = bad == 0 ? worst : std::numeric_limits<T>::quiet_NaN(); });
+      });
+}
+
+// Per-block Frobenius norm, computed as max|a| * ||a / max|a|||_F so that float blocks with entries near 1e20 (whose
+// squares overflow) or 1e-20 (whose squares underflow) still get their norm.
+template <class T>
+void frobenius_norms(const ExecSpace& exec, const ConstStackT<T>& a, const PerBlock<T>& norm) {
+  using Policy = Kokkos::TeamPolicy<ExecSpace>;
+  using Member = typename Policy::member_type;
+  const int nn = static_cast<int>(a.extent(1) * a.extent(2));
+  const T* data = a.data();
+  Kokkos::parallel_for(
+      "kdash::solvers::frobenius_norms", Policy(exec, static_cast<int>(a.extent(0)), Kokkos::AUTO),
+      KOKKOS_LAMBDA(const Member& member) {
+        const int b = member.league_rank();
+        const T* block = data + std::size_t(b) * nn;
+        T big = 0;
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(member, nn),
+            [&](const int k, T& local) {
+              const T v = compat::abs(block[k]);
+              local = v > local ? v : local;
+            },
+            Kokkos::Max<T>(big));
+        const T inv = big > T(0) && compat::isfinite(big) ? T(1) / big : T(1);
+        T sum = 0;
+        Kokkos::parallel_reduce(
+            Kokkos::TeamThreadRange(member, nn),
+            [&](const int k, T& local) {
+              const T v = block[k] * inv;
+              local += v * v;
+            },
+            sum);
+        Kokkos::single(Kokkos::PerTeam(member), [&]() { norm(b) = (inv == T(1) ? T(1) : big) * compat::sqrt(sum); });
+      });
+}
+
+// out(b) = factor(b) * in(b) on the blocks with write(b) != 0; the others keep out(b) (a solver's commit step).
+template <class T, class U>
+void copy_scaled_where(const ExecSpace& exec, const Kokkos::View<const T***, Kokkos::LayoutRight, MemSpace>& in,
+                       const Stack<U>& out, const Kokkos::View<const T*, MemSpace>& factor,
+                       const Kokkos::View<const int*, MemSpace>& write) {
+  const int n = static_cast<int>(in.extent(1));
+  const bool scaled = factor.extent(0) > 0;
+  Kokkos::parallel_for(
+      "kdash::solvers::copy_scaled_where",
+      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(in.extent(0)), n, n}),
+      KOKKOS_LAMBDA(const int b, const int i, const int j) {
+        if (write(b) == 0) return;
+        out(b, i, j) = static_cast<U>(scaled ? factor(b) * in(b, i, j) : in(b, i, j));
+      });
 }
 
 }  // namespace kdash::solvers::impl

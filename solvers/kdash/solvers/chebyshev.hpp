@@ -1,0 +1,91 @@
+// Chebyshev + Clenshaw inverse roots (SPEC §3), p = 2 or 4.
+// f(x) = x^(-1/p) is fitted on [a, b] = [eps, 1 + eps] at N Chebyshev nodes (default N = 10000, the reference's):
+//   theta_j = pi (j + 1/2) / N,  x_j = (b - a)/2 cos(theta_j) + (b + a)/2,  c_k = (2/N) sum_j f(x_j) cos(k theta_j),
+//   c_0 /= 2, k = 0..d — in double, on the host, once per (eps, degree, p, nodes) (a process-wide cache).
+// The matrix is mapped with S = (2/s) A - I (spectrum in [-1, 1] when s >= lambda_max) and the series evaluated
+// with Clenshaw's recurrence: B_d = c_d I, B_{d-1} = 2 c_d S + c_{d-1} I, B_k = 2 S B_{k+1} - B_{k+2} + c_k I for
+// k = d-2..1, X = S B_1 - B_2 + c_0 I: d - 1 GEMMs in all (two ping-pong stacks, each GEMM writes over B_{k+2}).
+//
+// X approximates f(A/s + eps I) = (A/s + eps I)^(-1/p) = s^(1/p) (A + eps s I)^(-1/p): the result is NOT rescaled by
+// s^(-1/p) (as in the reference). Shampoo's grafting rescales each block's direction, so a positive factor per block
+// cancels; a caller that needs the true root multiplies by s^(-1/p) (BlockRootResult::scale holds s).
+// The ridge is the fit interval's eps (A itself is not shifted). No iteration, so residual = 0 (not measured) and
+// iterations = d.
+#pragma once
+
+#include <kdash/solvers/impl/block_convergence.hpp>
+#include <kdash/solvers/impl/solver_setup.hpp>
+
+#include <vector>
+
+namespace kdash::solvers {
+
+// c_0..c_degree of the fit above (cached; thread-safe). Throws std::invalid_argument on degree < 0, nodes <= degree,
+// p <= 0 or eps not finite/negative.
+std::vector<double> chebyshev_coefficients(double eps, int degree, double p, int nodes);
+// sum_k c_k T_k(x) by Clenshaw's recurrence in double (the scalar reference of the matrix evaluation).
+double chebyshev_evaluate(const std::vector<double>& c, double x);
+
+template <class T>
+std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
+                                            const RootOptions& options) {
+  const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
+  if (count == 0) return {};
+  const int d = options.cheb_degree;
+  const auto c = chebyshev_coefficients(options.eps, d, options.p, options.cheb_nodes);
+  auto prep = impl::prepare<T>(exec, a, options);
+  impl::BlockConvergence<T> conv(exec, prep.usable, options.check_every);
+  const auto& active = conv.active;
+  const impl::MaskedGemm<T> gemm(exec, options, active);
+
+  PerBlock<T> two_over_s("kdash::cbshv::two_over_s", count), const_c("kdash::cbshv::c", count);
+  {
+    auto scale = prep.scale;
+    Kokkos::parallel_for(
+        "kdash::cbshv::two_over_s", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
+        KOKKOS_LAMBDA(const int b) { two_over_s(b) = T(2) / scale(b); });
+  }
+  auto s = impl::new_stack<T>("kdash::cbshv::s", count, n);
+  impl::scale_add_identity<T>(exec, a, s, two_over_s, T(-1), active);  // S = (2/s) A - I
+  auto b1 = impl::new_stack<T>("kdash::cbshv::b1", count, n);          // B_{k+1}
+  auto b2 = impl::new_stack<T>("kdash::cbshv::b2", count, n);          // B_{k+2}
+  auto result = b1;
+  if (d == 0) {
+    Kokkos::deep_copy(exec, const_c, static_cast<T>(c[0]));
+    impl::set_scaled_identity<T>(exec, b1, const_c, active);
+  } else if (d == 1) {
+    impl::affine_identity<T>(exec, impl::ConstStackT<T>(s), b1, static_cast<T>(c[1]), static_cast<T>(c[0]), active);
+  } else {
+    Kokkos::deep_copy(exec, const_c, static_cast<T>(c[d]));
+    impl::set_scaled_identity<T>(exec, b2, const_c, active);  // B_d
+    impl::affine_identity<T>(exec, impl::ConstStackT<T>(s), b1, static_cast<T>(2 * c[d]), static_cast<T>(c[d - 1]),
+                             active);  // B_{d-1}
+    for (int k = d - 2; k >= 1; --k) {
+      gemm(s, b1, b2, T(2), T(-1));  // B_k = 2 S B_{k+1} - B_{k+2}, written over B_{k+2}
+      impl::add_identity<T>(exec, b2, static_cast<T>(c[k]), active);
+      std::swap(b1, b2);
+    }
+    gemm(s, b1, b2, T(1), T(-1));  // S B_1 - B_2
+    impl::add_identity<T>(exec, b2, static_cast<T>(c[0]), active);
+    result = b2;
+  }
+  // A non-finite result of a finite block (overflow) is reported and not written, like a non-finite input.
+  PerBlock<int> finite_out("kdash::cbshv::finite_out", count);
+  impl::finite_blocks<T>(exec, impl::ConstStackT<T>(result), finite_out);
+  auto write = conv.finished_finite();
+  Kokkos::parallel_for(
+      "kdash::cbshv::write_mask", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
+      KOKKOS_LAMBDA(const int b) { write(b) = write(b) && finite_out(b) ? 1 : 0; });
+  impl::copy_scaled_where<T, T>(exec, impl::ConstStackT<T>(result), x, {}, write);
+  auto results = conv.results(prep.lambda, prep.scale);
+  auto fin = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), finite_out);
+  for (int b = 0; b < count; ++b) {
+    if (results[b].status == RootStatus::non_finite) continue;
+    results[b].iterations = d;
+    results[b].residual = 0;
+    results[b].status = fin(b) ? RootStatus::converged : RootStatus::non_finite;
+  }
+  return results;
+}
+
+}  // namespace kdash::solvers

@@ -1,0 +1,102 @@
+// Coupled Newton inverse root (SPEC §3, CN), any integer p >= 1, batched with per-block convergence.
+// With s the block's scale (scaling.hpp) and A the ridged block A + eps I:
+//   z = (p+1)/(2s),  X0 = z^(1/p) I,  M0 = z A,
+//   repeat: T = (1 + 1/p) I - M/p,  X <- X T,  M <- T^p M,  until max|M - I| < tol (per block) or max_iters.
+// M = X^p A holds throughout (all iterates are polynomials in A, so they commute), hence M -> I means X -> A^(-1/p).
+// Cost per iteration: one GEMM for X T, floor(log2 p) + popcount(p) - 1 for T^p by squaring, one for T^p M:
+// p = 4 -> 4 GEMMs, p = 2 -> 3, p = 1 -> 2. Converged blocks are masked out of every GEMM and kernel.
+#pragma once
+
+#include <kdash/solvers/impl/block_convergence.hpp>
+#include <kdash/solvers/impl/solver_setup.hpp>
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+namespace kdash::solvers {
+
+namespace detail {
+
+// result = base^p by squaring, over the active blocks; uses `work` (3 stacks, work[0] holding base on entry) and
+// returns the index of the stack holding the power.
+template <class T>
+int masked_power(const impl::MaskedGemm<T>& gemm, const std::array<Stack<T>, 3>& work, int p) {
+  int base = 0, result = -1;
+  auto free_slot = [&]() {
+    for (int k = 0; k < 3; ++k)
+      if (k != base && k != result) return k;
+    return -1;
+  };
+  for (int e = p; e > 0; e >>= 1) {
+    if (e & 1) {
+      if (result < 0) {
+        result = base;
+      } else {
+        const int out = free_slot();
+        gemm(work[result], work[base], work[out]);
+        result = out;
+      }
+    }
+    if (e > 1) {
+      const int out = free_slot();
+      gemm(work[base], work[base], work[out]);
+      base = out;
+    }
+  }
+  return result;
+}
+
+}  // namespace detail
+
+template <class T>
+std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
+                                            const RootOptions& options) {
+  const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
+  if (count == 0) return {};
+  const int p = static_cast<int>(options.p);
+  auto prep = impl::prepare<T>(exec, a, options);
+  impl::BlockConvergence<T> conv(exec, prep.usable, options.check_every);
+
+  PerBlock<T> z("kdash::cn::z", count), x0("kdash::cn::x0", count);
+  {
+    auto scale = prep.scale;
+    Kokkos::parallel_for(
+        "kdash::cn::initial_scalars", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
+          z(b) = T(p + 1) / (T(2) * scale(b));
+          x0(b) = compat::pow(z(b), T(1) / T(p));
+        });
+  }
+  std::array<Stack<T>, 2> m{impl::new_stack<T>("kdash::cn::m0", count, n),
+                            impl::new_stack<T>("kdash::cn::m1", count, n)};
+  std::array<Stack<T>, 2> xs{impl::new_stack<T>("kdash::cn::x0", count, n),
+                             impl::new_stack<T>("kdash::cn::x1", count, n)};
+  std::array<Stack<T>, 3> work{impl::new_stack<T>("kdash::cn::t", count, n),
+                               impl::new_stack<T>("kdash::cn::w1", count, n),
+                               impl::new_stack<T>("kdash::cn::w2", count, n)};
+  impl::scale_add_identity<T>(exec, impl::ConstStackT<T>(prep.ridged), m[0], z, T(0), conv.active);
+  impl::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
+
+  const impl::MaskedGemm<T> gemm(exec, options, conv.active);
+  const T tol = static_cast<T>(options.tolerance);
+  int cur = 0;
+  for (int it = 0;; ++it) {
+    impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T>(m[cur]), conv.residual, conv.active);
+    const bool more = it < options.max_iters;
+    conv.mark(tol, more);
+    if (!more || !conv.any_active(it)) break;
+    const int nxt = 1 - cur;
+    // T = (1 + 1/p) I - M/p
+    impl::affine_identity<T>(exec, impl::ConstStackT<T>(m[cur]), work[0], T(-1) / T(p), T(1) + T(1) / T(p),
+                             conv.active);
+    gemm(xs[cur], work[0], xs[nxt]);  // X <- X T
+    const int power = detail::masked_power<T>(gemm, work, p);
+    gemm(work[power], m[cur], m[nxt]);  // M <- T^p M
+    cur = nxt;
+  }
+  // Every block's last iterate sits in the stack of its own iteration count's parity.
+  impl::commit_iterate<T>(exec, xs[0], xs[1], conv.iterations, 0, {}, conv.finished_finite(), x);
+  return conv.results(prep.lambda, prep.scale);
+}
+
+}  // namespace kdash::solvers

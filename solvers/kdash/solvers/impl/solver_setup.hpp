@@ -1,0 +1,62 @@
+// The steps every iterative solver starts with: detect non-finite blocks, add the ridge, estimate the scale, and
+// decide which blocks can iterate (finite input and a finite positive scale).
+#pragma once
+
+#include <kdash/backends/batched_gemm.hpp>
+#include <kdash/solvers/impl/stack_ops.hpp>
+#include <kdash/solvers/root_options.hpp>
+#include <kdash/solvers/scaling.hpp>
+
+#include <string>
+
+namespace kdash::solvers::impl {
+
+template <class T>
+struct ScaledStack {
+  Stack<T> ridged;       // A + eps I
+  PerBlock<T> scale;     // s
+  PerBlock<T> lambda;    // lambda_max estimate
+  PerBlock<int> usable;  // finite input and 0 < s < inf
+};
+
+template <class T>
+ScaledStack<T> prepare(const ExecSpace& exec, const ConstStackT<T>& a, const RootOptions& options) {
+  const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
+  ScaledStack<T> s{Stack<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::solvers::ridged"), count, n, n),
+                   PerBlock<T>("kdash::solvers::scale", count), PerBlock<T>("kdash::solvers::lambda", count),
+                   PerBlock<int>("kdash::solvers::usable", count)};
+  PerBlock<int> finite("kdash::solvers::finite", count);
+  finite_blocks<T>(exec, a, finite);
+  copy_add_identity<T>(exec, a, s.ridged, static_cast<T>(options.eps));
+  estimate_scale<T>(exec, ConstStackT<T>(s.ridged), options, s.scale, s.lambda);
+  auto scale = s.scale;
+  auto usable = s.usable;
+  Kokkos::parallel_for(
+      "kdash::solvers::usable_blocks", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
+      KOKKOS_LAMBDA(const int b) { usable(b) = finite(b) && compat::isfinite(scale(b)) && scale(b) > T(0) ? 1 : 0; });
+  return s;
+}
+
+// C = alpha * A B + beta * C over the active blocks, with the solver's GEMM path and input rounding.
+template <class T>
+struct MaskedGemm {
+  ExecSpace exec;
+  backends::GemmOptions<T, ExecSpace> options;
+
+  MaskedGemm(const ExecSpace& e, const RootOptions& o, const PerBlock<int>& active) : exec(e) {
+    options.path = o.gemm_path;
+    options.input = gemm_input(o.precision);
+    options.active = active;
+  }
+  void operator()(const Stack<T>& a, const Stack<T>& b, const Stack<T>& c, T alpha = T(1), T beta = T(0)) const {
+    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, alpha, ConstStackT<T>(a),
+                           ConstStackT<T>(b), beta, c, options);
+  }
+};
+
+template <class T>
+Stack<T> new_stack(const char* label, int count, int n) {
+  return Stack<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), count, n, n);
+}
+
+}  // namespace kdash::solvers::impl

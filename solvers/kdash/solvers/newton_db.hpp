@@ -1,0 +1,116 @@
+// Newton–DB inverse roots (SPEC §3): the inverse-free coupled Newton–Schulz iteration for the square root.
+// With A' = A/s (A ridged: A + eps I):  E = 1.5 I - 0.5 A',  Y = A' E,  Z = E   (iteration 1), then
+//   repeat: E = 1.5 I - 0.5 Z Y;  Y <- Y E;  Z <- E Z        so Y -> A'^(1/2), Z -> A'^(-1/2), Z Y -> I.
+// p = 2: X = Z / sqrt(s). p = 4: a second run on Y (= (A/s)^(1/2), i.e. A^(1/2) with scale sqrt(s)) gives
+// Z2 -> (A/s)^(-1/4), X = Z2 / s^(1/4).
+// Per-block convergence on max|Z Y - I| (the product every iteration needs anyway), masked as in CN.
+// Cost per stage at max_iters = k: 1 + 3 (k - 1) GEMMs, plus one for the final residual: p = 4 at k = 10 is
+// 2 * 28 = 56 GEMMs (SPEC's count) + 2 for the residuals.
+//
+// Convergence region: the scalar map of an eigenvalue x of A' converges to sqrt(x) only for x in (0, 2)...(0, 3) in
+// exact arithmetic (1.5 - 0.5 x must stay positive), and slowly near 0. The scalings keep x <= 1: s = ||A||_F >=
+// lambda_max, or s = 2 * (Rayleigh quotient) when the quotient is >= lambda_max / 2. If s underestimates lambda_max
+// below lambda_max / 2 (a power iteration whose random start misses the top eigenvector, or pi_const < 1), the
+// eigenvalues above 3 flip sign and the iteration diverges: the residual grows, the block ends `not_converged`, or
+// `non_finite` once it overflows (then X(b) is left unchanged). A (numerically) singular A has an eigenvalue whose Z
+// component grows like 1.5^k without converging: status not_converged with residual ~1.
+#pragma once
+
+#include <kdash/solvers/impl/block_convergence.hpp>
+#include <kdash/solvers/impl/solver_setup.hpp>
+
+#include <array>
+#include <vector>
+
+namespace kdash::solvers {
+
+namespace detail {
+
+// One Newton–DB stage on `input` (already divided by its scale) over the blocks active in `conv`. On return the
+// iterates of block b are in y[parity], z[parity] with parity = (iterations(b) - first) % 2, first = the iteration
+// count before this stage + 1.
+template <class T>
+void newton_db_stage(const ExecSpace& exec, const Stack<T>& input, const RootOptions& options,
+                     impl::BlockConvergence<T>& conv, const std::array<Stack<T>, 2>& y,
+                     const std::array<Stack<T>, 2>& z, const Stack<T>& w) {
+  const impl::MaskedGemm<T> gemm(exec, options, conv.active);
+  const T tol = static_cast<T>(options.tolerance);
+  // Iteration 1: E = 1.5 I - 0.5 A' (kept as Z0), Y0 = A' E.
+  impl::affine_identity<T>(exec, impl::ConstStackT<T>(input), z[0], T(-0.5), T(1.5), conv.active);
+  gemm(input, z[0], y[0]);
+  conv.count_iteration();
+  int cur = 0;
+  for (int it = 1;; ++it) {
+    gemm(z[cur], y[cur], w);  // W = Z Y
+    impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T>(w), conv.residual, conv.active);
+    const bool more = it < options.max_iters;
+    conv.mark(tol, more);
+    if (!more || !conv.any_active(it)) break;
+    const int nxt = 1 - cur;
+    impl::affine_identity<T>(exec, impl::ConstStackT<T>(w), w, T(-0.5), T(1.5), conv.active);  // E, in place
+    gemm(y[cur], w, y[nxt]);
+    gemm(w, z[cur], z[nxt]);
+    cur = nxt;
+  }
+}
+
+}  // namespace detail
+
+template <class T>
+std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
+                                       const RootOptions& options) {
+  const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
+  if (count == 0) return {};
+  const int p = static_cast<int>(options.p);
+  auto prep = impl::prepare<T>(exec, a, options);
+  impl::BlockConvergence<T> conv(exec, prep.usable, options.check_every);
+
+  PerBlock<T> inv_scale("kdash::ndb::inv_scale", count), out_factor("kdash::ndb::out_factor", count);
+  {
+    auto scale = prep.scale;
+    Kokkos::parallel_for(
+        "kdash::ndb::scalars", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
+          inv_scale(b) = T(1) / scale(b);
+          out_factor(b) = compat::pow(scale(b), T(-1) / T(p));  // Z ~ (A/s)^(-1/p) -> A^(-1/p) = Z s^(-1/p)
+        });
+  }
+  auto input = impl::new_stack<T>("kdash::ndb::input", count, n);
+  std::array<Stack<T>, 2> y{impl::new_stack<T>("kdash::ndb::y0", count, n),
+                            impl::new_stack<T>("kdash::ndb::y1", count, n)};
+  std::array<Stack<T>, 2> z{impl::new_stack<T>("kdash::ndb::z0", count, n),
+                            impl::new_stack<T>("kdash::ndb::z1", count, n)};
+  auto w = impl::new_stack<T>("kdash::ndb::w", count, n);
+  impl::scale_add_identity<T>(exec, impl::ConstStackT<T>(prep.ridged), input, inv_scale, T(0), conv.active);
+  detail::newton_db_stage<T>(exec, input, options, conv, y, z, w);
+
+  int first = 1;  // iterations(b) - first = the number of updates after a stage's iteration 1
+  if (p == 4) {
+    // Stage 2 runs on every block with a finite stage-1 result, converged or not (its tolerance applies to the
+    // final residual). Its input Y1 ~ (A/s)^(1/2) is A^(1/2) scaled by sqrt(s).
+    auto write = conv.finished_finite();
+    impl::commit_iterate<T>(exec, y[0], y[1], conv.iterations, first, {}, write, input);
+    impl::BlockConvergence<T> conv2(exec, write, options.check_every);
+    detail::newton_db_stage<T>(exec, input, options, conv2, y, z, w);
+    // Combine: total iterations, stage-2 residual; a block that failed stage 1 keeps its stage-1 state.
+    auto s1 = conv.state, s2 = conv2.state, it1 = conv.iterations, it2 = conv2.iterations;
+    auto r1 = conv.residual, r2 = conv2.residual;
+    auto write2 = conv2.finished_finite();
+    Stack<T> x_scratch = input;  // reuse: Y1 is no longer needed once stage 2 has run
+    impl::commit_iterate<T>(exec, z[0], z[1], it2, 1, out_factor, write2, x_scratch);
+    Kokkos::parallel_for(
+        "kdash::ndb::combine_stages", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
+          if (s1(b) == impl::diverged || s1(b) == impl::skipped) return;
+          // Stage 2 decides convergence; not converged in stage 1 is fine if stage 2 reaches the tolerance on the
+          // final product.
+          s1(b) = s2(b);
+          r1(b) = r2(b);
+          it1(b) += it2(b);
+        });
+    impl::copy_scaled_where<T, T>(exec, impl::ConstStackT<T>(x_scratch), x, {}, write2);
+    return conv.results(prep.lambda, prep.scale);
+  }
+  impl::commit_iterate<T>(exec, z[0], z[1], conv.iterations, first, out_factor, conv.finished_finite(), x);
+  return conv.results(prep.lambda, prep.scale);
+}
+
+}  // namespace kdash::solvers

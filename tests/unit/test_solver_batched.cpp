@@ -1,0 +1,271 @@
+// Properties every solver shares: a batched run equals the one-block-at-a-time runs, non-finite and zero blocks,
+// huge dynamic range, option validation, the auto rule.
+//
+// Why bitwise equality is expected: a block's arithmetic never depends on the other blocks. Its scale comes from
+// per-block team reductions (same team size for the same n) and start vectors keyed by (seed, first_block + b);
+// every GEMM computes the block with the same kernel (the path depends on n only, and OpenBLAS' threaded and
+// single-threaded gemm split the output, not the inner sums); masks freeze finished blocks instead of changing
+// their arithmetic. So the test demands exact equality for CN, NDB and Chebyshev; a failure means cross-block
+// coupling. EVD is the exception: LAPACK's syevd runs single-threaded per block in a stack but threaded (its
+// tridiagonalisation's symv/gemm split their sums over threads) for a lone block, so the two runs are two
+// backward-stable eigendecompositions, each within EVD's bound of the exact root (test_evd_root.cpp:
+// 10 n u kappa / p relative); the test allows twice that between them.
+#include "test_solver_matrices.hpp"
+
+#include <kdash/solvers/automatic_method.hpp>
+#include <kdash/solvers/chebyshev.hpp>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace kdash;
+using namespace kdash::testing;
+
+RootOptions options_for(RootMethod m) {
+  RootOptions o;
+  o.method = m;
+  o.p = 4;
+  o.eps = 1e-10;
+  o.tolerance = 1e-5;
+  o.max_iters = 15;
+  o.seed = 17;
+  return o;
+}
+
+const RootMethod kMethods[] = {RootMethod::evd, RootMethod::cn, RootMethod::ndb, RootMethod::cbshv};
+
+template <class T>
+HostStack<T> single_block(const HostStack<T>& h, int b) {
+  HostStack<T> one("one", 1, h.extent(1), h.extent(2));
+  Kokkos::deep_copy(one, Kokkos::subview(h, std::make_pair(b, b + 1), Kokkos::ALL, Kokkos::ALL));
+  return one;
+}
+
+TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
+  for (int n : {3, 20, 72}) {  // 72 > kSmallBlock: the vendor (BLAS) GEMM path
+    std::vector<std::vector<double>> spectra;
+    const std::vector<double> kappas{1e1, 1e2, 1e3, 1e4, 3.0};
+    for (double kappa : kappas) spectra.push_back(geometric_spectrum(n, kappa));
+    auto stack = spectrum_stack<float>(n, spectra, 40 + n);
+    for (RootMethod m : kMethods)
+      for (Scaling sc : {Scaling::pi, Scaling::pim, Scaling::fro}) {
+        if (m == RootMethod::evd && sc != Scaling::pi) continue;  // EVD has no scale
+        auto o = options_for(m);
+        o.scaling = sc;
+        HostStack<float> x;
+        auto r = run_root<float>(stack.device(), x, o);
+        for (int b = 0; b < int(spectra.size()); ++b) {
+          auto alone = o;
+          alone.first_block = b;
+          HostStack<float> x1;
+          auto r1 = run_root<float>(Stack<const float>(to_device(single_block(stack.host, b))), x1, alone);
+          SCOPED_TRACE(::testing::Message() << to_string(m) << " " << to_string(sc) << " n=" << n << " block " << b);
+          EXPECT_EQ(r1[0].iterations, r[b].iterations);
+          EXPECT_EQ(r1[0].status, r[b].status);
+          EXPECT_EQ(r1[0].residual, r[b].residual);
+          if (m == RootMethod::evd) {
+            const double u = 6e-8, rel = 2 * 10.0 * n * u * kappas[b] / o.p;
+            double scale = 0, worst = 0;
+            for (int i = 0; i < n * n; ++i) {
+              scale = std::max(scale, double(std::abs(x1.data()[i])));
+              worst = std::max(worst, double(std::abs(x1.data()[i] - x.data()[b * n * n + i])));
+            }
+            EXPECT_LE(worst, rel * scale);
+            EXPECT_NEAR(r1[0].lambda_max, r[b].lambda_max, 2 * 10 * n * u);
+            continue;
+          }
+          EXPECT_EQ(r1[0].lambda_max, r[b].lambda_max);
+          int mismatches = 0;
+          for (int i = 0; i < n * n; ++i) mismatches += x1.data()[i] != x.data()[b * n * n + i];
+          EXPECT_EQ(mismatches, 0);
+        }
+      }
+  }
+}
+
+TEST(SolverBatched, NonFiniteBlockIsFlaggedAndUnchangedWhileTheOthersAreComputed) {
+  const int n = 10;
+  auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 10), geometric_spectrum(n, 10)}, 3);
+  HostStack<float> bad("bad", 2, n, n);
+  Kokkos::deep_copy(bad, stack.host);
+  bad(1, 4, 2) = std::numeric_limits<float>::quiet_NaN();
+  HostStack<float> inf_block("inf", 2, n, n);
+  Kokkos::deep_copy(inf_block, stack.host);
+  inf_block(1, 0, 0) = std::numeric_limits<float>::infinity();
+  for (RootMethod m : kMethods)
+    for (const auto& input : {bad, inf_block}) {
+      auto o = options_for(m);
+      Stack<float> x("x", 2, n, n);
+      Kokkos::deep_copy(x, -5.0f);
+      auto r = inverse_root(ExecSpace(), Stack<const float>(to_device(input)), x, o);
+      auto xh = to_host(x);
+      HostStack<float> ref;
+      // The reference is the same stack without the poison (same block count, so EVD threads the same way).
+      auto r0 = run_root<float>(stack.device(), ref, o);
+      SCOPED_TRACE(to_string(m));
+      EXPECT_EQ(r[1].status, RootStatus::non_finite);
+      EXPECT_EQ(r[0].status, r0[0].status);
+      EXPECT_NE(r[0].status, RootStatus::non_finite);
+      for (int i = 0; i < n * n; ++i) {
+        ASSERT_EQ(xh.data()[n * n + i], -5.0f);
+        ASSERT_EQ(xh.data()[i], ref.data()[i]);
+      }
+    }
+}
+
+TEST(SolverBatched, PrecisionConversionLeavesUnwrittenBlocksBitForBit) {
+  // A double stack solved with float state (fp16 inputs) is converted in and out; the poisoned block's X holds a
+  // double that float cannot represent and must come back untouched.
+  const int n = 5;
+  auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 10), geometric_spectrum(n, 10)}, 8);
+  stack.host(1, 0, 0) = std::numeric_limits<double>::quiet_NaN();
+  const double untouched = 1.0 + 1e-12;
+  for (RootMethod m : kMethods)
+    for (Precision p : {Precision::fp16, Precision::bf16, Precision::fp64}) {
+      auto o = options_for(m);
+      o.precision = p;
+      Stack<double> x("x", 2, n, n);
+      Kokkos::deep_copy(x, untouched);
+      auto r = inverse_root(ExecSpace(), Stack<const double>(to_device(stack.host)), x, o);
+      auto xh = to_host(x);
+      EXPECT_EQ(r[1].status, RootStatus::non_finite);
+      EXPECT_NE(r[0].status, RootStatus::non_finite);
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) ASSERT_EQ(xh(1, i, j), untouched) << to_string(m) << " " << to_string(p);
+      EXPECT_NE(xh(0, 0, 0), untouched);
+    }
+}
+
+TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
+  // A = 0 with the ridge eps: A + eps I = eps I, whose root is eps^(-1/p) I (EVD: the Shampoo fix-up adds eps once
+  // more, 2 eps). Chebyshev maps S = -I, so X = poly(-1) I (its fit's value at x = eps, not rescaled).
+  const int n = 6;
+  HostStack<float> zero("zero", 2, n, n);
+  for (int i = 0; i < n; ++i) zero(1, i, i) = 1.0f;
+  for (RootMethod m : kMethods) {
+    auto o = options_for(m);
+    o.eps = 1e-6;
+    o.tolerance = 1e-5;
+    o.max_iters = 30;
+    HostStack<float> x;
+    auto r = run_root<float>(Stack<const float>(to_device(zero)), x, o);
+    SCOPED_TRACE(to_string(m));
+    EXPECT_EQ(r[0].status, RootStatus::converged);
+    double expected = std::pow(m == RootMethod::evd ? 2 * o.eps : o.eps, -1.0 / o.p);
+    if (m == RootMethod::cbshv)
+      expected =
+          solvers::chebyshev_evaluate(solvers::chebyshev_coefficients(o.eps, o.cheb_degree, o.p, o.cheb_nodes), -1.0);
+    // Iterative solvers: converged to tol on max|M - I| (M = X^4 eps) => X within tol/4 relative (+ rounding 1e-6).
+    const double rel = m == RootMethod::cbshv || m == RootMethod::evd ? 1e-5 : o.tolerance / 4 + 1e-5;
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) EXPECT_NEAR(x(0, i, j), i == j ? expected : 0.0, rel * expected);
+  }
+  // No ridge: the root does not exist (CN/NDB: s = 0; EVD: 0^(-1/p)); the block is flagged and left unchanged.
+  for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::evd}) {
+    auto o = options_for(m);
+    o.eps = 0;
+    Stack<float> x("x", 2, n, n);
+    Kokkos::deep_copy(x, 9.0f);
+    auto r = inverse_root(ExecSpace(), Stack<const float>(to_device(zero)), x, o);
+    EXPECT_EQ(r[0].status, RootStatus::non_finite) << to_string(m);
+    EXPECT_EQ(r[1].status, RootStatus::converged) << to_string(m);
+    EXPECT_EQ(to_host(x)(0, 2, 2), 9.0f);
+  }
+}
+
+TEST(SolverBatched, HugeDynamicRangeAcrossBlocks) {
+  // Blocks scaled by 2^100 and 2^-100 (squares over- and underflow float) in one stack: the scale-equivariant
+  // solvers give X(c A) = c^(-1/p) X(A). c^(-1/4) is a power of two, so every product scales exactly except
+  // X0 = z^(1/p), a pow rounded to <= 1 ulp; its relative error (2u) passes linearly through X = X0 T0 T1 ...,
+  // each product then rounding differently: 2u + k sqrt(n) u relative in all.
+  const int n = 12;
+  auto unit = spectrum_stack<float>(n, {geometric_spectrum(n, 100)}, 6);
+  HostStack<float> mixed("mixed", 3, n, n);
+  const int e2[3] = {100, 0, -100};
+  for (int b = 0; b < 3; ++b)
+    for (int i = 0; i < n * n; ++i) mixed.data()[b * n * n + i] = std::ldexp(unit.host.data()[i], e2[b]);
+  for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::evd}) {
+    auto o = options_for(m);
+    o.eps = 0;
+    o.tolerance = 0;
+    o.max_iters = 12;
+    o.scaling = Scaling::fro;
+    HostStack<float> x;
+    auto r = run_root<float>(Stack<const float>(to_device(mixed)), x, o);
+    const double u = 6e-8;
+    // EVD: LAPACK's eigensolver scales internally but not by exact powers of two; its own bound (test_evd_root.cpp):
+    // 10 n u kappa / p.
+    const double rel = m == RootMethod::evd ? 10.0 * n * u * 100 / 4 : 2 * u + 2 * o.max_iters * std::sqrt(n) * u;
+    double ref = 0;
+    for (int i = 0; i < n * n; ++i) ref = std::max(ref, double(std::abs(x.data()[n * n + i])));
+    for (int b : {0, 2}) {
+      SCOPED_TRACE(::testing::Message() << to_string(m) << " 2^" << e2[b]);
+      EXPECT_NE(r[b].status, RootStatus::non_finite);
+      double worst = 0;
+      for (int i = 0; i < n * n; ++i)
+        worst = std::max(
+            worst, std::abs(std::ldexp(double(x.data()[b * n * n + i]), e2[b] / 4) - double(x.data()[n * n + i])));
+      EXPECT_LE(worst, rel * ref);
+    }
+  }
+}
+
+TEST(SolverBatched, OptionsAreValidatedWithMessagesNamingThem) {
+  Stack<float> a("a", 1, 3, 3), x("x", 1, 3, 3);
+  auto expect_throw = [&](RootOptions o, const std::string& needle) {
+    try {
+      inverse_root(ExecSpace(), Stack<const float>(a), x, o);
+      ADD_FAILURE() << "no exception for " << needle;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  auto o = options_for(RootMethod::cn);
+  o.p = 2.5;
+  expect_throw(o, "integer root");
+  o = options_for(RootMethod::ndb);
+  o.p = 3;
+  expect_throw(o, "2 or 4");
+  o = options_for(RootMethod::cbshv);
+  o.cheb_nodes = 10;
+  expect_throw(o, "node count");
+  o = options_for(RootMethod::cn);
+  o.max_iters = 0;
+  expect_throw(o, "max_iters");
+  o.max_iters = 5;
+  o.tolerance = std::nan("");
+  expect_throw(o, "tolerance");
+  Stack<float> wrong("w", 1, 3, 2);
+  EXPECT_THROW(inverse_root(ExecSpace(), Stack<const float>(wrong), x, options_for(RootMethod::cn)),
+               std::invalid_argument);
+}
+
+TEST(SolverBatched, AutomaticRule) {
+  RootOptions o;
+  o.method = RootMethod::automatic;
+  EXPECT_EQ(solvers::resolve_automatic(o, 1024, true).method, RootMethod::evd);
+  auto gpu = solvers::resolve_automatic(o, 1024, false);
+  EXPECT_EQ(gpu.method, RootMethod::cn);
+  EXPECT_EQ(gpu.precision, Precision::fp16);
+  auto gpu_small = solvers::resolve_automatic(o, 128, false);
+  EXPECT_EQ(gpu_small.method, RootMethod::cn);
+  EXPECT_EQ(gpu_small.precision, Precision::fp32);
+  o.p = 2.5;
+  EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::evd);
+  o.method = RootMethod::ndb;
+  EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::ndb);  // explicit choices stay
+  // Through the interface on this (host) backend, auto gives EVD's results exactly.
+  const int n = 9;
+  auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 50)}, 1);
+  RootOptions a;
+  a.method = RootMethod::automatic;
+  RootOptions e = a;
+  e.method = RootMethod::evd;
+  HostStack<float> xa, xe;
+  run_root<float>(stack.device(), xa, a);
+  run_root<float>(stack.device(), xe, e);
+  for (int i = 0; i < n * n; ++i) ASSERT_EQ(xa.data()[i], xe.data()[i]);
+}
+
+}  // namespace

@@ -1,0 +1,138 @@
+// Matrices with known spectra for the solver tests: A = Q diag(lambda) Q^T with a random orthogonal Q (Gram-Schmidt
+// of a Gaussian matrix, in double), and the residual ||X^p A - I|| measured in double on the host.
+#pragma once
+
+#include "test_helpers.hpp"  // tests/test_helpers.hpp
+
+#include <kdash/solvers/inverse_root.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+namespace kdash::testing {
+
+using Matrix = std::vector<double>;  // row-major n x n
+
+inline Matrix random_orthogonal(int n, unsigned seed) {
+  std::mt19937_64 gen(seed);
+  std::normal_distribution<double> dist;
+  Matrix q(std::size_t(n) * n);
+  for (auto& v : q) v = dist(gen);
+  for (int pass = 0; pass < 2; ++pass) {  // Gram-Schmidt twice: orthogonal to ~1e-16 even for n = 512
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < i; ++j) {
+        double d = 0;
+        for (int l = 0; l < n; ++l) d += q[i * n + l] * q[j * n + l];
+        for (int l = 0; l < n; ++l) q[i * n + l] -= d * q[j * n + l];
+      }
+      double norm = 0;
+      for (int l = 0; l < n; ++l) norm += q[i * n + l] * q[i * n + l];
+      for (int l = 0; l < n; ++l) q[i * n + l] /= std::sqrt(norm);
+    }
+  }
+  return q;
+}
+
+// sum_i f_i q_i q_i^T with q_i the rows of q.
+inline Matrix from_spectrum(const Matrix& q, const std::vector<double>& f, int n) {
+  Matrix m(std::size_t(n) * n, 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int r = 0; r < n; ++r) {
+      const double fr = f[i] * q[i * n + r];
+      for (int c = 0; c < n; ++c) m[r * n + c] += fr * q[i * n + c];
+    }
+  return m;
+}
+
+// lambda_i from 1 down to 1/kappa, geometrically (n = 1: {1}).
+inline std::vector<double> geometric_spectrum(int n, double kappa) {
+  std::vector<double> l(n);
+  for (int i = 0; i < n; ++i) l[i] = n == 1 ? 1.0 : std::pow(kappa, -double(i) / (n - 1));
+  return l;
+}
+
+inline Matrix multiply(const Matrix& a, const Matrix& b, int n) {
+  Matrix c(std::size_t(n) * n, 0.0);
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < n; ++k) {
+      const double aik = a[i * n + k];
+      for (int j = 0; j < n; ++j) c[i * n + j] += aik * b[k * n + j];
+    }
+  return c;
+}
+
+// max_ij |(X^p A - I)_ij| in double.
+inline double root_residual(const Matrix& x, const Matrix& a, int p, int n) {
+  Matrix m = a;
+  for (int k = 0; k < p; ++k) m = multiply(x, m, n);
+  double worst = 0;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) worst = std::max(worst, std::abs(m[i * n + j] - (i == j ? 1.0 : 0.0)));
+  return worst;
+}
+
+// A stack of blocks with given spectra, stored in T (what the solver sees) and read back in double (what it got).
+template <class T>
+struct SpectrumStack {
+  HostStack<T> host;
+  std::vector<Matrix> stored;  // the T values, in double
+  std::vector<std::vector<double>> spectra;
+  int n = 0;
+
+  Stack<const T> device() const { return Stack<const T>(to_device(host)); }
+  Matrix block(const HostStack<T>& h, int b) const {
+    Matrix m(std::size_t(n) * n);
+    for (int i = 0; i < n * n; ++i) m[i] = double(h.data()[std::size_t(b) * n * n + i]);
+    return m;
+  }
+};
+
+template <class T>
+SpectrumStack<T> spectrum_stack(int n, const std::vector<std::vector<double>>& spectra, unsigned seed) {
+  SpectrumStack<T> s;
+  s.n = n;
+  s.spectra = spectra;
+  s.host = HostStack<T>("spectrum_stack", spectra.size(), n, n);
+  for (std::size_t b = 0; b < spectra.size(); ++b) {
+    auto a = from_spectrum(random_orthogonal(n, seed + unsigned(b)), spectra[b], n);
+    for (int i = 0; i < n; ++i)  // symmetrise exactly: the solvers assume symmetric input
+      for (int j = 0; j < n; ++j) s.host(b, i, j) = static_cast<T>(0.5 * (a[i * n + j] + a[j * n + i]));
+    s.stored.push_back(s.block(s.host, int(b)));
+  }
+  return s;
+}
+
+template <class T>
+std::vector<BlockRootResult> run_root(const Stack<const T>& a, HostStack<T>& x_out, const RootOptions& options) {
+  Stack<T> x("x", a.extent(0), a.extent(1), a.extent(2));
+  auto results = inverse_root(ExecSpace(), a, x, options);
+  x_out = to_host(x);
+  return results;
+}
+
+// Scalar coupled Newton on one eigenvalue: m_{k+1} = m_k ((p+1 - m_k)/p)^p from m_0 = lambda (p+1)/(2s) (SPEC §3:
+// every iterate is a polynomial in A, so M_k's eigenvalues follow this map exactly in exact arithmetic).
+inline double cn_scalar_residual(double lambda, double s, int p, int iterations) {
+  double m = lambda * (p + 1) / (2 * s);
+  for (int k = 0; k < iterations; ++k) m *= std::pow((p + 1 - m) / p, p);
+  return std::abs(m - 1);
+}
+
+// Unit roundoff of a precision's GEMM inputs.
+inline double unit_roundoff(Precision p) {
+  switch (p) {
+    case Precision::fp16:
+      return std::ldexp(1.0, -11);
+    case Precision::bf16:
+      return std::ldexp(1.0, -8);
+    case Precision::fp64:
+      return std::ldexp(1.0, -53);
+    default:
+      return std::ldexp(1.0, -24);
+  }
+}
+
+}  // namespace kdash::testing
