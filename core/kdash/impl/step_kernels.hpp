@@ -92,6 +92,7 @@ inline void graft_and_first_order(const ExecSpace& exec, const Optimizer::State&
   auto dir = s.directions;
   auto finite = s.finite;
   auto graft_norm = s.graft_norm;
+  auto skipped = s.skipped;
   const std::int64_t base = static_cast<std::int64_t>(s.local_base);
   constexpr int kAdam = static_cast<int>(GraftingType::adam);
   constexpr int kAdagrad = static_cast<int>(GraftingType::adagrad);
@@ -141,6 +142,16 @@ inline void graft_and_first_order(const ExecSpace& exec, const Optimizer::State&
               }
             },
             sum);
+        if (!compat::isfinite(sum)) {
+          // Finite gradient, non-finite step (overflow): this block does not move.
+          if (c.write_direction)
+            Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n), [&](const int k) { d[k] = 0; });
+          Kokkos::single(Kokkos::PerTeam(member), [&]() {
+            skipped(b) += 1;
+            graft_norm(b) = 0;
+          });
+          return;
+        }
         Kokkos::single(Kokkos::PerTeam(member), [&]() { graft_norm(b) = compat::sqrt(sum); });
       });
 }
@@ -159,6 +170,7 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
   auto dir = s.directions;
   auto finite = s.finite;
   auto graft_norm = s.graft_norm;
+  auto skipped = s.skipped;
   const std::int64_t base = static_cast<std::int64_t>(s.local_base);
   Kokkos::parallel_for(
       "kdash::step::graft_rescale", Kokkos::TeamPolicy<ExecSpace>(exec, last - first, Kokkos::AUTO),
@@ -174,6 +186,13 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
         float sum = 0;
         Kokkos::parallel_reduce(
             Kokkos::TeamThreadRange(member, n), [&](const int k, float& acc) { acc += d[k] * d[k]; }, sum);
+        if (!compat::isfinite(sum) || !compat::isfinite(graft_norm(b))) {
+          // A non-finite Shampoo direction (e.g. overflowing statistics with a kept root): the block does not move
+          // and its momentum is kept, as for a non-finite gradient.
+          Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n), [&](const int k) { d[k] = 0; });
+          Kokkos::single(Kokkos::PerTeam(member), [&]() { skipped(b) += 1; });
+          return;
+        }
         const float scale = graft_norm(b) / (compat::sqrt(sum) + 1e-16f);
         float* mb = mu > 0 ? mom.data() + (offset(b) - base) : nullptr;
         Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n), [&](const int k) {
