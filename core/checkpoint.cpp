@@ -207,8 +207,7 @@ std::string block_key(const BlockMap& map, int block, const char* field) {
   return map.params()[b.param].spec.name + "#" + std::to_string(b.index) + "/" + field;
 }
 
-// Visits every piece of state this rank owns: gradient-shaped buffers per block, factors and roots per factor entry,
-// counters. `flat(key, buffer_host, offset, rows, cols)`, `factor(key, stack, entry, which)`, `counter(key, values)`.
+// The gradient-shaped state buffers, saved per block as (rows, cols) records "<param>#<block>/<name>".
 struct StateFields {
   const char* name;
   Kokkos::View<float*, MemSpace> Optimizer::State::*buffer;
@@ -337,7 +336,7 @@ void Optimizer::load(const std::string& path) {
     used.insert(key);
     return it->second;
   };
-  std::vector<Kokkos::View<float*, MemSpace>::HostMirror> flat_host;
+  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemSpace>>> flat_host;
   for (const StateFields& f : kFlatFields) {
     const auto& buf = s.*(f.buffer);
     flat_host.push_back(Kokkos::create_mirror_view(buf));
@@ -351,7 +350,7 @@ void Optimizer::load(const std::string& path) {
     }
   }
   struct FactorHost {
-    Stack<float>::HostMirror stats, root;
+    impl::HostMirrorOf<Stack<float>> stats, root;
     std::vector<int> consecutive;
     std::vector<std::int64_t> total;
   };

@@ -404,10 +404,24 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
     const int first = s.group_first[g];
     gemm.active = Kokkos::subview(s.finite, Kokkos::make_pair(first, first + count));
     const Stack<float> gs = s.group_stack(s.grad, g);
+    const Stack<float> left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
+    const bool two_sided = grp.kind == BlockKind::two_sided;
+    // The portable path (small blocks, or kk requested) computes one triangle; the vendor path a full GEMM.
+    const bool triangle =
+        c.gemm_path == backends::GemmPath::kk ||
+        (c.gemm_path == backends::GemmPath::automatic && std::max(grp.rows, grp.cols) <= backends::kSmallBlock);
+    if (triangle) {
+      impl::symmetric_rank_update(exec, gs, left, alpha, beta, gemm.active, true);
+      if (two_sided) {
+        impl::symmetric_rank_update(exec, gs, factor_range(s.factors[grp.right_stack].stats, grp.right_first, count),
+                                    alpha, beta, gemm.active, false);
+      }
+      continue;
+    }
     using backends::Trans;
-    backends::batched_gemm(exec, Trans::none, Trans::transpose, alpha, ConstStack(gs), ConstStack(gs), beta,
-                           factor_range(s.factors[grp.left_stack].stats, grp.left_first, count), gemm);
-    if (grp.kind == BlockKind::two_sided) {
+    backends::batched_gemm(exec, Trans::none, Trans::transpose, alpha, ConstStack(gs), ConstStack(gs), beta, left,
+                           gemm);
+    if (two_sided) {
       backends::batched_gemm(exec, Trans::transpose, Trans::none, alpha, ConstStack(gs), ConstStack(gs), beta,
                              factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), gemm);
     }

@@ -404,6 +404,11 @@ TEST(CoreStep, MatchesDoublePrecisionReference) {
   e.bias_correction = false;
   e.root_freq = 1;
   configs.push_back(e);
+  for (auto path : {kdash::backends::GemmPath::vendor, kdash::backends::GemmPath::kk}) {
+    Config f = a;  // statistics by full GEMM (vendor) or by the one-triangle kernel for every size (kk)
+    f.gemm_path = path;
+    configs.push_back(f);
+  }
   const auto specs = mixed_specs();
   for (std::size_t i = 0; i < configs.size(); ++i) {
     const double err = max_relative(run_kdash(specs, configs[i], 12), run_reference(specs, configs[i], 12));

@@ -8,10 +8,16 @@
 #include <kdash/optimizer_config.hpp>
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace kdash {
 namespace impl {
+
+// The host mirror type of a View (View::HostMirror is renamed host_mirror_type in recent Kokkos; naming the type
+// through create_mirror_view works on every supported version).
+template <class V>
+using HostMirrorOf = decltype(Kokkos::create_mirror_view(std::declval<const V&>()));
 
 // A device-side table entry for a raw parameter/gradient pointer (Views of pointers are not allowed).
 struct DevicePointer {
@@ -74,7 +80,7 @@ struct Optimizer::State {
   std::vector<impl::FactorState> factors;  // by factor stack id (empty for stacks of other ranks)
 
   Kokkos::View<impl::DevicePointer*, MemSpace> param_ptrs, grad_ptrs;
-  Kokkos::View<impl::DevicePointer*, MemSpace>::HostMirror param_ptrs_host, grad_ptrs_host;
+  impl::HostMirrorOf<Kokkos::View<impl::DevicePointer*, MemSpace>> param_ptrs_host, grad_ptrs_host;
 
   bool roots_computed = false;
   StepTimings timings;

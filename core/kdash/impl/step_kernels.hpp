@@ -239,6 +239,36 @@ inline void apply_directions(const ExecSpace& exec, const Optimizer::State& s, i
       });
 }
 
+// SPEC §1 step 3 exploiting symmetry: S(b) <- beta S(b) + alpha G G^T (left) or G^T G (right), computing the
+// upper triangle (i <= j, half the flops of a GEMM) and mirroring it, so S stays exactly symmetric. One team per
+// block, a vector reduction per entry: for small blocks (the portable path); large blocks go to the vendor GEMM.
+inline void symmetric_rank_update(const ExecSpace& exec, const Stack<float>& g, const Stack<float>& s, float alpha,
+                                  float beta, const Kokkos::View<const int*, MemSpace>& active, bool left) {
+  const int count = static_cast<int>(s.extent(0));
+  const int n = static_cast<int>(s.extent(1));
+  const int k = static_cast<int>(left ? g.extent(2) : g.extent(1));
+  if (count == 0) return;
+  Kokkos::parallel_for(
+      "kdash::step::symmetric_rank_update", Kokkos::TeamPolicy<ExecSpace>(exec, count, Kokkos::AUTO),
+      KOKKOS_LAMBDA(const Team& member) {
+        const int b = member.league_rank();
+        if (!active(b)) return;
+        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n * n), [&](const int p) {
+          const int i = p / n, j = p % n;
+          if (j < i) return;
+          float acc = 0;
+          Kokkos::parallel_reduce(
+              Kokkos::ThreadVectorRange(member, k),
+              [&](const int q, float& a) { a += left ? g(b, i, q) * g(b, j, q) : g(b, q, i) * g(b, q, j); }, acc);
+          Kokkos::single(Kokkos::PerThread(member), [&]() {
+            const float v = beta * s(b, i, j) + alpha * acc;
+            s(b, i, j) = v;
+            s(b, j, i) = v;
+          });
+        });
+      });
+}
+
 // finite(i) = every entry of a(i) is finite.
 template <class T>
 void finite_matrices(const ExecSpace& exec, const Stack<T>& a, const Kokkos::View<int*, MemSpace>& finite) {
