@@ -139,7 +139,34 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
   s.scratch =
       Kokkos::View<float*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::scratch"), scratch_size);
   s.directions = Kokkos::View<float*, MemSpace>("kdash::directions", map.direction_size());
+  // Chunks of every block, in table order.
+  {
+    std::vector<int> pos_of, begin, len;
+    s.chunk_first_host.assign(nblocks + 1, 0);
+    for (int p = 0; p < nblocks; ++p) {
+      s.chunk_first_host[p] = static_cast<int>(pos_of.size());
+      const int n = rows_h(p) * cols_h(p);
+      for (int k = 0; k < n; k += impl::kChunk) {
+        pos_of.push_back(p);
+        begin.push_back(k);
+        len.push_back(std::min(impl::kChunk, n - k));
+      }
+    }
+    s.chunk_first_host[nblocks] = static_cast<int>(pos_of.size());
+    auto upload = [](const std::vector<int>& v, const char* label) {
+      Kokkos::View<int*, MemSpace> d(std::string(label), v.size());
+      Kokkos::deep_copy(d, Kokkos::View<const int*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(v.data(), v.size()));
+      return d;
+    };
+    s.chunk_pos = upload(pos_of, "kdash::chunk::pos");
+    s.chunk_begin = upload(begin, "kdash::chunk::begin");
+    s.chunk_len = upload(len, "kdash::chunk::len");
+    s.chunk_first = upload(s.chunk_first_host, "kdash::chunk::first");
+    s.chunk_bad = Kokkos::View<int*, MemSpace>("kdash::chunk::bad", pos_of.size());
+    s.chunk_sum = Kokkos::View<float*, MemSpace>("kdash::chunk::sum", pos_of.size());
+  }
   s.finite = Kokkos::View<int*, MemSpace>("kdash::finite", nblocks);
+  s.block_scale = Kokkos::View<float*, MemSpace>("kdash::block_scale", nblocks);
   s.graft_norm = Kokkos::View<float*, MemSpace>("kdash::graft_norm", nblocks);
   s.skipped = Kokkos::View<std::int64_t*, MemSpace>("kdash::skipped", nblocks);
   s.nonfinite_count = Kokkos::View<int, MemSpace>("kdash::nonfinite_count");
@@ -448,7 +475,10 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   adamw.inv_bias_g = bc ? bias(0.9, t) : 1.0f;
   adamw.inv_bias_a = bc ? bias(0.95, t) : 1.0f;
   adamw.write_direction = 1;
-  for_each_launch(s, lo, hi, [&](int a, int b) { impl::graft_and_first_order(exec, s, a, b, shampoo, adamw); });
+  for_each_launch(s, lo, hi, [&](int a, int b) {
+    impl::graft_and_first_order(exec, s, a, b, shampoo, adamw);
+    if (!precondition) impl::zero_skipped_directions(exec, s, a, b);
+  });
 
   // 5. inverse roots.
   s.roots_computed = false;

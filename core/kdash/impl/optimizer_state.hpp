@@ -71,9 +71,17 @@ struct Optimizer::State {
   Kokkos::View<float*, MemSpace> scratch;     // Lbar * Ghat of the largest two-sided group
   Kokkos::View<float*, MemSpace> directions;  // the packed direction buffer (every rank's slices)
 
+  // Chunks of the element-wise kernels (impl::kChunk elements at most), in table order: chunk c covers elements
+  // [chunk_begin(c), chunk_begin(c) + chunk_len(c)) of block chunk_pos(c); table position b owns chunks
+  // [chunk_first(b), chunk_first(b + 1)).
+  Kokkos::View<int*, MemSpace> chunk_pos, chunk_begin, chunk_len, chunk_first, chunk_bad;
+  Kokkos::View<float*, MemSpace> chunk_sum;
+  std::vector<int> chunk_first_host;
+
   // Per table position.
-  Kokkos::View<int*, MemSpace> finite;
+  Kokkos::View<int*, MemSpace> finite;  // 0: the block takes no step this time (non-finite gradient or step)
   Kokkos::View<float*, MemSpace> graft_norm;
+  Kokkos::View<float*, MemSpace> block_scale;
   Kokkos::View<std::int64_t*, MemSpace> skipped;
   Kokkos::View<int, MemSpace> nonfinite_count;  // blocks with a non-finite gradient in the current step
 
