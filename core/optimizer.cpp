@@ -18,6 +18,7 @@ using impl::GraftCoefficients;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using ConstStack = Stack<const float>;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
@@ -188,6 +189,22 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
     st.last.assign(count, BlockRootResult{});
   }
 
+  // Ask the solver once, on a 1x1 stack, so that an unavailable solver or invalid solver options fail here with a
+  // clear message rather than at the first root computation.
+  if (!s.local_factors.empty()) {
+    Stack<float> a("kdash::probe::a", 1, 1, 1), x("kdash::probe::x", 1, 1, 1);
+    Kokkos::deep_copy(a, 1.0f);
+    RootOptions probe = s.config.to_root_options();
+    for (double p : {2.0, 4.0}) {
+      probe.p = p;
+      try {
+        inverse_root(s.exec, ConstStack(a), x, probe);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("kdash::Config: solver '" + to_string(s.config.solver) + "': " + e.what());
+      }
+    }
+  }
+
   const std::size_t nparams = map.params().size();
   s.param_ptrs = Kokkos::View<impl::DevicePointer*, MemSpace>("kdash::param_ptrs", nparams);
   s.grad_ptrs = Kokkos::View<impl::DevicePointer*, MemSpace>("kdash::grad_ptrs", nparams);
@@ -258,8 +275,6 @@ void for_each_launch(const Optimizer::State& s, int first, int last, F&& f) {
 Stack<float> factor_range(const Stack<float>& stack, int first, int count) {
   return Kokkos::subview(stack, Kokkos::make_pair(first, first + count), Kokkos::ALL, Kokkos::ALL);
 }
-
-using ConstStack = Stack<const float>;
 
 // The options of an escalated attempt (SPEC §4): larger ridge x10, then fp64, then EVD.
 RootOptions escalated(RootOptions o, int level) {
