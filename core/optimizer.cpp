@@ -184,6 +184,7 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
     st.scratch =
         Stack<float>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::scratch"), count, fs.n, fs.n);
     impl::set_identity(s.exec, st.root);
+    st.accepted = Kokkos::View<int*, MemSpace>("kdash::factor::accepted", count);
     st.consecutive_failures.assign(count, 0);
     st.total_failures.assign(count, 0);
     st.last.assign(count, BlockRootResult{});
@@ -344,7 +345,7 @@ void compute_roots(Optimizer::State& s) {
       if (!which.empty()) recompute(exec, st, which, escalated(o, level), results);
     }
 
-    Kokkos::View<int*, MemSpace> ok("kdash::roots::ok", count);
+    const Kokkos::View<int*, MemSpace>& ok = st.accepted;
     finite_matrices(exec, st.scratch, ok);
     auto ok_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ok);
     bool all_ok = true;
@@ -414,7 +415,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   // 2. blockify (L2 weight decay folded in), non-finite detection.
   const float l2 = c.weight_decay_mode == WeightDecayMode::l2 ? static_cast<float>(c.weight_decay) : 0.0f;
   const bool error_policy = c.nonfinite_policy == NonFinitePolicy::error;
-  Kokkos::deep_copy(exec, s.nonfinite_count, 0);
+  if (error_policy) Kokkos::deep_copy(exec, s.nonfinite_count, 0);  // only read under the error policy
   for_each_launch(s, lo, hi, [&](int a, int b) { impl::gather_gradients(exec, s, a, b, l2, !error_policy); });
   if (error_policy) {
     int bad = 0;

@@ -40,6 +40,7 @@ struct BlockTable {
 // block keeps its previous root).
 struct FactorState {
   Stack<float> stats, root, scratch;
+  Kokkos::View<int*, MemSpace> accepted;  // per entry, on root steps: the new root is kept
   std::vector<int> consecutive_failures;  // per entry
   std::vector<std::int64_t> total_failures;
   std::vector<BlockRootResult> last;
