@@ -138,6 +138,14 @@ TEST(CoreBlocking, MapIsConsistentInEveryMode) {
   }
 }
 
+TEST(CoreBlocking, BlocksTooLargeForTheKernelsAreRejected) {
+  // A 1-D segment of 50000 has a 50000^2 factor (> 2^31 entries); as AdamW it has none and is fine.
+  EXPECT_THROW(kdash::BlockMap::build({{"v", {50000}}}, 65536, kdash::OneDimMode::shampoo, kdash::StackingMode::device),
+               std::invalid_argument);
+  EXPECT_NO_THROW(
+      kdash::BlockMap::build({{"v", {50000}}}, 65536, kdash::OneDimMode::adamw, kdash::StackingMode::device));
+}
+
 TEST(CoreBlocking, OwnersSplitTheDirectionBuffer) {
   const auto specs = mixed_specs();
   const auto all = kdash::BlockMap::build(specs, 4, kdash::OneDimMode::shampoo, kdash::StackingMode::device);
