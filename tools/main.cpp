@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   };
   add(register_version);
   add(register_root);
+  add(register_replay);
 
   try {
     app.parse(argc, argv);

@@ -3,7 +3,15 @@
 
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/backends/execution.hpp>
+#include <kdash/block_map.hpp>
+#include <kdash/checkpoint.hpp>
 #include <kdash/config.hpp>
+#include <kdash/config_json.hpp>
+#include <kdash/metrics.hpp>
+#include <kdash/optimizer.hpp>
+#include <kdash/optimizer_config.hpp>
+#include <kdash/param_spec.hpp>
+#include <kdash/replay.hpp>
 #include <kdash/solvers/automatic_method.hpp>
 #include <kdash/solvers/chebyshev.hpp>
 #include <kdash/solvers/inverse_root.hpp>
