@@ -4,5 +4,10 @@
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/backends/execution.hpp>
 #include <kdash/config.hpp>
+#include <kdash/distributed/block_ownership.hpp>
+#include <kdash/distributed/communicator.hpp>
+#include <kdash/distributed/gather_layout.hpp>
+#include <kdash/distributed/mpi_communicator.hpp>
+#include <kdash/distributed/single_process_communicator.hpp>
 #include <kdash/solvers/inverse_root.hpp>
 #include <kdash/version.hpp>
