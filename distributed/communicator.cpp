@@ -13,7 +13,7 @@ std::vector<std::size_t> Communicator::displacements(const std::vector<std::size
   return displ;
 }
 
-void Communicator::check_gather_arguments(const float* send, const float* recv,
+bool Communicator::check_gather_arguments(const float* send, const float* recv,
                                           const std::vector<std::size_t>& counts) const {
   const std::string where = "kdash::distributed::" + name() + " all_gather_v on rank " + std::to_string(rank()) + ": ";
   if (counts.size() != static_cast<std::size_t>(size()))
@@ -22,11 +22,13 @@ void Communicator::check_gather_arguments(const float* send, const float* recv,
   const auto displ = displacements(counts);
   if (counts[rank()] > 0 && send == nullptr) throw std::invalid_argument(where + "null send buffer");
   if (displ.back() > 0 && recv == nullptr) throw std::invalid_argument(where + "null receive buffer");
+  if (send == recv + displ[rank()]) return true;  // in place (also: an empty own slice at its offset)
   // The own slice is copied into recv: overlapping buffers would be read after being overwritten.
   const auto s0 = reinterpret_cast<std::uintptr_t>(send), r0 = reinterpret_cast<std::uintptr_t>(recv);
   const auto s1 = s0 + counts[rank()] * sizeof(float), r1 = r0 + displ.back() * sizeof(float);
   if (counts[rank()] > 0 && displ.back() > 0 && s0 < r1 && r0 < s1)
-    throw std::invalid_argument(where + "send and receive buffers overlap");
+    throw std::invalid_argument(where + "send and receive buffers overlap (and send is not this rank's slice)");
+  return false;
 }
 
 void Communicator::agree(std::uint64_t hash, const std::string& what) {

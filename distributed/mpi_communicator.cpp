@@ -111,7 +111,7 @@ bool MpiCommunicator::stage(MemoryKind where) const { return where == MemoryKind
 
 void MpiCommunicator::all_gather_v(const float* send, float* recv, const std::vector<std::size_t>& counts,
                                    MemoryKind where) {
-  check_gather_arguments(send, recv, counts);
+  const bool in_place = check_gather_arguments(send, recv, counts);
   const auto displ = displacements(counts);
   std::vector<int> mpi_counts(size_), mpi_displ(size_);
   for (int r = 0; r < size_; ++r) {
@@ -122,17 +122,23 @@ void MpiCommunicator::all_gather_v(const float* send, float* recv, const std::ve
   const std::size_t own = counts[rank_];
   if (!stage(where)) {
     fence_before_mpi();
-    check(MPI_Allgatherv(own ? send : nullptr, mpi_counts[rank_], MPI_FLOAT, recv, mpi_counts.data(), mpi_displ.data(),
-                         MPI_FLOAT, comm_),
-          "MPI_Allgatherv");
+    if (in_place) {
+      check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, recv, mpi_counts.data(), mpi_displ.data(), MPI_FLOAT,
+                           comm_),
+            "MPI_Allgatherv");
+    } else {
+      check(MPI_Allgatherv(own ? send : nullptr, mpi_counts[rank_], MPI_FLOAT, recv, mpi_counts.data(),
+                           mpi_displ.data(), MPI_FLOAT, comm_),
+            "MPI_Allgatherv");
+    }
     return;
   }
-  send_mirror_.resize(own);
+  // Host mirrors: the own slice goes straight to its place in the receive mirror, which is gathered in place.
   recv_mirror_.resize(displ.back());
-  detail::device_to_host(send, send_mirror_.data(), own);  // deep_copy fences
+  detail::device_to_host(send, recv_mirror_.data() + displ[rank_], own);  // deep_copy fences
   fence_before_mpi();
-  check(MPI_Allgatherv(send_mirror_.data(), mpi_counts[rank_], MPI_FLOAT, recv_mirror_.data(), mpi_counts.data(),
-                       mpi_displ.data(), MPI_FLOAT, comm_),
+  check(MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, recv_mirror_.data(), mpi_counts.data(), mpi_displ.data(),
+                       MPI_FLOAT, comm_),
         "MPI_Allgatherv");
   detail::host_to_device(recv_mirror_.data(), recv, displ.back());
 }

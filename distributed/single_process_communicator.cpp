@@ -6,7 +6,7 @@ namespace kdash::distributed {
 
 void SingleProcessCommunicator::all_gather_v(const float* send, float* recv, const std::vector<std::size_t>& counts,
                                              MemoryKind where) {
-  check_gather_arguments(send, recv, counts);
+  check_gather_arguments(send, recv, counts);  // in place: source and destination coincide, nothing to copy
   detail::copy_within(send, recv, counts[0], where);
 }
 

@@ -84,6 +84,28 @@ void gather_device(Communicator& comm) {
   }
 }
 
+// In place: each rank writes its own slice at its offset of the full buffer, the gather fills in the others.
+void gather_in_place(Communicator& comm) {
+  for (const auto& counts : count_patterns(comm.size())) {
+    const auto displ = Communicator::displacements(counts);
+    Kokkos::View<float*, kdash::MemSpace> buffer("buffer", displ.back());
+    Kokkos::deep_copy(buffer, -1.0f);
+    const int r = comm.rank();
+    const auto own = Kokkos::subview(buffer, std::make_pair(displ[r], displ[r + 1]));
+    Kokkos::parallel_for(
+        "kdash::test::fill_own", Kokkos::RangePolicy<kdash::ExecSpace>(0, own.extent(0)),
+        KOKKOS_LAMBDA(const int i) { own(i) = static_cast<float>(1000 * r + i) + 0.5f; });
+    kdash::distributed::all_gather_v_in_place(comm, buffer, counts);
+    auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), buffer);
+    check_gathered(std::vector<float>(host.data(), host.data() + host.extent(0)), counts);
+    // The raw-pointer form with host memory.
+    std::vector<float> h(displ.back(), -1.0f);
+    for (std::size_t i = 0; i < counts[r]; ++i) h[displ[r] + i] = value(r, i);
+    comm.all_gather_v(h.data() + displ[r], h.data(), counts, MemoryKind::host);
+    check_gathered(h, counts);
+  }
+}
+
 TEST(DistMpiCommunicator, RankAndSizeAreThoseOfTheCommunicator) {
   MpiCommunicator comm(MPI_COMM_WORLD);
   EXPECT_EQ(comm.rank(), world_rank());
@@ -108,6 +130,13 @@ TEST(DistMpiCommunicator, AllGatherVDeviceBuffersDirectAndHostStaged) {
   }
 }
 
+TEST(DistMpiCommunicator, AllGatherVInPlaceDirectAndHostStaged) {
+  for (auto mode : {DeviceBuffers::automatic, DeviceBuffers::host_staging}) {
+    MpiCommunicator comm(MPI_COMM_WORLD, mode);
+    gather_in_place(comm);
+  }
+}
+
 TEST(DistMpiCommunicator, AllGatherVOnASubCommunicator) {
   // Even and odd world ranks form two communicators; each gathers among its own ranks only.
   MPI_Comm half;
@@ -117,6 +146,7 @@ TEST(DistMpiCommunicator, AllGatherVOnASubCommunicator) {
     EXPECT_EQ(comm.size(), (world_size() + 1 - world_rank() % 2) / 2);
     gather_host(comm);
     gather_device(comm);
+    gather_in_place(comm);
   }
   MPI_Comm_free(&half);
 }
@@ -131,8 +161,12 @@ TEST(DistMpiCommunicator, AllGatherVRejectsBadArgumentsOnEveryRank) {
   std::vector<std::size_t> counts(comm.size(), 1);
   Kokkos::View<float*, kdash::MemSpace> s("s", 1), r("r", comm.size() + 1);
   EXPECT_THROW(kdash::distributed::all_gather_v(comm, s, r, counts), std::invalid_argument);
-  // Overlapping send and receive buffers.
-  EXPECT_THROW(comm.all_gather_v(recv.data(), recv.data(), counts, MemoryKind::host), std::invalid_argument);
+  // Overlapping send and receive buffers: with two floats per rank, a send one float past this rank's slice start
+  // overlaps its own slice on every rank (including the last), and is not the in-place position.
+  std::vector<std::size_t> twos(comm.size(), 2);
+  std::vector<float> big(2 * comm.size(), 0.0f);
+  EXPECT_THROW(comm.all_gather_v(big.data() + 2 * comm.rank() + 1, big.data(), twos, MemoryKind::host),
+               std::invalid_argument);
   // The communicator is still usable afterwards.
   comm.barrier();
 }

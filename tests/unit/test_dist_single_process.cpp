@@ -28,8 +28,11 @@ TEST(DistSingleProcess, GatherCopiesTheOwnSlice) {
   kdash::distributed::all_gather_v(comm, dsend, drecv, {4});
   auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), drecv);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(h(i), 0.25f * i);
-  // Empty gather.
+  // Empty gather, and in place (the own slice is the whole buffer).
   comm.all_gather_v(nullptr, nullptr, {0}, MemoryKind::host);
+  kdash::distributed::all_gather_v_in_place(comm, drecv, {4});
+  Kokkos::deep_copy(h, drecv);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(h(i), 0.25f * i);
 }
 
 TEST(DistSingleProcess, ReductionsAndBroadcastKeepTheData) {

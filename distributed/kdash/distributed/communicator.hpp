@@ -39,7 +39,8 @@ class Communicator {
 
   // Variable-sized all-gather: rank r contributes counts[r] floats from `send`; on return `recv` holds every rank's
   // slice in rank order, rank r's at offset counts[0] + ... + counts[r-1]. counts must be the same on every rank
-  // (counts.size() == size()); a slice may be empty. `send` and `recv` live in `where` and must not overlap.
+  // (counts.size() == size()); a slice may be empty. `send` and `recv` live in `where` and must not overlap, except
+  // in place: `send` == recv + (this rank's offset), the own slice already in position.
   virtual void all_gather_v(const float* send, float* recv, const std::vector<std::size_t>& counts,
                             MemoryKind where) = 0;
 
@@ -62,8 +63,8 @@ class Communicator {
   static std::vector<std::size_t> displacements(const std::vector<std::size_t>& counts);
 
  protected:
-  // Shared argument checks of all_gather_v, with messages that name the problem.
-  void check_gather_arguments(const float* send, const float* recv, const std::vector<std::size_t>& counts) const;
+  // Shared argument checks of all_gather_v, with messages that name the problem. Returns true for an in-place call.
+  bool check_gather_arguments(const float* send, const float* recv, const std::vector<std::size_t>& counts) const;
 };
 
 // --- Kokkos View front ends ---------------------------------------------------------------------------------------
@@ -103,6 +104,23 @@ void all_gather_v(Communicator& comm, const SendView& send, const RecvView& recv
                                 std::to_string(counts[comm.rank()]) + ") and a recv View of " +
                                 std::to_string(recv.extent(0)) + " (total " + std::to_string(total) + ")");
   comm.all_gather_v(send.data(), recv.data(), counts, detail::memory_kind_of<SendView>());
+}
+
+// In place: `buffer` holds this rank's slice at its offset (counts[0] + ... + counts[rank-1]) and receives the rest.
+template <class View>
+void all_gather_v_in_place(Communicator& comm, const View& buffer, const std::vector<std::size_t>& counts) {
+  static_assert(View::rank == 1 && std::is_same<typename View::value_type, float>::value,
+                "kdash::distributed::all_gather_v_in_place takes a rank-1 View of float");
+  detail::require_contiguous(buffer, "in-place gather");
+  if (counts.size() != static_cast<std::size_t>(comm.size()))
+    throw std::invalid_argument("kdash::distributed::all_gather_v_in_place: " + std::to_string(counts.size()) +
+                                " counts for a communicator of " + std::to_string(comm.size()) + " ranks");
+  const auto displ = Communicator::displacements(counts);
+  if (buffer.extent(0) != displ.back())
+    throw std::invalid_argument("kdash::distributed::all_gather_v_in_place: rank " + std::to_string(comm.rank()) +
+                                " passes a View of " + std::to_string(buffer.extent(0)) + " for a total of " +
+                                std::to_string(displ.back()));
+  comm.all_gather_v(buffer.data() + displ[comm.rank()], buffer.data(), counts, detail::memory_kind_of<View>());
 }
 
 // In-place all_reduce_sum of a contiguous View of float, double or uint64_t.

@@ -61,8 +61,8 @@ class MpiCommunicator final : public Communicator {
   int rank_ = 0;
   int size_ = 1;
   bool device_direct_ = true;
-  // Host mirrors of device buffers for the staged path, kept between steps.
-  std::vector<float> send_mirror_, recv_mirror_;
+  // Host mirror of device receive buffers for the staged path, kept between steps.
+  std::vector<float> recv_mirror_;
 };
 
 }  // namespace kdash::distributed
