@@ -19,5 +19,6 @@ using Action = std::function<int()>;
 
 // One register function per subcommand (tools/commands/<name>.cpp).
 Action register_version(CLI::App& app);
+Action register_replay(CLI::App& app);
 
 }  // namespace kdash::tools

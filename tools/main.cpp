@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
     if (subs.size() > before) actions[subs.back()] = std::move(action);
   };
   add(register_version);
+  add(register_replay);
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 //   automatic  vendor for blocks larger than kSmallBlock, kk otherwise.
 #pragma once
 
+#include <kdash/backends/cuda_dispatch.hpp>
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/host/host_blas.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
@@ -15,6 +16,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace kdash::backends {
 
@@ -149,14 +151,25 @@ void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const Cons
   }
   if (count == 0 || m == 0 || n == 0) return;
 
+  GemmPath path = options.path;
+  if (path == GemmPath::automatic) {
+    path = (m > kSmallBlock || n > kSmallBlock || ak > kSmallBlock) ? GemmPath::vendor : GemmPath::kk;
+  }
+#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
+  if constexpr (std::is_same_v<ExecSpace, Kokkos::Cuda>) {
+    if (path == GemmPath::vendor) {
+      // The adapter takes real 16-bit inputs (tensor cores): it rounds and converts the stacks itself.
+      detail::cuda_vendor_gemm(exec, ta == Trans::transpose, tb == Trans::transpose, alpha, a, b, beta, c,
+                               options.input, options.active);
+      return;
+    }
+  }
+#endif
+  // Elsewhere 16-bit inputs are emulated: round them onto the 16-bit grid, multiply in fp32.
   ConstStackIn<T, ExecSpace> a_in = a, b_in = b;
   if (options.input != InputPrecision::native) {
     a_in = detail::rounded_copy(exec, a, options.input);
     b_in = detail::rounded_copy(exec, b, options.input);
-  }
-  GemmPath path = options.path;
-  if (path == GemmPath::automatic) {
-    path = (m > kSmallBlock || n > kSmallBlock || ak > kSmallBlock) ? GemmPath::vendor : GemmPath::kk;
   }
   if constexpr (is_host_space_v<ExecSpace>) {
     if (path == GemmPath::vendor) {
@@ -164,8 +177,7 @@ void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const Cons
       return;
     }
   }
-  // Device vendor adapters are dispatched here once wired (backends/cuda, backends/hip); until then every device
-  // product takes the portable path.
+  // The kk path, and the device path of HIP builds: Kokkos Kernels' team GEMM.
   detail::kk_gemm(exec, ta, tb, alpha, a_in, b_in, beta, c, options.active);
 }
 

@@ -1,0 +1,185 @@
+#include <kdash/backends/cuda/cuda_error.hpp>
+
+#include <string>
+
+namespace kdash::backends::cuda {
+namespace {
+
+[[noreturn]] void throw_vendor_error(const char* call, const std::string& name, const std::string& description,
+                                     int status) {
+  std::string what = std::string(call) + " failed: " + name;
+  if (!description.empty()) what += " (" + description + ")";
+  throw VendorError(what, status);
+}
+
+// cuBLAS and cuSOLVER have no description call in every supported toolkit; these are the meanings their manuals give.
+const char* cublas_status_description(cublasStatus_t status) {
+  switch (status) {
+    case CUBLAS_STATUS_NOT_INITIALIZED:
+      return "the cuBLAS library was not initialized";
+    case CUBLAS_STATUS_ALLOC_FAILED:
+      return "resource allocation failed inside cuBLAS";
+    case CUBLAS_STATUS_INVALID_VALUE:
+      return "an unsupported value or parameter was passed to the function";
+    case CUBLAS_STATUS_ARCH_MISMATCH:
+      return "the function requires a feature absent from the device architecture";
+    case CUBLAS_STATUS_MAPPING_ERROR:
+      return "an access to GPU memory space failed";
+    case CUBLAS_STATUS_EXECUTION_FAILED:
+      return "the GPU program failed to execute";
+    case CUBLAS_STATUS_INTERNAL_ERROR:
+      return "an internal cuBLAS operation failed";
+    case CUBLAS_STATUS_NOT_SUPPORTED:
+      return "the functionality requested is not supported";
+    default:
+      return "";
+  }
+}
+
+const char* cusolver_status_description(cusolverStatus_t status) {
+  switch (status) {
+    case CUSOLVER_STATUS_NOT_INITIALIZED:
+      return "the cuSOLVER library was not initialized";
+    case CUSOLVER_STATUS_ALLOC_FAILED:
+      return "resource allocation failed inside cuSOLVER";
+    case CUSOLVER_STATUS_INVALID_VALUE:
+      return "an unsupported value or parameter was passed to the function";
+    case CUSOLVER_STATUS_ARCH_MISMATCH:
+      return "the function requires a feature absent from the device architecture";
+    case CUSOLVER_STATUS_EXECUTION_FAILED:
+      return "the GPU program failed to execute";
+    case CUSOLVER_STATUS_INTERNAL_ERROR:
+      return "an internal cuSOLVER operation failed";
+    case CUSOLVER_STATUS_NOT_SUPPORTED:
+      return "the functionality requested is not supported";
+    case CUSOLVER_STATUS_INVALID_WORKSPACE:
+      return "the workspace is too small or misaligned";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::string cublas_status_name(cublasStatus_t status) {
+  switch (status) {
+    case CUBLAS_STATUS_SUCCESS:
+      return "CUBLAS_STATUS_SUCCESS";
+    case CUBLAS_STATUS_NOT_INITIALIZED:
+      return "CUBLAS_STATUS_NOT_INITIALIZED";
+    case CUBLAS_STATUS_ALLOC_FAILED:
+      return "CUBLAS_STATUS_ALLOC_FAILED";
+    case CUBLAS_STATUS_INVALID_VALUE:
+      return "CUBLAS_STATUS_INVALID_VALUE";
+    case CUBLAS_STATUS_ARCH_MISMATCH:
+      return "CUBLAS_STATUS_ARCH_MISMATCH";
+    case CUBLAS_STATUS_MAPPING_ERROR:
+      return "CUBLAS_STATUS_MAPPING_ERROR";
+    case CUBLAS_STATUS_EXECUTION_FAILED:
+      return "CUBLAS_STATUS_EXECUTION_FAILED";
+    case CUBLAS_STATUS_INTERNAL_ERROR:
+      return "CUBLAS_STATUS_INTERNAL_ERROR";
+    case CUBLAS_STATUS_NOT_SUPPORTED:
+      return "CUBLAS_STATUS_NOT_SUPPORTED";
+    case CUBLAS_STATUS_LICENSE_ERROR:
+      return "CUBLAS_STATUS_LICENSE_ERROR";
+    default:  // a code newer than this file
+      break;
+  }
+  return "cuBLAS status " + std::to_string(static_cast<int>(status));
+}
+
+std::string cusolver_status_name(cusolverStatus_t status) {
+  switch (status) {
+    case CUSOLVER_STATUS_SUCCESS:
+      return "CUSOLVER_STATUS_SUCCESS";
+    case CUSOLVER_STATUS_NOT_INITIALIZED:
+      return "CUSOLVER_STATUS_NOT_INITIALIZED";
+    case CUSOLVER_STATUS_ALLOC_FAILED:
+      return "CUSOLVER_STATUS_ALLOC_FAILED";
+    case CUSOLVER_STATUS_INVALID_VALUE:
+      return "CUSOLVER_STATUS_INVALID_VALUE";
+    case CUSOLVER_STATUS_ARCH_MISMATCH:
+      return "CUSOLVER_STATUS_ARCH_MISMATCH";
+    case CUSOLVER_STATUS_MAPPING_ERROR:
+      return "CUSOLVER_STATUS_MAPPING_ERROR";
+    case CUSOLVER_STATUS_EXECUTION_FAILED:
+      return "CUSOLVER_STATUS_EXECUTION_FAILED";
+    case CUSOLVER_STATUS_INTERNAL_ERROR:
+      return "CUSOLVER_STATUS_INTERNAL_ERROR";
+    case CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED:
+      return "CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED";
+    case CUSOLVER_STATUS_NOT_SUPPORTED:
+      return "CUSOLVER_STATUS_NOT_SUPPORTED";
+    case CUSOLVER_STATUS_ZERO_PIVOT:
+      return "CUSOLVER_STATUS_ZERO_PIVOT";
+    case CUSOLVER_STATUS_INVALID_LICENSE:
+      return "CUSOLVER_STATUS_INVALID_LICENSE";
+    case CUSOLVER_STATUS_INVALID_WORKSPACE:
+      return "CUSOLVER_STATUS_INVALID_WORKSPACE";
+    default:  // the iterative-refinement (IRS) codes, none of which the adapters can produce
+      break;
+  }
+  return "cuSOLVER status " + std::to_string(static_cast<int>(status));
+}
+
+void check_cuda(cudaError_t status, const char* call) {
+  if (status == cudaSuccess) return;
+  throw_vendor_error(call, cudaGetErrorName(status), cudaGetErrorString(status), static_cast<int>(status));
+}
+
+void check_cublas(cublasStatus_t status, const char* call) {
+  if (status == CUBLAS_STATUS_SUCCESS) return;
+  throw_vendor_error(call, cublas_status_name(status), cublas_status_description(status), static_cast<int>(status));
+}
+
+void check_cusolver(cusolverStatus_t status, const char* call) {
+  if (status == CUSOLVER_STATUS_SUCCESS) return;
+  throw_vendor_error(call, cusolver_status_name(status), cusolver_status_description(status), static_cast<int>(status));
+}
+
+#if KDASH_CUDA_ADAPTERS_HAVE_NCCL
+namespace {
+
+std::string nccl_result_name(ncclResult_t status) {
+  switch (status) {
+    case ncclSuccess:
+      return "ncclSuccess";
+    case ncclUnhandledCudaError:
+      return "ncclUnhandledCudaError";
+    case ncclSystemError:
+      return "ncclSystemError";
+    case ncclInternalError:
+      return "ncclInternalError";
+    case ncclInvalidArgument:
+      return "ncclInvalidArgument";
+    case ncclInvalidUsage:
+      return "ncclInvalidUsage";
+    default:  // ncclRemoteError, ncclInProgress (newer NCCL) and codes newer than this file
+      break;
+  }
+  return "ncclResult " + std::to_string(static_cast<int>(status));
+}
+
+}  // namespace
+
+void check_nccl(ncclResult_t status, const char* call) {
+  if (status == ncclSuccess) return;
+  std::string description = ncclGetErrorString(status);
+#if defined(NCCL_VERSION_CODE) && NCCL_VERSION_CODE >= NCCL_VERSION(2, 13, 0)
+  // NCCL keeps a more specific message of its last failure (the communicator argument is ignored).
+  const char* last = ncclGetLastError(nullptr);
+  if (last != nullptr && last[0] != '\0') description += "; " + std::string(last);
+#endif
+  throw_vendor_error(call, nccl_result_name(status), description, static_cast<int>(status));
+}
+#endif
+
+namespace detail {
+
+void throw_invalid_argument(const char* function, const char* argument, const std::string& why) {
+  throw std::invalid_argument(std::string(function) + ": invalid argument '" + argument + "': " + why);
+}
+
+}  // namespace detail
+}  // namespace kdash::backends::cuda

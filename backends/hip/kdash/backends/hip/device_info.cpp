@@ -1,0 +1,42 @@
+#include <kdash/backends/hip/device_info.hpp>
+
+#include <hip/hip_runtime_api.h>
+#include <rocblas/rocblas.h>
+#include <rocsolver/rocsolver.h>
+#if KDASH_HIP_ADAPTERS_HAVE_RCCL
+#include <rccl/rccl.h>
+#endif
+
+#include <string>
+
+namespace kdash::backends::hip {
+
+int device_count_or_zero() noexcept {
+  int count = 0;
+  if (hipGetDeviceCount(&count) != hipSuccess) {
+    (void)hipGetLastError();  // clear the error so later calls do not report it
+    return 0;
+  }
+  return count;
+}
+
+std::string toolkit_versions() {
+  std::string out = "HIP runtime ";
+  int runtime = 0;
+  out += hipRuntimeGetVersion(&runtime) == hipSuccess ? std::to_string(runtime) : std::string("unknown");
+  char buffer[128] = {};
+  out += ", rocBLAS ";
+  out += rocblas_get_version_string(buffer, sizeof buffer) == rocblas_status_success ? buffer : "unknown";
+  buffer[0] = '\0';
+  out += ", rocSOLVER ";
+  out += rocsolver_get_version_string(buffer, sizeof buffer) == rocblas_status_success ? buffer : "unknown";
+#if KDASH_HIP_ADAPTERS_HAVE_RCCL
+  int rccl = 0;
+  out += ", RCCL " + (ncclGetVersion(&rccl) == ncclSuccess ? std::to_string(rccl) : std::string("unknown"));
+#else
+  out += ", RCCL not built";
+#endif
+  return out;
+}
+
+}  // namespace kdash::backends::hip

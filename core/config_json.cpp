@@ -1,0 +1,195 @@
+#include "kdash/config_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+namespace kdash {
+namespace {
+
+using json = nlohmann::json;
+
+[[noreturn]] void bad_value(const std::string& key, const std::string& what) {
+  throw std::invalid_argument("config key '" + key + "': " + what);
+}
+
+double as_number(const std::string& key, const json& v) {
+  if (!v.is_number()) bad_value(key, "expected a number, got " + v.dump());
+  return v.get<double>();
+}
+
+long long as_integer(const std::string& key, const json& v, long long lo, long long hi) {
+  if (v.is_number_integer()) {
+    const long long x = v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(hi)
+                            ? hi + 1
+                            : v.get<long long>();
+    if (x < lo || x > hi) bad_value(key, "integer " + v.dump() + " out of range");
+    return x;
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && d >= double(lo) && d <= double(hi)) return static_cast<long long>(d);
+  }
+  bad_value(key, "expected an integer, got " + v.dump());
+}
+
+bool as_bool(const std::string& key, const json& v) {
+  if (!v.is_boolean()) bad_value(key, "expected true or false, got " + v.dump());
+  return v.get<bool>();
+}
+
+std::string as_string(const std::string& key, const json& v) {
+  if (!v.is_string()) bad_value(key, "expected a string, got " + v.dump());
+  return v.get<std::string>();
+}
+
+// One entry per option: how to read it from JSON into a Config and how to write it.
+struct Field {
+  const char* key;
+  std::function<void(Config&, const json&)> read;
+  std::function<json(const Config&)> write;
+};
+
+template <class Parse>
+auto enum_reader(const char* key, Parse parse) {
+  return [key, parse](const json& v) {
+    try {
+      return parse(as_string(key, v));
+    } catch (const std::invalid_argument& e) {
+      if (std::string(e.what()).rfind("config key", 0) == 0) throw;
+      bad_value(key, e.what());
+    }
+  };
+}
+
+#define KDASH_NUMBER(name)                                                                                            \
+  Field {                                                                                                             \
+#name, [](Config & c, const json& v) { c.name = as_number(#name, v); },                                           \
+                                                                         [](const Config& c) { return json(c.name); } \
+  }
+#define KDASH_INT(name, lo, hi)                                                                                  \
+  Field {                                                                                                        \
+#name, [](Config& c, const json& v) { c.name = static_cast<decltype(c.name)>(as_integer(#name, v, lo, hi)); }, \
+        [](const Config& c) { return json(c.name); } \
+  }
+#define KDASH_BOOL(name)                                                                                               \
+  Field {                                                                                                              \
+#name, [](Config & c, const json& v) { c.name = as_bool(#name, v); }, [](const Config& c) { return json(c.name); } \
+  }
+#define KDASH_ENUM(name, parser)                                                                                           \
+  Field {                                                                                                                  \
+#name, [](Config& c, const json& v) { c.name = enum_reader(#name, [](const std::string& s) { return parser(s); })(v); }, \
+        [](const Config& c) { return json(to_string(c.name)); } \
+  }
+
+const std::vector<Field>& fields() {
+  constexpr long long kIntMax = std::numeric_limits<int>::max();
+  static const std::vector<Field> all = {
+      KDASH_NUMBER(lr),
+      KDASH_NUMBER(weight_decay),
+      KDASH_ENUM(weight_decay_mode, parse_weight_decay_mode),
+      KDASH_INT(block_size, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_ENUM(stacking, parse_stacking_mode),
+      KDASH_ENUM(solver, parse_root_method),
+      KDASH_INT(root_freq, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_INT(start_prec_step, std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max()),
+      KDASH_NUMBER(beta_g),
+      KDASH_NUMBER(beta_lr),
+      KDASH_NUMBER(beta_graft),
+      KDASH_NUMBER(eps_graft),
+      KDASH_NUMBER(eps_root),
+      KDASH_NUMBER(mu),
+      KDASH_BOOL(nesterov),
+      KDASH_BOOL(bias_correction),
+      KDASH_ENUM(grafting, parse_grafting_type),
+      KDASH_ENUM(one_dim, parse_one_dim_mode),
+      KDASH_ENUM(scaling, parse_scaling),
+      KDASH_INT(newton_steps, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_NUMBER(tolerance),
+      KDASH_INT(pi_steps, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_NUMBER(pi_const),
+      KDASH_INT(pim_vectors, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_INT(cheb_degree, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_INT(cheb_nodes, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_ENUM(precision, parse_precision),
+      KDASH_ENUM(gemm_path, parse_gemm_path),
+      Field{"seed",
+            [](Config& c, const json& v) {
+              if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0)) {
+                bad_value("seed", "expected a non-negative integer, got " + v.dump());
+              }
+              c.seed = v.get<std::uint64_t>();
+            },
+            [](const Config& c) { return json(c.seed); }},
+      KDASH_INT(max_failures, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_ENUM(nonfinite_policy, parse_nonfinite_policy),
+      Field{"dump_dir", [](Config& c, const json& v) { c.dump_dir = as_string("dump_dir", v); },
+            [](const Config& c) { return json(c.dump_dir); }},
+  };
+  return all;
+}
+
+#undef KDASH_NUMBER
+#undef KDASH_INT
+#undef KDASH_BOOL
+#undef KDASH_ENUM
+
+json to_json_object(const Config& c) {
+  json out = json::object();
+  for (const auto& f : fields()) out[f.key] = f.write(c);
+  return out;
+}
+
+}  // namespace
+
+Config config_from_json(const std::string& text, const Config& defaults) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw std::invalid_argument(std::string("config is not valid JSON: ") + e.what());
+  }
+  if (!doc.is_object()) throw std::invalid_argument("config must be a JSON object, got " + doc.dump());
+  Config c = defaults;
+  for (auto it = doc.begin(); it != doc.end(); ++it) {
+    const Field* field = nullptr;
+    for (const auto& f : fields())
+      if (it.key() == f.key) field = &f;
+    if (field == nullptr) {
+      std::string known;
+      for (const auto& f : fields()) known += (known.empty() ? "" : ", ") + std::string(f.key);
+      throw std::invalid_argument("unknown config key '" + it.key() + "' (known keys: " + known + ")");
+    }
+    field->read(c, it.value());
+  }
+  c.validate();
+  return c;
+}
+
+Config load_config(const std::string& path, const Config& defaults) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument("cannot open config file '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return config_from_json(text.str(), defaults);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(path + ": " + e.what());
+  }
+}
+
+std::string config_to_json(const Config& config, int indent) { return to_json_object(config).dump(indent); }
+
+std::vector<std::string> config_differences(const Config& a, const Config& b) {
+  std::vector<std::string> out;
+  for (const auto& f : fields())
+    if (f.write(a) != f.write(b)) out.push_back(f.key);
+  return out;
+}
+
+}  // namespace kdash

@@ -1,0 +1,86 @@
+// Internal: the state behind kdash::Optimizer, shared by the step (optimizer.cpp) and checkpoints (checkpoint.cpp).
+#pragma once
+
+#include <kdash/backends/execution.hpp>
+#include <kdash/block_map.hpp>
+#include <kdash/metrics.hpp>
+#include <kdash/optimizer.hpp>
+#include <kdash/optimizer_config.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace kdash {
+namespace impl {
+
+// A device-side table entry for a raw parameter/gradient pointer (Views of pointers are not allowed).
+struct DevicePointer {
+  float* ptr;
+};
+
+// Per-block layout in "block table" order: groups in BlockMap order, blocks of a group consecutive. The blocks a
+// rank owns form one contiguous range of the table (groups are ordered by owner).
+struct BlockTable {
+  Kokkos::View<int*, MemSpace> param;             // parameter index
+  Kokkos::View<std::int64_t*, MemSpace> start;    // element (row0, col0) in the flat parameter
+  Kokkos::View<std::int64_t*, MemSpace> ld;       // columns of the parameter's matrix view
+  Kokkos::View<int*, MemSpace> rows, cols, kind;  // kind: BlockKind as int
+  Kokkos::View<std::int64_t*, MemSpace> offset;   // first element in the packed (global) direction buffer
+  std::vector<int> block_of;                      // table position -> block id
+  std::vector<int> position_of;                   // block id -> table position
+};
+
+// One factor stack: statistics, current roots, and a scratch stack the roots are computed into (so that a failed
+// block keeps its previous root).
+struct FactorState {
+  Stack<float> stats, root, scratch;
+  std::vector<int> consecutive_failures;  // per entry
+  std::vector<std::int64_t> total_failures;
+  std::vector<BlockRootResult> last;
+};
+
+}  // namespace impl
+
+struct Optimizer::State {
+  Config config;
+  BlockMap map;
+  Partition partition;
+  ExecSpace exec;
+  std::int64_t step = 0;
+  std::uint64_t root_calls = 0;  // RNG counter: the seed of each root computation derives from (seed, root_calls)
+
+  impl::BlockTable table;
+  int local_first = 0, local_last = 0;  // table positions owned by this rank
+  std::size_t local_base = 0;           // first element of this rank's slice of the direction buffer
+  std::size_t local_size = 0;
+  std::vector<int> local_groups;   // group ids owned by this rank
+  std::vector<int> local_factors;  // factor stack ids owned by this rank
+  std::vector<int> group_first;    // group id -> table position of its first block
+
+  // Flat buffers in this rank's slice layout (element offset = table offset - local_base).
+  Kokkos::View<float*, MemSpace> grad;        // blockified gradient of the current step
+  Kokkos::View<float*, MemSpace> ema;         // gradient EMA (Gt), or AdamW's first moment
+  Kokkos::View<float*, MemSpace> graft;       // grafting accumulator A, or AdamW's second moment
+  Kokkos::View<float*, MemSpace> momentum;    // M
+  Kokkos::View<float*, MemSpace> scratch;     // Lbar * Ghat of the largest two-sided group
+  Kokkos::View<float*, MemSpace> directions;  // the packed direction buffer (every rank's slices)
+
+  // Per table position.
+  Kokkos::View<int*, MemSpace> finite;
+  Kokkos::View<float*, MemSpace> graft_norm;
+  Kokkos::View<std::int64_t*, MemSpace> skipped;
+  Kokkos::View<int, MemSpace> nonfinite_count;  // blocks with a non-finite gradient in the current step
+
+  std::vector<impl::FactorState> factors;  // by factor stack id (empty for stacks of other ranks)
+
+  Kokkos::View<impl::DevicePointer*, MemSpace> param_ptrs, grad_ptrs;
+  Kokkos::View<impl::DevicePointer*, MemSpace>::HostMirror param_ptrs_host, grad_ptrs_host;
+
+  bool roots_computed = false;
+  StepTimings timings;
+
+  // Group g's blocks as a (count, rows, cols) stack of a flat buffer (slice layout unless `global`).
+  Stack<float> group_stack(const Kokkos::View<float*, MemSpace>& flat, int g, bool global = false) const;
+};
+
+}  // namespace kdash

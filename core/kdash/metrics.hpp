@@ -1,0 +1,43 @@
+// What the optimizer reports about itself (SPEC §8): per-factor root results, failure and skip counters, timings.
+#pragma once
+
+#include <kdash/solvers/root_options.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kdash {
+
+// One factor (L or R) of one block, as of its last inverse-root computation.
+struct FactorMetrics {
+  std::string param;
+  int block = 0;    // block index within the parameter
+  char side = 'L';  // 'L' or 'R'
+  int n = 0;
+  int iterations = 0;
+  double residual = 0;
+  double lambda_max = 0;
+  RootStatus status = RootStatus::converged;
+  int consecutive_failures = 0;  // the escalation level of the next attempt
+  std::int64_t total_failures = 0;
+};
+
+// Wall-clock milliseconds of the last step. The phases are measured without extra fences, so a phase's time
+// includes waiting for earlier asynchronous work; roots_ms is exact (computing roots synchronises).
+struct StepTimings {
+  double total_ms = 0;
+  double roots_ms = 0;
+};
+
+struct Metrics {
+  std::int64_t step = 0;
+  bool roots_computed = false;  // in the last step
+  std::vector<FactorMetrics> factors;
+  std::int64_t root_failures = 0;               // all factors, all steps
+  std::int64_t skipped_block_updates = 0;       // blocks whose gradient was non-finite, all steps
+  std::vector<std::int64_t> skipped_per_block;  // by block id (BlockMap order)
+  StepTimings timings;
+};
+
+}  // namespace kdash

@@ -1,0 +1,74 @@
+// kdash::Optimizer: DASH, the batched Shampoo step of SPEC §1 over the stacks of SPEC §2.
+//
+//   kdash::Optimizer opt({{"w1", {512, 256}}, {"b1", {512}}}, config);
+//   opt.step(params, grads);  // params: View<float*> (numel each, row-major), grads: View<const float*>
+//
+// The optimizer owns every piece of state (factor statistics, roots, grafting, EMA, momentum); the caller owns the
+// parameters and gradients and passes them to every step (the same or different Views).
+#pragma once
+
+#include <kdash/backends/execution.hpp>
+#include <kdash/block_map.hpp>
+#include <kdash/metrics.hpp>
+#include <kdash/optimizer_config.hpp>
+#include <kdash/param_spec.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kdash {
+
+using ParamView = Kokkos::View<float*, MemSpace>;
+using GradView = Kokkos::View<const float*, MemSpace>;
+
+// How blocks are spread over ranks (SPEC §5). The default is one process owning every block. A rank updates the state
+// and computes the search directions of the blocks it owns only, writing them into its slice
+// (BlockMap::direction_range(rank)) of the packed direction buffer; `exchange` must then fill the other ranks' slices
+// in place (an all-gather), after which every rank applies the full update.
+struct Partition {
+  int rank = 0;
+  std::vector<int> owners;  // owner rank of every block id (empty: all 0)
+  std::function<void(const Kokkos::View<float*, MemSpace>& directions, const BlockMap& map)> exchange;
+};
+
+class Optimizer {
+ public:
+  // Validates the config and the specs (std::invalid_argument naming the problem) and allocates every stack.
+  Optimizer(std::vector<ParamSpec> specs, Config config, Partition partition = {});
+  ~Optimizer();
+  Optimizer(Optimizer&&) noexcept;
+  Optimizer& operator=(Optimizer&&) noexcept;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // One step: params[i] -= lr * direction, for parameters in the order of the specs. Throws std::invalid_argument
+  // for a wrong count or size (naming the parameter), std::runtime_error for a non-finite gradient under
+  // nonfinite_policy=error or a block whose root failed more than max_failures times in a row (naming parameter and
+  // block). Runs on the default execution space instance; returns when the update has been issued (not fenced).
+  void step(const std::vector<ParamView>& params, const std::vector<GradView>& grads);
+
+  // The full state (step, every factor, root, grafting/EMA/momentum stack, counters, RNG state) keyed by parameter
+  // name and block index; bit-exact on reload. save writes atomically (temporary file + rename); load validates the
+  // file (format version, size, checksum) and that its parameters, shapes and configuration match this optimizer,
+  // and throws std::runtime_error naming the difference, leaving this optimizer unchanged.
+  void save(const std::string& path) const;
+  void load(const std::string& path);
+
+  // The learning rate for the next steps (schedules). Not part of the configuration check of load().
+  void set_lr(double lr);
+
+  std::int64_t step_count() const;
+  const Config& config() const;
+  const BlockMap& block_map() const;
+  // Reads the device-side counters (one small copy): call it when you need the numbers, not every step.
+  Metrics metrics() const;
+
+  struct State;  // internal (kdash/impl/optimizer_state.hpp)
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace kdash

@@ -1,0 +1,35 @@
+// Replaying an optimizer trajectory from files (the `kdash replay` tool, SPEC §8): the hook for comparing kdash with
+// another Shampoo implementation on the same gradient sequence.
+//
+//   params_dir/<name>.npy   initial value of each parameter (float32 or float64, any rank; names from the files)
+//   grads_dir/<name>.npy    its gradients for T steps, shape (T, *param_shape)
+//   out_dir/<name>.npy      the parameters after T steps (float32)
+//   out_dir/<name>.trace.npy  with trace: the parameters after every step, shape (T, *param_shape)
+#pragma once
+
+#include <kdash/metrics.hpp>
+#include <kdash/optimizer_config.hpp>
+
+#include <string>
+#include <vector>
+
+namespace kdash {
+
+struct ReplayOptions {
+  Config config;
+  std::string params_dir, grads_dir, out_dir;
+  bool trace = false;
+};
+
+struct ReplayResult {
+  std::vector<std::string> params;  // in the order the optimizer saw them (sorted by name)
+  std::int64_t steps = 0;
+  Metrics metrics;
+};
+
+// Input problems (missing directory or file, malformed .npy, shape mismatches, differing step counts, a gradient
+// file without a parameter) throw std::invalid_argument naming the file; optimizer failures and unwritable outputs
+// throw std::runtime_error.
+ReplayResult replay(const ReplayOptions& options);
+
+}  // namespace kdash

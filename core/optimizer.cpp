@@ -1,0 +1,528 @@
+#include "kdash/optimizer.hpp"
+
+#include "kdash/impl/optimizer_state.hpp"
+#include "kdash/impl/step_kernels.hpp"
+
+#include <kdash/solvers/inverse_root.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace kdash {
+
+using impl::GraftCoefficients;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+// Kokkos Tools region around a public operation.
+struct ProfilingRegion {
+  explicit ProfilingRegion(const char* name) { Kokkos::Profiling::pushRegion(name); }
+  ~ProfilingRegion() { Kokkos::Profiling::popRegion(); }
+};
+
+std::string block_name(const BlockMap& map, int block) {
+  const BlockInfo& b = map.blocks()[block];
+  const ParamLayout& p = map.params()[b.param];
+  return "block " + std::to_string(b.index) + " (rows " + std::to_string(b.extent.row0) + ".." +
+         std::to_string(b.extent.row0 + b.extent.rows - 1) + ", cols " + std::to_string(b.extent.col0) + ".." +
+         std::to_string(b.extent.col0 + b.extent.cols - 1) + ") of parameter '" + p.spec.name + "'";
+}
+
+// splitmix64: decorrelates the per-call seeds of the solvers' random start vectors.
+std::uint64_t mix_seed(std::uint64_t seed, std::uint64_t counter) {
+  std::uint64_t z = seed + 0x9E3779B97F4A7C15ull * (counter + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+float bias(double beta, std::int64_t t) { return static_cast<float>(1.0 / (1.0 - std::pow(beta, double(t)))); }
+
+}  // namespace
+
+Stack<float> Optimizer::State::group_stack(const Kokkos::View<float*, MemSpace>& flat, int g, bool global) const {
+  const BlockGroup& grp = map.groups()[g];
+  const std::size_t base = global ? 0 : local_base;
+  return Stack<float>(flat.data() + (grp.direction_offset - base), grp.blocks.size(), grp.rows, grp.cols);
+}
+
+Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition partition)
+    : state_(std::make_unique<State>()) {
+  config.validate();
+  State& s = *state_;
+  s.config = std::move(config);
+  s.partition = std::move(partition);
+  if (s.partition.rank < 0) throw std::invalid_argument("kdash::Optimizer: negative rank");
+  s.map = BlockMap::build(specs, s.config.block_size, s.config.one_dim, s.config.stacking, s.partition.owners);
+  const BlockMap& map = s.map;
+  const int rank = s.partition.rank;
+
+  // The block table, in group order.
+  const int nblocks = static_cast<int>(map.blocks().size());
+  impl::BlockTable& t = s.table;
+  t.param = Kokkos::View<int*, MemSpace>("kdash::table::param", nblocks);
+  t.start = Kokkos::View<std::int64_t*, MemSpace>("kdash::table::start", nblocks);
+  t.ld = Kokkos::View<std::int64_t*, MemSpace>("kdash::table::ld", nblocks);
+  t.rows = Kokkos::View<int*, MemSpace>("kdash::table::rows", nblocks);
+  t.cols = Kokkos::View<int*, MemSpace>("kdash::table::cols", nblocks);
+  t.kind = Kokkos::View<int*, MemSpace>("kdash::table::kind", nblocks);
+  t.offset = Kokkos::View<std::int64_t*, MemSpace>("kdash::table::offset", nblocks);
+  auto param_h = Kokkos::create_mirror_view(t.param);
+  auto start_h = Kokkos::create_mirror_view(t.start);
+  auto ld_h = Kokkos::create_mirror_view(t.ld);
+  auto rows_h = Kokkos::create_mirror_view(t.rows);
+  auto cols_h = Kokkos::create_mirror_view(t.cols);
+  auto kind_h = Kokkos::create_mirror_view(t.kind);
+  auto offset_h = Kokkos::create_mirror_view(t.offset);
+  t.position_of.assign(nblocks, -1);
+  s.local_first = s.local_last = -1;
+  int pos = 0;
+  for (std::size_t g = 0; g < map.groups().size(); ++g) {
+    const BlockGroup& grp = map.groups()[g];
+    s.group_first.push_back(pos);
+    if (grp.owner == rank) s.local_groups.push_back(static_cast<int>(g));
+    for (int id : grp.blocks) {
+      const BlockInfo& b = map.blocks()[id];
+      const ParamLayout& p = map.params()[b.param];
+      param_h(pos) = b.param;
+      start_h(pos) = b.extent.row0 * p.cols + b.extent.col0;
+      ld_h(pos) = p.cols;
+      rows_h(pos) = b.extent.rows;
+      cols_h(pos) = b.extent.cols;
+      kind_h(pos) = static_cast<int>(b.kind);
+      offset_h(pos) = static_cast<std::int64_t>(b.direction_offset);
+      t.block_of.push_back(id);
+      t.position_of[id] = pos;
+      if (grp.owner == rank) {
+        if (s.local_first < 0) s.local_first = pos;
+        s.local_last = pos + 1;
+      }
+      ++pos;
+    }
+  }
+  if (s.local_first < 0) s.local_first = s.local_last = 0;
+  Kokkos::deep_copy(t.param, param_h);
+  Kokkos::deep_copy(t.start, start_h);
+  Kokkos::deep_copy(t.ld, ld_h);
+  Kokkos::deep_copy(t.rows, rows_h);
+  Kokkos::deep_copy(t.cols, cols_h);
+  Kokkos::deep_copy(t.kind, kind_h);
+  Kokkos::deep_copy(t.offset, offset_h);
+
+  const auto range = map.direction_range(rank);
+  s.local_base = range.first;
+  s.local_size = range.second - range.first;
+  bool has_adamw = false, has_shampoo = false;
+  std::size_t scratch_size = 0;
+  for (int g : s.local_groups) {
+    const BlockGroup& grp = map.groups()[g];
+    has_adamw = has_adamw || grp.kind == BlockKind::adamw;
+    has_shampoo = has_shampoo || grp.kind != BlockKind::adamw;
+    if (grp.kind == BlockKind::two_sided) {
+      scratch_size = std::max(scratch_size, grp.blocks.size() * std::size_t(grp.rows) * grp.cols);
+    }
+  }
+  const Config& c = s.config;
+  s.grad = Kokkos::View<float*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::grad"), s.local_size);
+  if ((has_shampoo && c.beta_g > 0) || has_adamw) s.ema = Kokkos::View<float*, MemSpace>("kdash::ema", s.local_size);
+  if ((has_shampoo && c.grafting != GraftingType::sgd) || has_adamw) {
+    s.graft = Kokkos::View<float*, MemSpace>("kdash::graft", s.local_size);
+  }
+  if (has_shampoo && c.mu > 0) s.momentum = Kokkos::View<float*, MemSpace>("kdash::momentum", s.local_size);
+  s.scratch =
+      Kokkos::View<float*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::scratch"), scratch_size);
+  s.directions = Kokkos::View<float*, MemSpace>("kdash::directions", map.direction_size());
+  s.finite = Kokkos::View<int*, MemSpace>("kdash::finite", nblocks);
+  s.graft_norm = Kokkos::View<float*, MemSpace>("kdash::graft_norm", nblocks);
+  s.skipped = Kokkos::View<std::int64_t*, MemSpace>("kdash::skipped", nblocks);
+  s.nonfinite_count = Kokkos::View<int, MemSpace>("kdash::nonfinite_count");
+
+  s.factors.resize(map.factor_stacks().size());
+  for (std::size_t f = 0; f < map.factor_stacks().size(); ++f) {
+    const FactorStack& fs = map.factor_stacks()[f];
+    if (fs.owner != rank) continue;
+    s.local_factors.push_back(static_cast<int>(f));
+    impl::FactorState& st = s.factors[f];
+    const std::size_t count = fs.entries.size();
+    st.stats = Stack<float>("kdash::factor::stats", count, fs.n, fs.n);
+    st.root = Stack<float>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::root"), count, fs.n, fs.n);
+    st.scratch =
+        Stack<float>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::scratch"), count, fs.n, fs.n);
+    impl::set_identity(s.exec, st.root);
+    st.consecutive_failures.assign(count, 0);
+    st.total_failures.assign(count, 0);
+    st.last.assign(count, BlockRootResult{});
+  }
+
+  const std::size_t nparams = map.params().size();
+  s.param_ptrs = Kokkos::View<impl::DevicePointer*, MemSpace>("kdash::param_ptrs", nparams);
+  s.grad_ptrs = Kokkos::View<impl::DevicePointer*, MemSpace>("kdash::grad_ptrs", nparams);
+  s.param_ptrs_host = Kokkos::create_mirror_view(s.param_ptrs);
+  s.grad_ptrs_host = Kokkos::create_mirror_view(s.grad_ptrs);
+  for (std::size_t i = 0; i < nparams; ++i) s.param_ptrs_host(i).ptr = s.grad_ptrs_host(i).ptr = nullptr;
+  s.exec.fence();
+}
+
+Optimizer::~Optimizer() = default;
+Optimizer::Optimizer(Optimizer&&) noexcept = default;
+Optimizer& Optimizer::operator=(Optimizer&&) noexcept = default;
+
+std::int64_t Optimizer::step_count() const { return state_->step; }
+const Config& Optimizer::config() const { return state_->config; }
+const BlockMap& Optimizer::block_map() const { return state_->map; }
+
+void Optimizer::set_lr(double lr) {
+  Config c = state_->config;
+  c.lr = lr;
+  c.validate();
+  state_->config.lr = lr;
+}
+
+namespace {
+
+void check_inputs(const BlockMap& map, const std::vector<ParamView>& params, const std::vector<GradView>& grads) {
+  const std::size_t n = map.params().size();
+  if (params.size() != n) {
+    throw std::invalid_argument("kdash::Optimizer::step: " + std::to_string(params.size()) +
+                                " parameter views given for " + std::to_string(n) + " parameters");
+  }
+  if (grads.size() != n) {
+    throw std::invalid_argument("kdash::Optimizer::step: " + std::to_string(grads.size()) +
+                                " gradient views given for " + std::to_string(n) + " parameters");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const ParamLayout& p = map.params()[i];
+    const auto want = static_cast<std::size_t>(p.numel);
+    if (params[i].extent(0) != want || params[i].data() == nullptr) {
+      throw std::invalid_argument("kdash::Optimizer::step: parameter " + describe(p.spec) + " needs " +
+                                  std::to_string(want) + " elements, its view has " +
+                                  std::to_string(params[i].extent(0)));
+    }
+    if (grads[i].extent(0) != want || grads[i].data() == nullptr) {
+      throw std::invalid_argument("kdash::Optimizer::step: gradient of parameter " + describe(p.spec) + " needs " +
+                                  std::to_string(want) + " elements, its view has " +
+                                  std::to_string(grads[i].extent(0)));
+    }
+  }
+}
+
+// The stacked/sequential launch ranges of the element-wise kernels over this rank's table positions.
+template <class F>
+void for_each_launch(const Optimizer::State& s, int first, int last, F&& f) {
+  if (s.config.stacking == StackingMode::device) {
+    f(first, last);
+    return;
+  }
+  // layerwise: one launch per group (a parameter's blocks of one shape); sequential: groups are single blocks.
+  for (std::size_t g = 0; g < s.map.groups().size(); ++g) {
+    const int b = s.group_first[g], e = b + static_cast<int>(s.map.groups()[g].blocks.size());
+    const int lo = std::max(b, first), hi = std::min(e, last);
+    if (lo < hi) f(lo, hi);
+  }
+}
+
+Stack<float> factor_range(const Stack<float>& stack, int first, int count) {
+  return Kokkos::subview(stack, Kokkos::make_pair(first, first + count), Kokkos::ALL, Kokkos::ALL);
+}
+
+using ConstStack = Stack<const float>;
+
+// The options of an escalated attempt (SPEC §4): larger ridge x10, then fp64, then EVD.
+RootOptions escalated(RootOptions o, int level) {
+  if (level >= 1) o.eps = o.eps > 0 ? o.eps * 10 : 1e-10;
+  if (level >= 2) o.precision = Precision::fp64;
+  if (level >= 3) o.method = RootMethod::evd;
+  return o;
+}
+
+bool root_failed(const BlockRootResult& r, const RootOptions& o) {
+  if (r.status == RootStatus::non_finite) return true;
+  // An EVD that did not converge (LAPACK info != 0) leaves its output untouched: no root. An iterative solver that
+  // ran out of iterations still returns a usable (finite, checked below) approximation.
+  if (r.status == RootStatus::not_converged) return o.method == RootMethod::evd || o.method == RootMethod::automatic;
+  return false;
+}
+
+// Recomputes the roots of the entries `which` of one factor stack with escalated options into `scratch`.
+void recompute(const ExecSpace& exec, const impl::FactorState& st, const std::vector<int>& which,
+               const RootOptions& options, std::vector<BlockRootResult>& results) {
+  const int n = static_cast<int>(st.stats.extent(1));
+  const int k = static_cast<int>(which.size());
+  Kokkos::View<int*, MemSpace> index("kdash::escalate::index", k);
+  auto index_h = Kokkos::create_mirror_view(index);
+  for (int i = 0; i < k; ++i) index_h(i) = which[i];
+  Kokkos::deep_copy(index, index_h);
+  std::vector<BlockRootResult> sub;
+  if (options.precision == Precision::fp64) {
+    Stack<double> a("kdash::escalate::a64", k, n, n), x("kdash::escalate::x64", k, n, n);
+    impl::copy_matrices<float, double>(exec, st.stats, a, index, false);
+    sub = inverse_root(exec, Stack<const double>(a), x, options);
+    impl::copy_matrices<double, float>(exec, x, st.scratch, index, true);
+  } else {
+    Stack<float> a("kdash::escalate::a", k, n, n), x("kdash::escalate::x", k, n, n);
+    impl::copy_matrices<float, float>(exec, st.stats, a, index, false);
+    sub = inverse_root(exec, ConstStack(a), x, options);
+    impl::copy_matrices<float, float>(exec, x, st.scratch, index, true);
+  }
+  for (int i = 0; i < k; ++i) results[which[i]] = sub[i];
+}
+
+}  // namespace
+
+namespace impl {
+
+// Dumps factor statistics of failing blocks (defined with the .npy support; no-op without dump_dir).
+void dump_failing_factor(const Optimizer::State& s, int stack, int entry, const std::string& why);
+
+// SPEC §1 step 5 with the failure handling of SPEC §4, for every factor stack of this rank.
+void compute_roots(Optimizer::State& s) {
+  const Config& c = s.config;
+  const ExecSpace& exec = s.exec;
+  for (int f : s.local_factors) {
+    const FactorStack& fs = s.map.factor_stacks()[f];
+    FactorState& st = s.factors[f];
+    const int count = static_cast<int>(fs.entries.size());
+    RootOptions o = c.to_root_options();
+    o.p = fs.p;
+    o.seed = mix_seed(c.seed, s.root_calls);
+    std::vector<BlockRootResult> results = inverse_root(exec, ConstStack(st.stats), st.scratch, o);
+
+    // Entries that failed last time get an escalated attempt, level by level.
+    for (int level = 1; level <= 3; ++level) {
+      std::vector<int> which;
+      for (int e = 0; e < count; ++e)
+        if (std::min(st.consecutive_failures[e], 3) == level) which.push_back(e);
+      if (!which.empty()) recompute(exec, st, which, escalated(o, level), results);
+    }
+
+    Kokkos::View<int*, MemSpace> ok("kdash::roots::ok", count);
+    finite_matrices(exec, st.scratch, ok);
+    auto ok_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ok);
+    bool all_ok = true;
+    for (int e = 0; e < count; ++e) {
+      const RootOptions used = escalated(o, std::min(st.consecutive_failures[e], 3));
+      const bool failed = root_failed(results[e], used) || !ok_h(e);
+      st.last[e] = results[e];
+      if (failed) {
+        if (st.last[e].status == RootStatus::converged) st.last[e].status = RootStatus::non_finite;
+        ok_h(e) = 0;
+        all_ok = false;
+        ++st.total_failures[e];
+        ++st.consecutive_failures[e];
+        const FactorStack::Entry& entry = fs.entries[e];
+        dump_failing_factor(s, f, e, to_string(results[e].status));
+        if (st.consecutive_failures[e] > c.max_failures) {
+          throw std::runtime_error("kdash: the inverse root of factor " + std::string(1, entry.side) + " of " +
+                                   block_name(s.map, entry.block) + " failed " +
+                                   std::to_string(st.consecutive_failures[e]) +
+                                   " consecutive times (max_failures = " + std::to_string(c.max_failures) +
+                                   "; last status: " + to_string(results[e].status) + ")");
+        }
+      } else {
+        st.consecutive_failures[e] = 0;
+      }
+    }
+    if (all_ok) {
+      std::swap(st.root, st.scratch);  // accept every new root without a copy
+    } else {
+      Kokkos::deep_copy(ok, ok_h);
+      masked_copy(exec, st.scratch, st.root, ok);  // failed entries keep their previous root
+    }
+  }
+  ++s.root_calls;
+}
+
+}  // namespace impl
+
+void Optimizer::step(const std::vector<ParamView>& params, const std::vector<GradView>& grads) {
+  ProfilingRegion region("kdash::Optimizer::step");
+  const auto t0 = Clock::now();
+  State& s = *state_;
+  const Config& c = s.config;
+  const BlockMap& map = s.map;
+  const ExecSpace& exec = s.exec;
+  check_inputs(map, params, grads);
+
+  // Pointer tables: uploaded only when the caller passes different Views.
+  bool changed = false;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    float* gp = const_cast<float*>(grads[i].data());
+    changed = changed || s.param_ptrs_host(i).ptr != params[i].data() || s.grad_ptrs_host(i).ptr != gp;
+    s.param_ptrs_host(i).ptr = params[i].data();
+    s.grad_ptrs_host(i).ptr = gp;
+  }
+  if (changed) {
+    Kokkos::deep_copy(exec, s.param_ptrs, s.param_ptrs_host);
+    Kokkos::deep_copy(exec, s.grad_ptrs, s.grad_ptrs_host);
+  }
+
+  const std::int64_t t = s.step + 1;
+  const std::int64_t first_prec = std::max<std::int64_t>(1, c.start_prec_step);
+  const bool precondition = t >= first_prec;
+  const bool roots_due = precondition && (t == first_prec || t % c.root_freq == 0);
+  const int lo = s.local_first, hi = s.local_last;
+
+  // 2. blockify (L2 weight decay folded in), non-finite detection.
+  const float l2 = c.weight_decay_mode == WeightDecayMode::l2 ? static_cast<float>(c.weight_decay) : 0.0f;
+  const bool error_policy = c.nonfinite_policy == NonFinitePolicy::error;
+  Kokkos::deep_copy(exec, s.nonfinite_count, 0);
+  for_each_launch(s, lo, hi, [&](int a, int b) { impl::gather_gradients(exec, s, a, b, l2, !error_policy); });
+  if (error_policy) {
+    int bad = 0;
+    Kokkos::deep_copy(exec, bad, s.nonfinite_count);
+    exec.fence();
+    if (bad > 0) {
+      auto finite_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.finite);
+      for (int p = lo; p < hi; ++p) {
+        if (!finite_h(p)) {
+          throw std::runtime_error("kdash::Optimizer::step " + std::to_string(t) + ": non-finite gradient in " +
+                                   block_name(map, s.table.block_of[p]) + " (nonfinite_policy = error; " +
+                                   std::to_string(bad) + " block(s) affected; the state is unchanged)");
+        }
+      }
+    }
+  }
+  s.step = t;
+
+  // 3. factor statistics from the raw gradient, one batched GEMM per group and side; skipped blocks masked out.
+  const bool sums = c.beta_lr >= 1;
+  const float alpha = sums ? 1.0f : static_cast<float>(1 - c.beta_lr);
+  const float beta = sums ? 1.0f : static_cast<float>(c.beta_lr);
+  backends::GemmOptions<float, ExecSpace> gemm;
+  gemm.path = c.gemm_path;
+  for (int g : s.local_groups) {
+    const BlockGroup& grp = map.groups()[g];
+    if (grp.kind == BlockKind::adamw) continue;
+    const int count = static_cast<int>(grp.blocks.size());
+    const int first = s.group_first[g];
+    gemm.active = Kokkos::subview(s.finite, Kokkos::make_pair(first, first + count));
+    const Stack<float> gs = s.group_stack(s.grad, g);
+    using backends::Trans;
+    backends::batched_gemm(exec, Trans::none, Trans::transpose, alpha, ConstStack(gs), ConstStack(gs), beta,
+                           factor_range(s.factors[grp.left_stack].stats, grp.left_first, count), gemm);
+    if (grp.kind == BlockKind::two_sided) {
+      backends::batched_gemm(exec, Trans::transpose, Trans::none, alpha, ConstStack(gs), ConstStack(gs), beta,
+                             factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), gemm);
+    }
+  }
+
+  // 4, 6, 7 (and 9 for first-order steps): grafting, gradient EMA, grafting direction and its norm.
+  const bool bc = c.bias_correction;
+  GraftCoefficients shampoo;
+  shampoo.type = static_cast<int>(c.grafting);
+  shampoo.beta_g = static_cast<float>(c.beta_g);
+  shampoo.beta_a = static_cast<float>(c.beta_graft);
+  shampoo.eps = static_cast<float>(c.eps_graft);
+  shampoo.inv_bias_g = bc && c.beta_g > 0 ? bias(c.beta_g, t) : 1.0f;
+  shampoo.inv_bias_a = bc && c.grafting == GraftingType::adam ? bias(c.beta_graft, t) : 1.0f;
+  shampoo.write_direction = precondition ? 0 : 1;
+  shampoo.mu = static_cast<float>(c.mu);
+  shampoo.nesterov = c.nesterov ? 1 : 0;
+  // 1-D AdamW (SPEC §1): beta1 0.9, beta2 0.95, eps 1e-8, no momentum on top, no weight decay.
+  GraftCoefficients adamw;
+  adamw.type = static_cast<int>(GraftingType::adam);
+  adamw.beta_g = 0.9f;
+  adamw.beta_a = 0.95f;
+  adamw.eps = 1e-8f;
+  adamw.inv_bias_g = bc ? bias(0.9, t) : 1.0f;
+  adamw.inv_bias_a = bc ? bias(0.95, t) : 1.0f;
+  adamw.write_direction = 1;
+  for_each_launch(s, lo, hi, [&](int a, int b) { impl::graft_and_first_order(exec, s, a, b, shampoo, adamw); });
+
+  // 5. inverse roots.
+  s.roots_computed = false;
+  s.timings.roots_ms = 0;
+  if (roots_due) {
+    const auto r0 = Clock::now();
+    impl::compute_roots(s);
+    s.roots_computed = true;
+    s.timings.roots_ms = ms_since(r0);
+  }
+
+  // 8. Shampoo direction U = Lbar Ghat Rbar (1-D: Lbar Ghat) straight into the direction buffer, then the grafting
+  // rescale and momentum (9).
+  if (precondition) {
+    for (int g : s.local_groups) {
+      const BlockGroup& grp = map.groups()[g];
+      if (grp.kind == BlockKind::adamw) continue;
+      const int count = static_cast<int>(grp.blocks.size());
+      const int first = s.group_first[g];
+      gemm.active = Kokkos::subview(s.finite, Kokkos::make_pair(first, first + count));
+      const Stack<float> ghat = s.group_stack(c.beta_g > 0 ? s.ema : s.grad, g);
+      const Stack<float> u = s.group_stack(s.directions, g, true);
+      const Stack<float> lbar = factor_range(s.factors[grp.left_stack].root, grp.left_first, count);
+      using backends::Trans;
+      if (grp.kind == BlockKind::two_sided) {
+        const Stack<float> tmp(s.scratch.data(), count, grp.rows, grp.cols);
+        const Stack<float> rbar = factor_range(s.factors[grp.right_stack].root, grp.right_first, count);
+        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack(lbar), ConstStack(ghat), 0.0f, tmp,
+                               gemm);
+        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack(tmp), ConstStack(rbar), 0.0f, u, gemm);
+      } else {
+        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack(lbar), ConstStack(ghat), 0.0f, u, gemm);
+      }
+    }
+    for_each_launch(s, lo, hi, [&](int a, int b) {
+      impl::graft_rescale_and_momentum(exec, s, a, b, static_cast<float>(c.mu), c.nesterov);
+    });
+  }
+
+  // Every rank's directions into the packed buffer, then 1 and 10 for every block.
+  if (s.partition.exchange) {
+    exec.fence();
+    s.partition.exchange(s.directions, map);
+  }
+  const float decay =
+      c.weight_decay_mode == WeightDecayMode::decoupled ? static_cast<float>(c.lr * c.weight_decay) : 0.0f;
+  const int all = static_cast<int>(map.blocks().size());
+  for_each_launch(s, 0, all,
+                  [&](int a, int b) { impl::apply_directions(exec, s, a, b, static_cast<float>(c.lr), decay); });
+  s.timings.total_ms = ms_since(t0);
+}
+
+Metrics Optimizer::metrics() const {
+  const State& s = *state_;
+  Metrics m;
+  m.step = s.step;
+  m.roots_computed = s.roots_computed;
+  m.timings = s.timings;
+  auto skipped_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.skipped);
+  m.skipped_per_block.assign(s.map.blocks().size(), 0);
+  for (std::size_t p = 0; p < s.table.block_of.size(); ++p) {
+    m.skipped_per_block[s.table.block_of[p]] = skipped_h(p);
+    m.skipped_block_updates += skipped_h(p);
+  }
+  for (int f : s.local_factors) {
+    const FactorStack& fs = s.map.factor_stacks()[f];
+    const impl::FactorState& st = s.factors[f];
+    for (std::size_t e = 0; e < fs.entries.size(); ++e) {
+      const BlockInfo& b = s.map.blocks()[fs.entries[e].block];
+      FactorMetrics fm;
+      fm.param = s.map.params()[b.param].spec.name;
+      fm.block = b.index;
+      fm.side = fs.entries[e].side;
+      fm.n = fs.n;
+      fm.iterations = st.last[e].iterations;
+      fm.residual = st.last[e].residual;
+      fm.lambda_max = st.last[e].lambda_max;
+      fm.status = st.last[e].status;
+      fm.consecutive_failures = st.consecutive_failures[e];
+      fm.total_failures = st.total_failures[e];
+      m.root_failures += st.total_failures[e];
+      m.factors.push_back(fm);
+    }
+  }
+  std::sort(m.factors.begin(), m.factors.end(), [](const FactorMetrics& a, const FactorMetrics& b) {
+    return std::tie(a.param, a.block, a.side) < std::tie(b.param, b.block, b.side);
+  });
+  return m;
+}
+
+}  // namespace kdash

@@ -1,0 +1,127 @@
+#include "kdash/optimizer_config.hpp"
+
+#include <array>
+#include <cmath>
+#include <stdexcept>
+#include <utility>
+
+namespace kdash {
+namespace {
+
+template <class E, std::size_t N>
+std::string name_of(E value, const std::array<std::pair<E, const char*>, N>& names) {
+  for (const auto& [e, name] : names)
+    if (e == value) return name;
+  return "?";
+}
+
+template <class E, std::size_t N>
+E parse(const std::string& what, const std::string& text, const std::array<std::pair<E, const char*>, N>& names) {
+  std::string accepted;
+  for (const auto& [e, name] : names) {
+    if (text == name) return e;
+    accepted += accepted.empty() ? name : std::string(", ") + name;
+  }
+  throw std::invalid_argument("unknown " + what + " '" + text + "' (accepted: " + accepted + ")");
+}
+
+constexpr std::array<std::pair<WeightDecayMode, const char*>, 2> kWeightDecayModes{
+    {{WeightDecayMode::decoupled, "decoupled"}, {WeightDecayMode::l2, "l2"}}};
+constexpr std::array<std::pair<StackingMode, const char*>, 3> kStackingModes{{{StackingMode::sequential, "sequential"},
+                                                                              {StackingMode::layerwise, "layerwise"},
+                                                                              {StackingMode::device, "device"}}};
+constexpr std::array<std::pair<GraftingType, const char*>, 4> kGraftingTypes{{{GraftingType::adam, "adam"},
+                                                                              {GraftingType::adagrad, "adagrad"},
+                                                                              {GraftingType::rmsprop, "rmsprop"},
+                                                                              {GraftingType::sgd, "sgd"}}};
+constexpr std::array<std::pair<OneDimMode, const char*>, 2> kOneDimModes{
+    {{OneDimMode::adamw, "adamw"}, {OneDimMode::shampoo, "shampoo"}}};
+constexpr std::array<std::pair<NonFinitePolicy, const char*>, 2> kNonFinitePolicies{
+    {{NonFinitePolicy::skip, "skip"}, {NonFinitePolicy::error, "error"}}};
+constexpr std::array<std::pair<backends::GemmPath, const char*>, 3> kGemmPaths{
+    {{backends::GemmPath::kk, "kk"}, {backends::GemmPath::vendor, "vendor"}, {backends::GemmPath::automatic, "auto"}}};
+
+[[noreturn]] void invalid(const std::string& name, const std::string& why) {
+  throw std::invalid_argument("kdash::Config: " + name + " " + why);
+}
+
+void finite(const std::string& name, double v) {
+  if (!std::isfinite(v)) invalid(name, "must be finite, got " + std::to_string(v));
+}
+void non_negative(const std::string& name, double v) {
+  finite(name, v);
+  if (v < 0) invalid(name, "must be >= 0, got " + std::to_string(v));
+}
+void positive(const std::string& name, double v) {
+  finite(name, v);
+  if (!(v > 0)) invalid(name, "must be > 0, got " + std::to_string(v));
+}
+// An EMA coefficient in [0, 1).
+void unit_interval(const std::string& name, double v) {
+  finite(name, v);
+  if (v < 0 || v >= 1) invalid(name, "must be in [0, 1), got " + std::to_string(v));
+}
+void at_least(const std::string& name, long long v, long long lo) {
+  if (v < lo) invalid(name, "must be >= " + std::to_string(lo) + ", got " + std::to_string(v));
+}
+
+}  // namespace
+
+void Config::validate() const {
+  non_negative("lr", lr);
+  non_negative("weight_decay", weight_decay);
+  at_least("block_size", block_size, 1);
+  at_least("root_freq", root_freq, 1);
+  non_negative("eps_root", eps_root);
+  at_least("newton_steps", newton_steps, 1);
+  positive("tolerance", tolerance);
+  at_least("pi_steps", pi_steps, 1);
+  positive("pi_const", pi_const);
+  at_least("pim_vectors", pim_vectors, 1);
+  at_least("cheb_degree", cheb_degree, 1);
+  at_least("cheb_nodes", cheb_nodes, cheb_degree + 1);
+  unit_interval("beta_g", beta_g);
+  // beta_lr >= 1 selects plain sums (SPEC §1 step 3): any finite value >= 0 is meaningful.
+  non_negative("beta_lr", beta_lr);
+  unit_interval("beta_graft", beta_graft);
+  positive("eps_graft", eps_graft);
+  unit_interval("mu", mu);
+  at_least("max_failures", max_failures, 0);
+}
+
+RootOptions Config::to_root_options() const {
+  RootOptions o;
+  o.method = solver;
+  o.eps = eps_root;
+  o.max_iters = newton_steps;
+  o.tolerance = tolerance;
+  o.scaling = scaling;
+  o.pi_steps = pi_steps;
+  o.pi_const = pi_const;
+  o.pim_vectors = pim_vectors;
+  o.cheb_degree = cheb_degree;
+  o.cheb_nodes = cheb_nodes;
+  o.precision = precision;
+  o.seed = seed;
+  o.gemm_path = gemm_path;
+  return o;
+}
+
+std::string to_string(WeightDecayMode m) { return name_of(m, kWeightDecayModes); }
+std::string to_string(StackingMode m) { return name_of(m, kStackingModes); }
+std::string to_string(GraftingType g) { return name_of(g, kGraftingTypes); }
+std::string to_string(OneDimMode m) { return name_of(m, kOneDimModes); }
+std::string to_string(NonFinitePolicy p) { return name_of(p, kNonFinitePolicies); }
+std::string to_string(backends::GemmPath p) { return name_of(p, kGemmPaths); }
+WeightDecayMode parse_weight_decay_mode(const std::string& name) {
+  return parse("weight_decay_mode", name, kWeightDecayModes);
+}
+StackingMode parse_stacking_mode(const std::string& name) { return parse("stacking", name, kStackingModes); }
+GraftingType parse_grafting_type(const std::string& name) { return parse("grafting", name, kGraftingTypes); }
+OneDimMode parse_one_dim_mode(const std::string& name) { return parse("one_dim", name, kOneDimModes); }
+NonFinitePolicy parse_nonfinite_policy(const std::string& name) {
+  return parse("nonfinite_policy", name, kNonFinitePolicies);
+}
+backends::GemmPath parse_gemm_path(const std::string& name) { return parse("gemm_path", name, kGemmPaths); }
+
+}  // namespace kdash

@@ -1,0 +1,133 @@
+// kdash::Config: reference defaults, validation naming the option, JSON keys and errors.
+#include <gtest/gtest.h>
+
+#include <kdash/config_json.hpp>
+#include <kdash/optimizer.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+namespace {
+
+// Runs f, which must throw E, and checks that the message names `what`.
+template <class E = std::invalid_argument, class F>
+void expect_error_naming(F&& f, const std::string& what) {
+  try {
+    f();
+    FAIL() << "no exception; expected one naming '" << what << "'";
+  } catch (const E& e) {
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << "message: " << e.what();
+  }
+}
+
+TEST(CoreConfig, ReferenceDefaults) {
+  const kdash::Config c;
+  EXPECT_EQ(c.block_size, 1024);
+  EXPECT_EQ(c.stacking, kdash::StackingMode::device);
+  EXPECT_EQ(c.root_freq, 10);
+  EXPECT_EQ(c.start_prec_step, -1);
+  EXPECT_DOUBLE_EQ(c.beta_g, 0.9);
+  EXPECT_DOUBLE_EQ(c.beta_lr, 0.95);
+  EXPECT_DOUBLE_EQ(c.beta_graft, 0.95);
+  EXPECT_DOUBLE_EQ(c.eps_graft, 1e-8);
+  EXPECT_DOUBLE_EQ(c.eps_root, 1e-10);
+  EXPECT_DOUBLE_EQ(c.mu, 0);
+  EXPECT_TRUE(c.nesterov);
+  EXPECT_TRUE(c.bias_correction);
+  EXPECT_EQ(c.newton_steps, 10);
+  EXPECT_DOUBLE_EQ(c.tolerance, 1e-6);
+  EXPECT_EQ(c.pi_steps, 10);
+  EXPECT_DOUBLE_EQ(c.pi_const, 2);
+  EXPECT_EQ(c.pim_vectors, 16);
+  EXPECT_EQ(c.cheb_degree, 20);
+  EXPECT_EQ(c.weight_decay_mode, kdash::WeightDecayMode::decoupled);
+  EXPECT_EQ(c.grafting, kdash::GraftingType::adam);
+  EXPECT_NO_THROW(c.validate());
+  const auto o = c.to_root_options();
+  EXPECT_EQ(o.eps, 1e-10);
+  EXPECT_EQ(o.max_iters, 10);
+  EXPECT_EQ(o.method, kdash::RootMethod::evd);
+}
+
+TEST(CoreConfig, ValidateNamesTheParameter) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  auto with = [](auto mutate) {
+    kdash::Config c;
+    mutate(c);
+    return c;
+  };
+  expect_error_naming([&] { with([&](kdash::Config& c) { c.lr = nan; }).validate(); }, "lr");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.lr = -1; }).validate(); }, "lr");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.weight_decay = -0.1; }).validate(); }, "weight_decay");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.block_size = 0; }).validate(); }, "block_size");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.root_freq = 0; }).validate(); }, "root_freq");
+  expect_error_naming([&] { with([&](kdash::Config& c) { c.beta_g = nan; }).validate(); }, "beta_g");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.beta_graft = 1; }).validate(); }, "beta_graft");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.beta_lr = -0.5; }).validate(); }, "beta_lr");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.eps_graft = 0; }).validate(); }, "eps_graft");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.eps_root = -1e-3; }).validate(); }, "eps_root");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.mu = 1.5; }).validate(); }, "mu");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.max_failures = -1; }).validate(); }, "max_failures");
+  expect_error_naming([&] { with([&](kdash::Config& c) { c.tolerance = nan; }).validate(); }, "tolerance");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.newton_steps = 0; }).validate(); }, "newton_steps");
+  // The optimizer refuses an invalid configuration too.
+  expect_error_naming(
+      [&] {
+        kdash::Optimizer({{"w", {2, 2}}}, with([](kdash::Config& c) { c.block_size = 0; }));
+      },
+      "block_size");
+}
+
+TEST(CoreConfig, JsonRoundTripAndKeys) {
+  kdash::Config c;
+  c.lr = 0.25;
+  c.weight_decay_mode = kdash::WeightDecayMode::l2;
+  c.stacking = kdash::StackingMode::layerwise;
+  c.solver = kdash::RootMethod::cn;
+  c.start_prec_step = 7;
+  c.grafting = kdash::GraftingType::rmsprop;
+  c.one_dim = kdash::OneDimMode::adamw;
+  c.scaling = kdash::Scaling::fro;
+  c.precision = kdash::Precision::bf16;
+  c.seed = 123456789012345ull;
+  c.nesterov = false;
+  c.dump_dir = "dumps";
+  const std::string text = kdash::config_to_json(c);
+  const kdash::Config back = kdash::config_from_json(text);
+  EXPECT_TRUE(kdash::config_differences(c, back).empty()) << text;
+  // The issue's key list, spelled exactly.
+  for (const char* key : {"lr",        "weight_decay", "weight_decay_mode", "block_size",
+                          "stacking",  "solver",       "root_freq",         "start_prec_step",
+                          "beta_g",    "beta_lr",      "beta_graft",        "eps_graft",
+                          "eps_root",  "mu",           "nesterov",          "bias_correction",
+                          "grafting",  "one_dim",      "scaling",           "newton_steps",
+                          "tolerance", "pi_steps",     "pi_const",          "cheb_degree",
+                          "precision", "seed",         "max_failures"}) {
+    EXPECT_NE(text.find(std::string("\"") + key + "\""), std::string::npos) << key;
+  }
+  const kdash::Config partial = kdash::config_from_json(R"({"block_size": 128, "solver": "auto", "mu": 0.5})");
+  EXPECT_EQ(partial.block_size, 128);
+  EXPECT_EQ(partial.solver, kdash::RootMethod::automatic);
+  EXPECT_EQ(partial.mu, 0.5);
+  EXPECT_EQ(partial.root_freq, 10);
+  EXPECT_EQ(kdash::config_differences(kdash::Config{}, partial).size(), 3u);
+}
+
+TEST(CoreConfig, JsonErrorsNameTheKey) {
+  expect_error_naming([] { kdash::config_from_json(R"({"learning_rate": 1})"); }, "learning_rate");
+  expect_error_naming([] { kdash::config_from_json(R"({"solver": "newton"})"); }, "newton");
+  expect_error_naming([] { kdash::config_from_json(R"({"solver": "newton"})"); }, "solver");
+  expect_error_naming([] { kdash::config_from_json(R"({"stacking": "gpu"})"); }, "stacking");
+  expect_error_naming([] { kdash::config_from_json(R"({"block_size": 2.5})"); }, "block_size");
+  expect_error_naming([] { kdash::config_from_json(R"({"block_size": 0})"); }, "block_size");
+  expect_error_naming([] { kdash::config_from_json(R"({"lr": "fast"})"); }, "lr");
+  expect_error_naming([] { kdash::config_from_json(R"({"lr": -1})"); }, "lr");
+  expect_error_naming([] { kdash::config_from_json(R"({"nesterov": 1})"); }, "nesterov");
+  expect_error_naming([] { kdash::config_from_json(R"({"seed": -3})"); }, "seed");
+  expect_error_naming([] { kdash::config_from_json(R"([1, 2])"); }, "object");
+  expect_error_naming([] { kdash::config_from_json(R"({"lr": )"); }, "JSON");
+  expect_error_naming([] { kdash::load_config("/nonexistent/kdash.json"); }, "/nonexistent/kdash.json");
+}
+
+}  // namespace
