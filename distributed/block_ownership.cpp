@@ -38,6 +38,7 @@ std::uint64_t block_cost(const BlockShape& shape, const OwnershipCostModel& mode
   auto mul = [block](std::uint64_t a, std::uint64_t b) { return checked_mul(a, b, block); };
   auto add = [block](std::uint64_t a, std::uint64_t b) { return checked_add(a, b, block); };
   const std::uint64_t rc = mul(r, c);
+  if (shape.first_order) return mul(model.step_weight, rc);
   // Roots: one ~n^3 inverse root per factor matrix.
   std::uint64_t roots = mul(mul(r, r), r);
   // Step: statistics (G G^T: r^2 c, G^T G: r c^2), direction (Lbar G: r^2 c, (Lbar G) Rbar: r c^2), element-wise r c.

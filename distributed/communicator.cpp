@@ -55,4 +55,41 @@ void Communicator::agree(std::uint64_t hash, const std::string& what) {
                          "); every rank must be started with the same configuration and parameter list");
 }
 
+void all_or_none(Communicator& comm, const std::function<void()>& body) {
+  if (comm.size() == 1) {
+    body();
+    return;
+  }
+  // 0: success, 1: std::invalid_argument, 2: any other exception.
+  std::uint64_t kind = 0;
+  std::string message;
+  try {
+    body();
+  } catch (const std::invalid_argument& e) {
+    kind = 1;
+    message = e.what();
+  } catch (const std::exception& e) {
+    kind = 2;
+    message = e.what();
+  } catch (...) {
+    kind = 2;
+    message = "unknown exception";
+  }
+  // Slot r holds rank r's kind: every rank learns who failed and how, then hears the lowest failing rank's message.
+  std::vector<std::uint64_t> kinds(static_cast<std::size_t>(comm.size()), 0);
+  kinds[static_cast<std::size_t>(comm.rank())] = kind;
+  comm.all_reduce_sum(kinds.data(), kinds.size(), MemoryKind::host);
+  int first = -1;
+  for (std::size_t r = 0; r < kinds.size() && first < 0; ++r)
+    if (kinds[r] != 0) first = static_cast<int>(r);
+  if (first < 0) return;
+  std::uint64_t length = message.size();
+  comm.broadcast(&length, sizeof(length), first);
+  message.resize(length);
+  comm.broadcast(&message[0], length, first);
+  message = "rank " + std::to_string(first) + ": " + message;
+  if (kinds[static_cast<std::size_t>(first)] == 1) throw std::invalid_argument(message);
+  throw std::runtime_error(message);
+}
+
 }  // namespace kdash::distributed

@@ -186,6 +186,44 @@ void MpiCommunicator::barrier() {
   check(MPI_Barrier(comm_), "MPI_Barrier");
 }
 
+std::vector<std::string> MpiCommunicator::gather_bytes(const std::string& mine, int root) {
+  if (root < 0 || root >= size_)
+    throw std::invalid_argument("kdash::distributed::mpi gather_bytes: root " + std::to_string(root) +
+                                " is not a rank of a " + std::to_string(size_) + "-rank communicator");
+  fence_before_mpi();
+  std::uint64_t my_size = mine.size();
+  std::vector<std::uint64_t> sizes(rank_ == root ? size_ : 0);
+  check(MPI_Gather(&my_size, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, root, comm_), "MPI_Gather");
+  // Point to point in pieces of at most 1 GiB: no int count limit on the payloads. The root receives rank by rank,
+  // in order; a message's tag is its piece number.
+  constexpr std::size_t piece = std::size_t(1) << 30;
+  constexpr int tag_base = 0x6b64;  // private duplicate communicator: any tag is ours
+  std::vector<std::string> all;
+  if (rank_ != root) {
+    for (std::size_t offset = 0, k = 0; offset < mine.size(); offset += piece, ++k) {
+      const int count = static_cast<int>(std::min(piece, mine.size() - offset));
+      check(MPI_Send(mine.data() + offset, count, MPI_BYTE, root, tag_base + static_cast<int>(k % 1024), comm_),
+            "MPI_Send");
+    }
+    return all;
+  }
+  all.resize(size_);
+  for (int r = 0; r < size_; ++r) {
+    if (r == root) {
+      all[r] = mine;
+      continue;
+    }
+    all[r].resize(sizes[r]);
+    for (std::size_t offset = 0, k = 0; offset < sizes[r]; offset += piece, ++k) {
+      const int count = static_cast<int>(std::min<std::size_t>(piece, sizes[r] - offset));
+      check(MPI_Recv(&all[r][offset], count, MPI_BYTE, r, tag_base + static_cast<int>(k % 1024), comm_,
+                     MPI_STATUS_IGNORE),
+            "MPI_Recv");
+    }
+  }
+  return all;
+}
+
 }  // namespace kdash::distributed
 
 #endif  // KDASH_HAVE_MPI

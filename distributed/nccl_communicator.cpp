@@ -6,8 +6,6 @@
 #include <kdash/backends/cuda/nccl_comm.hpp>
 #include <kdash/distributed/nccl_communicator.hpp>
 
-#include <nccl.h>
-
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -42,12 +40,10 @@ NcclCommunicator::DeviceBuffer::~DeviceBuffer() {
 NcclCommunicator::NcclCommunicator(MPI_Comm comm, cudaStream_t stream) : mpi_(comm), stream_(stream) {
   ncclUniqueId id;
   std::memset(&id, 0, sizeof(id));
-  // Only rank 0's id counts; a failure there must not leave the other ranks waiting in the broadcast, so the
-  // outcome travels with the id and every rank throws alike.
-  std::uint64_t failed = 0;
-  if (mpi_.rank() == 0) failed = ncclGetUniqueId(&id) == ncclSuccess ? 0 : 1;
-  mpi_.broadcast(&failed, sizeof(failed), 0);
-  if (failed) throw std::runtime_error("kdash::distributed::nccl: ncclGetUniqueId failed on rank 0");
+  // Only rank 0's id counts; a failure there must not leave the other ranks waiting in the broadcast.
+  all_or_none(mpi_, [&] {
+    if (mpi_.rank() == 0) id = kdash::backends::cuda::NcclCommunicator::unique_id();
+  });
   mpi_.broadcast(&id, sizeof(id), 0);
   if (!stream_) {
     check_cuda(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreateWithFlags");

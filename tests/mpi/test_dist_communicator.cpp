@@ -265,4 +265,47 @@ TEST(DistMpiCommunicator, AgreeFailsOnEveryRankWithTheSameMessage) {
   EXPECT_NO_THROW(comm.agree(5, "the configuration after a failure"));
 }
 
+TEST(DistMpiCommunicator, GatherBytesCollectsEveryRanksPayloadOnTheRoot) {
+  MpiCommunicator comm(MPI_COMM_WORLD);
+  for (int root = 0; root < comm.size(); ++root) {
+    // Rank r sends r * 3 bytes (rank 0 nothing), each byte 'a' + r.
+    const std::string mine(static_cast<std::size_t>(3 * comm.rank()), static_cast<char>('a' + comm.rank()));
+    const auto all = comm.gather_bytes(mine, root);
+    if (comm.rank() != root) {
+      EXPECT_TRUE(all.empty());
+      continue;
+    }
+    ASSERT_EQ(all.size(), static_cast<std::size_t>(comm.size()));
+    for (int r = 0; r < comm.size(); ++r)
+      EXPECT_EQ(all[r], std::string(static_cast<std::size_t>(3 * r), static_cast<char>('a' + r)));
+  }
+}
+
+TEST(DistMpiCommunicator, AllOrNoneMakesOneRanksFailureEveryRanks) {
+  MpiCommunicator comm(MPI_COMM_WORLD);
+  const int last = comm.size() - 1;
+  EXPECT_NO_THROW(kdash::distributed::all_or_none(comm, [] {}));
+  // Only the last rank fails (with invalid_argument): every rank throws invalid_argument with its message.
+  std::string message;
+  try {
+    kdash::distributed::all_or_none(comm, [&] {
+      if (comm.rank() == last) throw std::invalid_argument("bad file on the last rank");
+    });
+  } catch (const std::invalid_argument& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("bad file on the last rank"), std::string::npos) << message;
+  EXPECT_TRUE(same_on_every_rank(comm, message)) << message;
+  // Every rank fails differently: the lowest rank's message (and type) wins.
+  try {
+    kdash::distributed::all_or_none(comm, [&] { throw std::runtime_error("failure " + std::to_string(comm.rank())); });
+    message.clear();
+  } catch (const std::invalid_argument&) {
+    message = "wrong type";
+  } catch (const std::runtime_error& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message, comm.size() == 1 ? "failure 0" : "rank 0: failure 0");
+}
+
 }  // namespace

@@ -63,6 +63,8 @@ TEST(DistBlockOwnership, CostModelCountsRootsAndStepGemms) {
   EXPECT_EQ(block_cost({3, 2, false}), 35u + 66u);
   // One-sided length 4: root 64, step 2*16 + 4 = 36.
   EXPECT_EQ(block_cost({4, 1, true}), 64u + 36u);
+  // First-order (AdamW) segment of 5: element-wise only.
+  EXPECT_EQ(block_cost({5, 1, false, true}), 5u);
   OwnershipCostModel weighted{5, 10};
   EXPECT_EQ(block_cost({3, 2, false}, weighted), 5u * 35u + 10u * 66u);
   EXPECT_THROW(block_cost({0, 4, false}), std::invalid_argument);

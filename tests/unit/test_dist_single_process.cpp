@@ -46,6 +46,7 @@ TEST(DistSingleProcess, ReductionsAndBroadcastKeepTheData) {
   EXPECT_EQ(u, 42u);
   EXPECT_THROW(comm.broadcast(&u, sizeof(u), 1), std::invalid_argument);
   EXPECT_NO_THROW(comm.agree(123, "anything"));
+  EXPECT_EQ(comm.gather_bytes("abc", 0), std::vector<std::string>{"abc"});
   comm.barrier();
 }
 

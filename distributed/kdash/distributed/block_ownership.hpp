@@ -13,17 +13,20 @@
 namespace kdash::distributed {
 
 // One preconditioner block: a rows x cols gradient block with factors L (rows x rows) and, unless one-sided,
-// R (cols x cols). A one-sided block is a 1-D Shampoo segment: rows = segment length, cols = 1 (SPEC §1).
+// R (cols x cols). A one-sided block is a 1-D Shampoo segment: rows = segment length, cols = 1 (SPEC §1). A
+// first-order block (a 1-D parameter's AdamW segment) has no factor at all.
 struct BlockShape {
   int rows = 0;
   int cols = 0;
   bool one_sided = false;
+  bool first_order = false;
 };
 
 // Relative integer weights of the two parts of a block's cost (multiply-adds, up to a constant):
 //   roots:  root_weight * (rows^3 + cols^3)              one inverse root per factor, ~n^3 (one-sided: rows^3)
 //   step:   step_weight * (2 rows^2 cols + 2 rows cols^2 + rows cols)
 //           statistics G G^T and G^T G, direction Lbar G Rbar, element-wise work (one-sided: 2 rows^2 cols + rows cols)
+//   first-order blocks: step_weight * rows cols (element-wise work only, no root)
 // A root computed every f steps with a solver of about k n^3 multiply-adds weighs root_weight = k against
 // step_weight = f. Only the ratio matters.
 struct OwnershipCostModel {

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -54,6 +55,10 @@ class Communicator {
 
   virtual void barrier() = 0;
 
+  // Gathers every rank's host bytes on `root`, in rank order; other ranks get an empty vector. Any size (the
+  // transport cuts large payloads into pieces): checkpoints go through it.
+  virtual std::vector<std::string> gather_bytes(const std::string& mine, int root) = 0;
+
   // Checks that every rank passes the same `hash` (of a configuration, a parameter list, ...). If they differ, every
   // rank throws RankDisagreement with the same message, naming `what` and the ranks that differ from rank 0; it
   // never hangs (a broadcast and an all-reduce of fixed size, whatever the hashes are). `what` should be a literal.
@@ -66,6 +71,12 @@ class Communicator {
   // Shared argument checks of all_gather_v, with messages that name the problem. Returns true for an in-place call.
   bool check_gather_arguments(const float* send, const float* recv, const std::vector<std::size_t>& counts) const;
 };
+
+// Runs `body` on every rank and makes its failure collective: if it throws on any rank, every rank throws the same
+// exception type (std::invalid_argument or std::runtime_error) with the same message, the one of the lowest failing
+// rank prefixed by its rank; otherwise every rank returns. For work whose failure is local (a file one rank cannot
+// read, a record only one rank needs), so that no rank goes on into a collective the others have left.
+void all_or_none(Communicator& comm, const std::function<void()>& body);
 
 // --- Kokkos View front ends ---------------------------------------------------------------------------------------
 

@@ -42,6 +42,7 @@ class MpiCommunicator final : public Communicator {
   void all_reduce_sum(std::uint64_t* data, std::size_t n, MemoryKind where) override;
   void broadcast(void* data, std::size_t bytes, int root) override;
   void barrier() override;
+  std::vector<std::string> gather_bytes(const std::string& mine, int root) override;
 
   // The private duplicate every collective runs on.
   MPI_Comm comm() const { return comm_; }

@@ -45,6 +45,9 @@ class NcclCommunicator final : public Communicator {
   void all_reduce_sum(std::uint64_t* data, std::size_t n, MemoryKind where) override;
   void broadcast(void* data, std::size_t bytes, int root) override { mpi_.broadcast(data, bytes, root); }
   void barrier() override { mpi_.barrier(); }
+  std::vector<std::string> gather_bytes(const std::string& mine, int root) override {
+    return mpi_.gather_bytes(mine, root);
+  }
 
   // Floats of padding the last all_gather_v moved (size() * largest slice - total): the price of equal counts.
   std::size_t last_padding() const { return last_padding_; }

@@ -18,6 +18,7 @@ class SingleProcessCommunicator final : public Communicator {
   void all_reduce_sum(std::uint64_t* data, std::size_t n, MemoryKind where) override;
   void broadcast(void* data, std::size_t bytes, int root) override;
   void barrier() override {}
+  std::vector<std::string> gather_bytes(const std::string& mine, int root) override;
 };
 
 }  // namespace kdash::distributed
