@@ -1,7 +1,7 @@
 // NcclCommunicator: padded ncclAllGather for variable slices, ncclAllReduce, MPI for host buffers and set-up.
 #include <kdash/config.hpp>
 
-#if KDASH_HAVE_NCCL && KDASH_BACKEND_IS_CUDA && KDASH_HAVE_MPI
+#if KDASH_HAVE_MPI && ((KDASH_HAVE_NCCL && KDASH_BACKEND_IS_CUDA) || KDASH_NCCL_COMMUNICATOR_STANDALONE)
 
 #include <kdash/backends/cuda/nccl_comm.hpp>
 #include <kdash/distributed/nccl_communicator.hpp>
@@ -10,6 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kdash::distributed {
 
@@ -106,8 +107,14 @@ void NcclCommunicator::all_reduce_sum(double* data, std::size_t n, MemoryKind wh
 }
 
 void NcclCommunicator::all_reduce_sum(std::uint64_t* data, std::size_t n, MemoryKind where) {
-  // Counters only (small): MPI, through host mirrors unless MPI is GPU-aware.
-  mpi_.all_reduce_sum(data, n, where);
+  // Counters only (small, and the adapter has no integer type): MPI on a host copy.
+  if (where == MemoryKind::host || n == 0) return mpi_.all_reduce_sum(data, n, MemoryKind::host);
+  if (data == nullptr) throw std::invalid_argument("kdash::distributed::nccl all_reduce_sum: null buffer");
+  std::vector<std::uint64_t> host(n);
+  Kokkos::fence();
+  check_cuda(cudaMemcpy(host.data(), data, n * sizeof(std::uint64_t), cudaMemcpyDeviceToHost), "cudaMemcpy");
+  mpi_.all_reduce_sum(host.data(), n, MemoryKind::host);
+  check_cuda(cudaMemcpy(data, host.data(), n * sizeof(std::uint64_t), cudaMemcpyHostToDevice), "cudaMemcpy");
 }
 
 }  // namespace kdash::distributed
