@@ -6,8 +6,8 @@
 #include <kdash/config.hpp>
 #include <kdash/distributed/block_ownership.hpp>
 #include <kdash/distributed/communicator.hpp>
-#include <kdash/distributed/gather_layout.hpp>
 #include <kdash/distributed/mpi_communicator.hpp>
+#include <kdash/distributed/nccl_communicator.hpp>
 #include <kdash/distributed/single_process_communicator.hpp>
 #include <kdash/solvers/inverse_root.hpp>
 #include <kdash/version.hpp>
