@@ -248,8 +248,7 @@ std::string block_key(const BlockMap& map, int block, const char* field) {
   return map.params()[b.param].spec.name + "#" + std::to_string(b.index) + "/" + field;
 }
 
-// Visits every piece of state this rank owns: gradient-shaped buffers per block, factors and roots per factor entry,
-// counters. `flat(key, buffer_host, offset, rows, cols)`, `factor(key, stack, entry, which)`, `counter(key, values)`.
+// The gradient-shaped state buffers, saved per block as (rows, cols) records "<param>#<block>/<name>".
 struct StateFields {
   const char* name;
   Kokkos::View<float*, MemSpace> Optimizer::State::*buffer;
@@ -357,9 +356,9 @@ void Optimizer::load(const std::string& path) {
   // Staged on the host first, on every rank; committed only if every rank staged its blocks.
   CheckpointInfo info;
   std::set<std::string> used;
-  std::vector<Kokkos::View<float*, MemSpace>::HostMirror> flat_host;
+  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemSpace>>> flat_host;
   struct FactorHost {
-    Stack<float>::HostMirror stats, root;
+    impl::HostMirrorOf<Stack<float>> stats, root;
     std::vector<int> consecutive;
     std::vector<std::int64_t> total;
   };

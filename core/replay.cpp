@@ -1,5 +1,6 @@
 #include "kdash/replay.hpp"
 
+#include "kdash/impl/optimizer_state.hpp"
 #include "kdash/io/npy.hpp"
 #include "kdash/optimizer.hpp"
 
@@ -89,7 +90,7 @@ ReplayResult replay(const ReplayOptions& o) {
   const std::size_t n = specs.size();
   std::vector<ParamView> params;
   std::vector<Kokkos::View<float*, MemSpace>> gviews;
-  std::vector<Kokkos::View<float*, MemSpace>::HostMirror> ghost;
+  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemSpace>>> ghost;
   std::vector<GradView> gconst;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t size = initial[i].size();

@@ -404,10 +404,35 @@ TEST(CoreStep, MatchesDoublePrecisionReference) {
   e.bias_correction = false;
   e.root_freq = 1;
   configs.push_back(e);
+  for (auto path : {kdash::backends::GemmPath::vendor, kdash::backends::GemmPath::kk}) {
+    Config f = a;  // statistics by full GEMM (vendor) or by the one-triangle kernel for every size (kk)
+    f.gemm_path = path;
+    configs.push_back(f);
+  }
   const auto specs = mixed_specs();
   for (std::size_t i = 0; i < configs.size(); ++i) {
     const double err = max_relative(run_kdash(specs, configs[i], 12), run_reference(specs, configs[i], 12));
     EXPECT_LT(err, 1e-4) << "config " << i;
+  }
+}
+
+// Blocks larger than one chunk of the element-wise kernels (4096 elements): a 65 x 64 block (4160) and a 5000-long
+// AdamW vector, each split over two chunks, whose per-block norms must combine the chunks' partial sums. eps_root =
+// 10 dominates the statistics (lambda_max ~ 0.05 * 64 / 3 * 12 steps ~ 13), so kappa <= (13 + 20) / 20 < 2 and the
+// float roots are accurate to ~ n u kappa / 4 ~ 2e-6; 1e-4 is the bound for the parameters.
+TEST(CoreStep, LargeBlocksSpanSeveralChunks) {
+  const std::vector<ParamSpec> specs = {{"big", {65, 64}}, {"v", {5000}}};
+  for (int variant = 0; variant < 2; ++variant) {
+    Config c;
+    c.block_size = 5000;
+    c.lr = 0.01;
+    c.root_freq = 3;
+    c.eps_root = 10;
+    c.one_dim = kdash::OneDimMode::adamw;
+    c.mu = 0.5;
+    if (variant == 1) c.start_prec_step = 1000;  // first-order steps only
+    const double err = max_relative(run_kdash(specs, c, 12), run_reference(specs, c, 12));
+    EXPECT_LT(err, 1e-4) << "variant " << variant;
   }
 }
 

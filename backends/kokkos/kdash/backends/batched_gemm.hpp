@@ -9,6 +9,7 @@
 #include <kdash/backends/cuda_dispatch.hpp>
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/host/host_blas.hpp>
+#include <kdash/backends/host_block_loop.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/backends/low_precision.hpp>
 
@@ -109,18 +110,7 @@ void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const 
     if (masked && active(blk) == 0) return;
     host::gemm(oa, ob, m, n, k, alpha, pa + blk * sa, lda, pb + blk * sb, ldb, beta, pc + blk * sc, ldc);
   };
-  exec.fence();  // the inputs may come from kernels still running on this instance
-  const int threads = compat::concurrency(exec);
-  if (count >= threads || threads == 1) {
-    // Many blocks: one block per thread, single-threaded BLAS.
-    host::ScopedBlasThreads single(1);
-    Kokkos::parallel_for("kdash::gemm::blas_per_block", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), one_block);
-    exec.fence();
-  } else {
-    // Fewer blocks than threads: let the BLAS thread each product.
-    host::ScopedBlasThreads all(threads);
-    for (int blk = 0; blk < count; ++blk) one_block(blk);
-  }
+  for_each_block_on_host(exec, count, "kdash::gemm::blas_per_block", one_block);
 }
 
 }  // namespace detail
