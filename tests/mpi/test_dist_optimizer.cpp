@@ -10,7 +10,8 @@
 // Why the comparison is bitwise: every per-block computation (statistics GEMMs, roots, direction GEMMs, norms) is a
 // function of that block's data only, computed by the same kernels whichever stack the block sits in, and the
 // all-gather copies floats without arithmetic; the update is then applied by every rank to every block exactly as in
-// the single process. The SPEC's 1e-6 relative bound is checked as well, and is what a failure reports.
+// the single process. The SPEC's 1e-6 relative bound is checked as well (and only it on GPU backends, whose vendor
+// GEMM may choose a different algorithm for a different batch count).
 #include <kdash/distributed/mpi_communicator.hpp>
 #include <kdash/optimizer.hpp>
 
@@ -131,8 +132,11 @@ void expect_same(const std::vector<std::vector<float>>& got, const std::vector<s
       err = std::max(err, std::abs(double(got[i][k]) - double(want[i][k])));
     }
     EXPECT_LE(err, 1e-6 * scale) << what << ": parameter " << specs[i].name << " on world rank " << world_rank();
-    EXPECT_EQ(std::memcmp(got[i].data(), want[i].data(), got[i].size() * sizeof(float)), 0)
-        << what << ": parameter " << specs[i].name << " differs bitwise (max error " << err << ")";
+    // Bitwise on the host backends; a GPU vendor GEMM may pick another algorithm for another batch count.
+    if (kdash::is_host_space_v<kdash::ExecSpace>) {
+      EXPECT_EQ(std::memcmp(got[i].data(), want[i].data(), got[i].size() * sizeof(float)), 0)
+          << what << ": parameter " << specs[i].name << " differs bitwise (max error " << err << ")";
+    }
   }
 }
 

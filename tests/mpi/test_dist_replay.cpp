@@ -1,6 +1,7 @@
 // kdash::replay (the engine of `kdash replay`) distributed over 1-4 ranks writes exactly the files the
 // single-process replay writes (rank 0 writes; the other ranks write nothing), byte for byte: the parameters are
 // bitwise those of the single process (see test_dist_optimizer.cpp for why).
+#include <kdash/backends/execution.hpp>
 #include <kdash/distributed/mpi_communicator.hpp>
 #include <kdash/io/npy.hpp>
 #include <kdash/replay.hpp>
@@ -9,6 +10,8 @@
 #include <mpi.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -77,7 +80,17 @@ TEST(DistReplay, WritesTheSingleProcessFilesFromRankZero) {
         const std::string a = file_bytes(root / "out_distributed" / (name + suffix));
         const std::string b = file_bytes(root / "out_single" / (name + suffix));
         EXPECT_FALSE(b.empty()) << name << suffix;
-        EXPECT_EQ(a, b) << name << suffix << " differs from the single-process replay";
+        // Byte for byte on the host backends; within SPEC §5's 1e-6 relative everywhere (see test_dist_optimizer.cpp).
+        if (kdash::is_host_space_v<kdash::ExecSpace>) EXPECT_EQ(a, b) << name << suffix << " differs";
+        const auto x = kdash::io::read_npy((root / "out_distributed" / (name + suffix)).string());
+        const auto y = kdash::io::read_npy((root / "out_single" / (name + suffix)).string());
+        ASSERT_EQ(x.shape, y.shape);
+        double scale = 0, err = 0;
+        for (std::size_t k = 0; k < y.size(); ++k) {
+          scale = std::max(scale, std::abs(y.data[k]));
+          err = std::max(err, std::abs(x.data[k] - y.data[k]));
+        }
+        EXPECT_LE(err, 1e-6 * scale) << name << suffix;
       }
     }
     // Only rank 0 wrote: the output directory holds one set of files.
