@@ -113,7 +113,9 @@ TEST(DistBlockOwnership, MoreRanksThanBlocksLeavesRanksEmpty) {
     const auto mine = own.blocks_of(r);
     EXPECT_LE(mine.size(), 1u) << "with more ranks than blocks no rank needs two";
     empty += mine.empty();
-    if (mine.empty()) EXPECT_EQ(own.rank_cost(r), 0u);
+    if (mine.empty()) {
+      EXPECT_EQ(own.rank_cost(r), 0u);
+    }
   }
   EXPECT_EQ(empty, 2);
   // The makespan is the largest block: optimal.
