@@ -5,6 +5,8 @@
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/version.hpp"
 
+#include <kdash/distributed/communicator.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -125,13 +127,16 @@ struct Parsed {
   throw std::runtime_error("checkpoint '" + path + "': " + what);
 }
 
-Parsed parse(const std::string& path) {
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open the file");
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Parses the bytes of the file `path` (named in messages).
+Parsed parse(const std::string& path, std::string bytes) {
   Parsed out;
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) fail(path, "cannot open the file");
-    out.bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  out.bytes = std::move(bytes);
   const std::string& b = out.bytes;
   if (b.size() < kPreambleBytes) {
     fail(path, "is truncated (" + std::to_string(b.size()) + " bytes, less than the " + std::to_string(kPreambleBytes) +
@@ -178,6 +183,42 @@ Parsed parse(const std::string& path) {
   }
   if (!r.done()) fail(path, "has unexpected bytes after its records");
   return out;
+}
+
+Parsed parse(const std::string& path) { return parse(path, read_file(path)); }
+
+// Distributed: rank 0 reads the file and broadcasts it (the ranks need not share a file system); every rank parses
+// the same bytes, so every rank fails alike on a bad file.
+Parsed parse_on_every_rank(distributed::Communicator& comm, const std::string& path) {
+  if (comm.size() == 1) return parse(path);
+  std::string bytes;
+  distributed::all_or_none(comm, [&] {
+    if (comm.rank() == 0) bytes = read_file(path);
+  });
+  std::uint64_t size = bytes.size();
+  comm.broadcast(&size, sizeof(size), 0);
+  bytes.resize(size);
+  comm.broadcast(&bytes[0], size, 0);
+  return parse(path, std::move(bytes));
+}
+
+// Temporary file next to the target, then a rename over it: readers see the old or the new file, never a mix.
+void write_atomically(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write checkpoint '" + path + "': cannot create '" + tmp + "'");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw std::runtime_error("cannot write checkpoint '" + path + "': write failed (disk full?)");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write checkpoint '" + path + "': rename from '" + tmp + "' failed");
+  }
 }
 
 CheckpointInfo info_of(const std::string& path, const json& h) {
@@ -230,6 +271,7 @@ void Optimizer::save(const std::string& path) const {
   header["kdash_version"] = version_string();
   header["step"] = s.step;
   header["root_calls"] = s.root_calls;
+  header["saved_on_ranks"] = s.comm->size();  // informational: the file loads on any number of ranks
   header["config"] = json::parse(config_to_json(s.config, -1));
   header["params"] = json::array();
   for (const ParamLayout& p : s.map.params())
@@ -270,8 +312,27 @@ void Optimizer::save(const std::string& path) const {
     const std::int64_t v = skipped(pos);
     records.record(block_key(s.map, s.table.block_of[pos], "skipped"), i64, {1}, &v);
   }
-  w.put(records.records());
-  w.bytes(records.buffer().data(), records.buffer().size());
+  // Distributed: every rank's records (its own blocks) are gathered on rank 0, which writes the one file; the records
+  // are keyed by parameter and block, so their order does not matter to load.
+  distributed::Communicator& comm = *s.comm;
+  std::uint64_t count = records.records();
+  std::string body = std::move(records.buffer());
+  if (comm.size() > 1) {
+    std::string mine(sizeof(count), '\0');
+    std::memcpy(&mine[0], &count, sizeof(count));
+    mine += body;
+    body.clear();
+    const std::vector<std::string> all = comm.gather_bytes(mine, 0);
+    count = 0;
+    for (const std::string& blob : all) {
+      std::uint64_t n = 0;
+      std::memcpy(&n, blob.data(), sizeof(n));
+      count += n;
+      body.append(blob, sizeof(n), std::string::npos);
+    }
+  }
+  w.put(count);
+  w.bytes(body.data(), body.size());
 
   const std::string& payload = w.buffer();
   Writer file;
@@ -282,118 +343,124 @@ void Optimizer::save(const std::string& path) const {
   file.put(fnv1a64(payload.data(), payload.size()));
   file.bytes(payload.data(), payload.size());
 
-  // Atomic replace: write a temporary file next to the target, then rename over it.
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write checkpoint '" + path + "': cannot create '" + tmp + "'");
-    out.write(file.buffer().data(), static_cast<std::streamsize>(file.buffer().size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write checkpoint '" + path + "': write failed (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write checkpoint '" + path + "': rename from '" + tmp + "' failed");
-  }
+  distributed::all_or_none(comm, [&] {
+    if (comm.rank() == 0) write_atomically(path, file.buffer());
+  });
 }
 
 void Optimizer::load(const std::string& path) {
   State& s = *state_;
-  const Parsed parsed = parse(path);
-  const CheckpointInfo info = info_of(path, parsed.header);
+  distributed::Communicator& comm = *s.comm;
+  const Parsed parsed = parse_on_every_rank(comm, path);
 
-  // Configuration: every option that changes what the state means must agree.
-  const Config& here = s.config;
-  for (const std::string& key : config_differences(info.config, here)) {
-    if (layout_only(key)) continue;
-    const json a = json::parse(config_to_json(info.config, -1)), b = json::parse(config_to_json(here, -1));
-    fail(path, "was written with a different configuration: " + key + " is " + a.at(key).dump() +
-                   " in the checkpoint and " + b.at(key).dump() + " here");
-  }
-  // Parameters: same names and shapes, in any order.
-  std::map<std::string, std::vector<std::int64_t>> saved;
-  for (const ParamSpec& p : info.params) saved[p.name] = p.shape;
-  for (const ParamLayout& p : s.map.params()) {
-    auto it = saved.find(p.spec.name);
-    if (it == saved.end()) fail(path, "has no parameter '" + p.spec.name + "'");
-    if (it->second != p.spec.shape) {
-      fail(path, "parameter '" + p.spec.name + "' has shape " + shape_text(it->second) + " in the checkpoint and " +
-                     shape_text(p.spec.shape) + " here");
-    }
-    saved.erase(it);
-  }
-  if (!saved.empty()) fail(path, "has parameter '" + saved.begin()->first + "', which this optimizer does not have");
-
-  // Stage everything on the host first: a bad record leaves the optimizer untouched.
+  // Staged on the host first, on every rank; committed only if every rank staged its blocks.
+  CheckpointInfo info;
   std::set<std::string> used;
-  auto find = [&](const std::string& key, RecordType type, const std::vector<std::uint64_t>& dims) -> const Record& {
-    auto it = parsed.records.find(key);
-    if (it == parsed.records.end()) fail(path, "has no record '" + key + "'");
-    if (it->second.type != type || it->second.dims != dims) fail(path, "record '" + key + "' has the wrong shape");
-    used.insert(key);
-    return it->second;
-  };
   std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemSpace>>> flat_host;
-  for (const StateFields& f : kFlatFields) {
-    const auto& buf = s.*(f.buffer);
-    flat_host.push_back(Kokkos::create_mirror_view(buf));
-    if (buf.extent(0) == 0) continue;
-    for (int pos = s.local_first; pos < s.local_last; ++pos) {
-      const int id = s.table.block_of[pos];
-      const BlockInfo& b = s.map.blocks()[id];
-      const Record& r =
-          find(block_key(s.map, id, f.name), f32, {std::uint64_t(b.extent.rows), std::uint64_t(b.extent.cols)});
-      std::memcpy(flat_host.back().data() + (b.direction_offset - s.local_base), r.data, r.count() * 4);
-    }
-  }
   struct FactorHost {
     impl::HostMirrorOf<Stack<float>> stats, root;
     std::vector<int> consecutive;
     std::vector<std::int64_t> total;
   };
   std::map<int, FactorHost> factor_host;
-  for (int f : s.local_factors) {
-    const FactorStack& fs = s.map.factor_stacks()[f];
-    FactorHost& fh = factor_host[f];
-    fh.stats = Kokkos::create_mirror_view(s.factors[f].stats);
-    fh.root = Kokkos::create_mirror_view(s.factors[f].root);
-    const std::size_t nn = std::size_t(fs.n) * fs.n;
-    const std::uint64_t n = fs.n;
-    for (std::size_t e = 0; e < fs.entries.size(); ++e) {
-      const std::string side(1, fs.entries[e].side);
-      const Record& st = find(block_key(s.map, fs.entries[e].block, side.c_str()), f32, {n, n});
-      std::memcpy(fh.stats.data() + e * nn, st.data, nn * 4);
-      const Record& rt = find(block_key(s.map, fs.entries[e].block, (side + "_root").c_str()), f32, {n, n});
-      std::memcpy(fh.root.data() + e * nn, rt.data, nn * 4);
-      const Record& fc = find(block_key(s.map, fs.entries[e].block, (side + "_failures").c_str()), i64, {2});
-      std::int64_t c[2];
-      std::memcpy(c, fc.data, sizeof(c));
-      fh.consecutive.push_back(static_cast<int>(c[0]));
-      fh.total.push_back(c[1]);
-    }
-  }
   auto skipped = Kokkos::create_mirror_view(s.skipped);
-  Kokkos::deep_copy(skipped, 0);
-  for (int pos = s.local_first; pos < s.local_last; ++pos) {
-    const Record& r = find(block_key(s.map, s.table.block_of[pos], "skipped"), i64, {1});
-    std::int64_t v;
-    std::memcpy(&v, r.data, sizeof(v));
-    skipped(pos) = v;
-  }
   std::int64_t root_calls = 0;
-  try {
-    root_calls = parsed.header.at("root_calls").get<std::int64_t>();
-  } catch (const std::exception& e) {
-    fail(path, std::string("malformed header: ") + e.what());
-  }
-  if (info.step < 0 || root_calls < 0) fail(path, "has a negative step counter");
-  // A single-process optimizer owns every block: every record must have been used.
-  if (s.local_first == 0 && s.local_last == static_cast<int>(s.map.blocks().size())) {
-    for (const auto& [key, rec] : parsed.records)
-      if (!used.count(key)) fail(path, "has an unexpected record '" + key + "'");
+  auto stage = [&] {
+    info = info_of(path, parsed.header);
+
+    // Configuration: every option that changes what the state means must agree.
+    const Config& here = s.config;
+    for (const std::string& key : config_differences(info.config, here)) {
+      if (layout_only(key)) continue;
+      const json a = json::parse(config_to_json(info.config, -1)), b = json::parse(config_to_json(here, -1));
+      fail(path, "was written with a different configuration: " + key + " is " + a.at(key).dump() +
+                     " in the checkpoint and " + b.at(key).dump() + " here");
+    }
+    // Parameters: same names and shapes, in any order.
+    std::map<std::string, std::vector<std::int64_t>> saved;
+    for (const ParamSpec& p : info.params) saved[p.name] = p.shape;
+    for (const ParamLayout& p : s.map.params()) {
+      auto it = saved.find(p.spec.name);
+      if (it == saved.end()) fail(path, "has no parameter '" + p.spec.name + "'");
+      if (it->second != p.spec.shape) {
+        fail(path, "parameter '" + p.spec.name + "' has shape " + shape_text(it->second) + " in the checkpoint and " +
+                       shape_text(p.spec.shape) + " here");
+      }
+      saved.erase(it);
+    }
+    if (!saved.empty()) fail(path, "has parameter '" + saved.begin()->first + "', which this optimizer does not have");
+
+    // Stage everything on the host first: a bad record leaves the optimizer untouched.
+    auto find = [&](const std::string& key, RecordType type, const std::vector<std::uint64_t>& dims) -> const Record& {
+      auto it = parsed.records.find(key);
+      if (it == parsed.records.end()) fail(path, "has no record '" + key + "'");
+      if (it->second.type != type || it->second.dims != dims) fail(path, "record '" + key + "' has the wrong shape");
+      used.insert(key);
+      return it->second;
+    };
+    for (const StateFields& f : kFlatFields) {
+      const auto& buf = s.*(f.buffer);
+      flat_host.push_back(Kokkos::create_mirror_view(buf));
+      if (buf.extent(0) == 0) continue;
+      for (int pos = s.local_first; pos < s.local_last; ++pos) {
+        const int id = s.table.block_of[pos];
+        const BlockInfo& b = s.map.blocks()[id];
+        const Record& r =
+            find(block_key(s.map, id, f.name), f32, {std::uint64_t(b.extent.rows), std::uint64_t(b.extent.cols)});
+        std::memcpy(flat_host.back().data() + (b.direction_offset - s.local_base), r.data, r.count() * 4);
+      }
+    }
+    for (int f : s.local_factors) {
+      const FactorStack& fs = s.map.factor_stacks()[f];
+      FactorHost& fh = factor_host[f];
+      fh.stats = Kokkos::create_mirror_view(s.factors[f].stats);
+      fh.root = Kokkos::create_mirror_view(s.factors[f].root);
+      const std::size_t nn = std::size_t(fs.n) * fs.n;
+      const std::uint64_t n = fs.n;
+      for (std::size_t e = 0; e < fs.entries.size(); ++e) {
+        const std::string side(1, fs.entries[e].side);
+        const Record& st = find(block_key(s.map, fs.entries[e].block, side.c_str()), f32, {n, n});
+        std::memcpy(fh.stats.data() + e * nn, st.data, nn * 4);
+        const Record& rt = find(block_key(s.map, fs.entries[e].block, (side + "_root").c_str()), f32, {n, n});
+        std::memcpy(fh.root.data() + e * nn, rt.data, nn * 4);
+        const Record& fc = find(block_key(s.map, fs.entries[e].block, (side + "_failures").c_str()), i64, {2});
+        std::int64_t c[2];
+        std::memcpy(c, fc.data, sizeof(c));
+        fh.consecutive.push_back(static_cast<int>(c[0]));
+        fh.total.push_back(c[1]);
+      }
+    }
+    Kokkos::deep_copy(skipped, 0);
+    for (int pos = s.local_first; pos < s.local_last; ++pos) {
+      const Record& r = find(block_key(s.map, s.table.block_of[pos], "skipped"), i64, {1});
+      std::int64_t v;
+      std::memcpy(&v, r.data, sizeof(v));
+      skipped(pos) = v;
+    }
+    try {
+      root_calls = parsed.header.at("root_calls").get<std::int64_t>();
+    } catch (const std::exception& e) {
+      fail(path, std::string("malformed header: ") + e.what());
+    }
+    if (info.step < 0 || root_calls < 0) fail(path, "has a negative step counter");
+    // A single-process optimizer owns every block: every record must have been used.
+    if (s.local_first == 0 && s.local_last == static_cast<int>(s.map.blocks().size())) {
+      for (const auto& [key, rec] : parsed.records)
+        if (!used.count(key)) fail(path, "has an unexpected record '" + key + "'");
+    }
+  };
+  if (comm.size() == 1) {
+    stage();
+  } else {
+    distributed::all_or_none(comm, stage);
+    // Every record belongs to exactly one block, hence to one rank: a record no rank used is foreign to this
+    // optimizer. Slot i counts the ranks that used record i (the same map order on every rank).
+    std::vector<std::uint64_t> users;
+    for (const auto& entry : parsed.records) users.push_back(used.count(entry.first));
+    comm.all_reduce_sum(users.data(), users.size(), distributed::MemoryKind::host);
+    auto it = parsed.records.begin();
+    for (std::size_t i = 0; i < users.size(); ++i, ++it)
+      if (users[i] == 0) fail(path, "has an unexpected record '" + it->first + "'");
   }
 
   // Commit.

@@ -3,6 +3,7 @@
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/impl/step_kernels.hpp"
 
+#include <kdash/distributed/single_process_communicator.hpp>
 #include <kdash/solvers/inverse_root.hpp>
 
 #include <algorithm>
@@ -60,6 +61,7 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
   State& s = *state_;
   s.config = std::move(config);
   s.partition = std::move(partition);
+  s.comm = std::make_shared<distributed::SingleProcessCommunicator>();  // the distributed constructor replaces it
   if (s.partition.rank < 0) throw std::invalid_argument("kdash::Optimizer: negative rank");
   s.map = BlockMap::build(specs, s.config.block_size, s.config.one_dim, s.config.stacking, s.partition.owners);
   const BlockMap& map = s.map;
@@ -321,6 +323,10 @@ void recompute(const ExecSpace& exec, const impl::FactorState& st, const std::ve
 
 namespace impl {
 
+// Distribution hooks (optimizer_distributed.cpp).
+std::vector<GradView> average_gradients(Optimizer::State& s, const std::vector<GradView>& grads);
+void distribution_metrics(const Optimizer::State& s, Metrics& m);
+
 // Dumps factor statistics of failing blocks (defined with the .npy support; no-op without dump_dir).
 void dump_failing_factor(const Optimizer::State& s, int stack, int entry, const std::string& why);
 
@@ -392,11 +398,15 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   const BlockMap& map = s.map;
   const ExecSpace& exec = s.exec;
   check_inputs(map, params, grads);
+  // Optional gradient averaging over the ranks (SPEC §5): the step then reads the averaged copies.
+  std::vector<GradView> averaged;
+  if (s.average_gradients) averaged = impl::average_gradients(s, grads);
+  const std::vector<GradView>& grad_views = s.average_gradients ? averaged : grads;
 
   // Pointer tables: uploaded only when the caller passes different Views.
   bool changed = false;
   for (std::size_t i = 0; i < params.size(); ++i) {
-    float* gp = const_cast<float*>(grads[i].data());
+    float* gp = const_cast<float*>(grad_views[i].data());
     changed = changed || s.param_ptrs_host(i).ptr != params[i].data() || s.grad_ptrs_host(i).ptr != gp;
     s.param_ptrs_host(i).ptr = params[i].data();
     s.grad_ptrs_host(i).ptr = gp;
@@ -553,6 +563,7 @@ Metrics Optimizer::metrics() const {
   m.step = s.step;
   m.roots_computed = s.roots_computed;
   m.timings = s.timings;
+  impl::distribution_metrics(s, m);
   auto skipped_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.skipped);
   m.skipped_per_block.assign(s.map.blocks().size(), 0);
   for (std::size_t p = 0; p < s.table.block_of.size(); ++p) {

@@ -84,7 +84,9 @@ ReplayResult replay(const ReplayOptions& o) {
     grads.push_back(std::move(g));
   }
 
-  Optimizer opt(specs, o.config);
+  Optimizer opt(specs, o.config, o.comm);
+  distributed::Communicator& comm = opt.communicator();
+  const bool writer = comm.rank() == 0;
   const std::size_t n = specs.size();
   std::vector<ParamView> params;
   std::vector<Kokkos::View<float*, MemSpace>> gviews;
@@ -109,7 +111,7 @@ ReplayResult replay(const ReplayOptions& o) {
       Kokkos::deep_copy(gviews[i], ghost[i]);
     }
     opt.step(params, gconst);
-    if (o.trace) {
+    if (o.trace && writer) {
       for (std::size_t i = 0; i < n; ++i) {
         auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params[i]);
         traces[i].insert(traces[i].end(), h.data(), h.data() + h.extent(0));
@@ -117,19 +119,24 @@ ReplayResult replay(const ReplayOptions& o) {
     }
   }
 
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (!fs::is_directory(o.out_dir)) throw std::runtime_error("cannot create the output directory '" + o.out_dir + "'");
-  for (std::size_t i = 0; i < n; ++i) {
-    auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params[i]);
-    const std::string base = (fs::path(o.out_dir) / names[i]).string();
-    io::write_npy(base + ".npy", initial[i].shape, h.data());
-    if (o.trace) {
-      std::vector<std::size_t> shape = {static_cast<std::size_t>(steps)};
-      shape.insert(shape.end(), initial[i].shape.begin(), initial[i].shape.end());
-      io::write_npy(base + ".trace.npy", shape, traces[i].data());
+  // Rank 0 writes; a failure there is reported on every rank.
+  distributed::all_or_none(comm, [&] {
+    if (!writer) return;
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (!fs::is_directory(o.out_dir))
+      throw std::runtime_error("cannot create the output directory '" + o.out_dir + "'");
+    for (std::size_t i = 0; i < n; ++i) {
+      auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params[i]);
+      const std::string base = (fs::path(o.out_dir) / names[i]).string();
+      io::write_npy(base + ".npy", initial[i].shape, h.data());
+      if (o.trace) {
+        std::vector<std::size_t> shape = {static_cast<std::size_t>(steps)};
+        shape.insert(shape.end(), initial[i].shape.begin(), initial[i].shape.end());
+        io::write_npy(base + ".trace.npy", shape, traces[i].data());
+      }
     }
-  }
+  });
   ReplayResult r;
   r.params = names;
   r.steps = steps;

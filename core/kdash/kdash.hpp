@@ -7,6 +7,11 @@
 #include <kdash/checkpoint.hpp>
 #include <kdash/config.hpp>
 #include <kdash/config_json.hpp>
+#include <kdash/distributed/block_ownership.hpp>
+#include <kdash/distributed/communicator.hpp>
+#include <kdash/distributed/mpi_communicator.hpp>
+#include <kdash/distributed/nccl_communicator.hpp>
+#include <kdash/distributed/single_process_communicator.hpp>
 #include <kdash/metrics.hpp>
 #include <kdash/optimizer.hpp>
 #include <kdash/optimizer_config.hpp>

@@ -7,9 +7,11 @@
 //   out_dir/<name>.trace.npy  with trace: the parameters after every step, shape (T, *param_shape)
 #pragma once
 
+#include <kdash/distributed/communicator.hpp>
 #include <kdash/metrics.hpp>
 #include <kdash/optimizer_config.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,9 @@ struct ReplayOptions {
   Config config;
   std::string params_dir, grads_dir, out_dir;
   bool trace = false;
+  // Distributed replay (SPEC §5): every rank reads the inputs and runs its blocks; rank 0 alone writes the outputs,
+  // which equal the single-process ones. Null: one process.
+  std::shared_ptr<distributed::Communicator> comm;
 };
 
 struct ReplayResult {

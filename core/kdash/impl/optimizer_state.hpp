@@ -8,6 +8,7 @@
 #include <kdash/optimizer_config.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -93,6 +94,12 @@ struct Optimizer::State {
 
   bool roots_computed = false;
   StepTimings timings;
+
+  // Distribution (SPEC §5): the communicator (never null), the ownership's load balance, gradient averaging.
+  std::shared_ptr<distributed::Communicator> comm;
+  double load_balance = 1.0;
+  bool average_gradients = false;
+  Kokkos::View<float*, MemSpace> averaged_grads;  // every parameter's gradient, summed over the ranks
 
   // Group g's blocks as a (count, rows, cols) stack of a flat buffer (slice layout unless `global`).
   Stack<float> group_stack(const Kokkos::View<float*, MemSpace>& flat, int g, bool global = false) const;
