@@ -1,6 +1,7 @@
 #include "kdash/block_map.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -71,6 +72,15 @@ BlockMap BlockMap::build(const std::vector<ParamSpec>& specs, int block_size, On
     }
     p.first_block = static_cast<int>(map.blocks_.size());
     for (const BlockExtent& e : block_matrix(p.rows, p.cols, block_size)) {
+      // Kernels index a block's elements and a factor's entries with int: keep both below 2^31.
+      const std::int64_t elems = std::int64_t(e.rows) * e.cols;
+      const std::int64_t factor = std::max<std::int64_t>(e.rows, p.kind == BlockKind::two_sided ? e.cols : 0);
+      if (elems > std::numeric_limits<int>::max() ||
+          (p.kind != BlockKind::adamw && factor * factor > std::numeric_limits<int>::max())) {
+        throw std::invalid_argument("parameter " + describe(spec) + ": a " + std::to_string(e.rows) + "x" +
+                                    std::to_string(e.cols) + " block is too large; reduce block_size (" +
+                                    std::to_string(block_size) + ")");
+      }
       BlockInfo b;
       b.param = static_cast<int>(i);
       b.index = static_cast<int>(map.blocks_.size()) - p.first_block;

@@ -3,6 +3,7 @@
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/impl/step_kernels.hpp"
 
+#include <kdash/distributed/single_process_communicator.hpp>
 #include <kdash/solvers/inverse_root.hpp>
 
 #include <algorithm>
@@ -18,6 +19,7 @@ using impl::GraftCoefficients;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using ConstStack = Stack<const float>;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
@@ -59,6 +61,7 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
   State& s = *state_;
   s.config = std::move(config);
   s.partition = std::move(partition);
+  s.comm = std::make_shared<distributed::SingleProcessCommunicator>();  // the distributed constructor replaces it
   if (s.partition.rank < 0) throw std::invalid_argument("kdash::Optimizer: negative rank");
   s.map = BlockMap::build(specs, s.config.block_size, s.config.one_dim, s.config.stacking, s.partition.owners);
   const BlockMap& map = s.map;
@@ -139,7 +142,34 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
   s.scratch =
       Kokkos::View<float*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::scratch"), scratch_size);
   s.directions = Kokkos::View<float*, MemSpace>("kdash::directions", map.direction_size());
+  // Chunks of every block, in table order.
+  {
+    std::vector<int> pos_of, begin, len;
+    s.chunk_first_host.assign(nblocks + 1, 0);
+    for (int p = 0; p < nblocks; ++p) {
+      s.chunk_first_host[p] = static_cast<int>(pos_of.size());
+      const int n = rows_h(p) * cols_h(p);
+      for (int k = 0; k < n; k += impl::kChunk) {
+        pos_of.push_back(p);
+        begin.push_back(k);
+        len.push_back(std::min(impl::kChunk, n - k));
+      }
+    }
+    s.chunk_first_host[nblocks] = static_cast<int>(pos_of.size());
+    auto upload = [](const std::vector<int>& v, const char* label) {
+      Kokkos::View<int*, MemSpace> d(std::string(label), v.size());
+      Kokkos::deep_copy(d, Kokkos::View<const int*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(v.data(), v.size()));
+      return d;
+    };
+    s.chunk_pos = upload(pos_of, "kdash::chunk::pos");
+    s.chunk_begin = upload(begin, "kdash::chunk::begin");
+    s.chunk_len = upload(len, "kdash::chunk::len");
+    s.chunk_first = upload(s.chunk_first_host, "kdash::chunk::first");
+    s.chunk_bad = Kokkos::View<int*, MemSpace>("kdash::chunk::bad", pos_of.size());
+    s.chunk_sum = Kokkos::View<float*, MemSpace>("kdash::chunk::sum", pos_of.size());
+  }
   s.finite = Kokkos::View<int*, MemSpace>("kdash::finite", nblocks);
+  s.block_scale = Kokkos::View<float*, MemSpace>("kdash::block_scale", nblocks);
   s.graft_norm = Kokkos::View<float*, MemSpace>("kdash::graft_norm", nblocks);
   s.skipped = Kokkos::View<std::int64_t*, MemSpace>("kdash::skipped", nblocks);
   s.nonfinite_count = Kokkos::View<int, MemSpace>("kdash::nonfinite_count");
@@ -156,9 +186,26 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
     st.scratch =
         Stack<float>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::scratch"), count, fs.n, fs.n);
     impl::set_identity(s.exec, st.root);
+    st.accepted = Kokkos::View<int*, MemSpace>("kdash::factor::accepted", count);
     st.consecutive_failures.assign(count, 0);
     st.total_failures.assign(count, 0);
     st.last.assign(count, BlockRootResult{});
+  }
+
+  // Ask the solver once, on a 1x1 stack, so that an unavailable solver or invalid solver options fail here with a
+  // clear message rather than at the first root computation.
+  if (!s.local_factors.empty()) {
+    Stack<float> a("kdash::probe::a", 1, 1, 1), x("kdash::probe::x", 1, 1, 1);
+    Kokkos::deep_copy(a, 1.0f);
+    RootOptions probe = s.config.to_root_options();
+    for (double p : {2.0, 4.0}) {
+      probe.p = p;
+      try {
+        inverse_root(s.exec, ConstStack(a), x, probe);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument("kdash::Config: solver '" + to_string(s.config.solver) + "': " + e.what());
+      }
+    }
   }
 
   const std::size_t nparams = map.params().size();
@@ -232,8 +279,6 @@ Stack<float> factor_range(const Stack<float>& stack, int first, int count) {
   return Kokkos::subview(stack, Kokkos::make_pair(first, first + count), Kokkos::ALL, Kokkos::ALL);
 }
 
-using ConstStack = Stack<const float>;
-
 // The options of an escalated attempt (SPEC §4): larger ridge x10, then fp64, then EVD.
 RootOptions escalated(RootOptions o, int level) {
   if (level >= 1) o.eps = o.eps > 0 ? o.eps * 10 : 1e-10;
@@ -278,6 +323,10 @@ void recompute(const ExecSpace& exec, const impl::FactorState& st, const std::ve
 
 namespace impl {
 
+// Distribution hooks (optimizer_distributed.cpp).
+std::vector<GradView> average_gradients(Optimizer::State& s, const std::vector<GradView>& grads);
+void distribution_metrics(const Optimizer::State& s, Metrics& m);
+
 // Dumps factor statistics of failing blocks (defined with the .npy support; no-op without dump_dir).
 void dump_failing_factor(const Optimizer::State& s, int stack, int entry, const std::string& why);
 
@@ -302,7 +351,7 @@ void compute_roots(Optimizer::State& s) {
       if (!which.empty()) recompute(exec, st, which, escalated(o, level), results);
     }
 
-    Kokkos::View<int*, MemSpace> ok("kdash::roots::ok", count);
+    const Kokkos::View<int*, MemSpace>& ok = st.accepted;
     finite_matrices(exec, st.scratch, ok);
     auto ok_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ok);
     bool all_ok = true;
@@ -349,11 +398,15 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   const BlockMap& map = s.map;
   const ExecSpace& exec = s.exec;
   check_inputs(map, params, grads);
+  // Optional gradient averaging over the ranks (SPEC §5): the step then reads the averaged copies.
+  std::vector<GradView> averaged;
+  if (s.average_gradients) averaged = impl::average_gradients(s, grads);
+  const std::vector<GradView>& grad_views = s.average_gradients ? averaged : grads;
 
   // Pointer tables: uploaded only when the caller passes different Views.
   bool changed = false;
   for (std::size_t i = 0; i < params.size(); ++i) {
-    float* gp = const_cast<float*>(grads[i].data());
+    float* gp = const_cast<float*>(grad_views[i].data());
     changed = changed || s.param_ptrs_host(i).ptr != params[i].data() || s.grad_ptrs_host(i).ptr != gp;
     s.param_ptrs_host(i).ptr = params[i].data();
     s.grad_ptrs_host(i).ptr = gp;
@@ -372,7 +425,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   // 2. blockify (L2 weight decay folded in), non-finite detection.
   const float l2 = c.weight_decay_mode == WeightDecayMode::l2 ? static_cast<float>(c.weight_decay) : 0.0f;
   const bool error_policy = c.nonfinite_policy == NonFinitePolicy::error;
-  Kokkos::deep_copy(exec, s.nonfinite_count, 0);
+  if (error_policy) Kokkos::deep_copy(exec, s.nonfinite_count, 0);  // only read under the error policy
   for_each_launch(s, lo, hi, [&](int a, int b) { impl::gather_gradients(exec, s, a, b, l2, !error_policy); });
   if (error_policy) {
     int bad = 0;
@@ -404,10 +457,24 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
     const int first = s.group_first[g];
     gemm.active = Kokkos::subview(s.finite, Kokkos::make_pair(first, first + count));
     const Stack<float> gs = s.group_stack(s.grad, g);
+    const Stack<float> left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
+    const bool two_sided = grp.kind == BlockKind::two_sided;
+    // The portable path (small blocks, or kk requested) computes one triangle; the vendor path a full GEMM.
+    const bool triangle =
+        c.gemm_path == backends::GemmPath::kk ||
+        (c.gemm_path == backends::GemmPath::automatic && std::max(grp.rows, grp.cols) <= backends::kSmallBlock);
+    if (triangle) {
+      impl::symmetric_rank_update(exec, gs, left, alpha, beta, gemm.active, true);
+      if (two_sided) {
+        impl::symmetric_rank_update(exec, gs, factor_range(s.factors[grp.right_stack].stats, grp.right_first, count),
+                                    alpha, beta, gemm.active, false);
+      }
+      continue;
+    }
     using backends::Trans;
-    backends::batched_gemm(exec, Trans::none, Trans::transpose, alpha, ConstStack(gs), ConstStack(gs), beta,
-                           factor_range(s.factors[grp.left_stack].stats, grp.left_first, count), gemm);
-    if (grp.kind == BlockKind::two_sided) {
+    backends::batched_gemm(exec, Trans::none, Trans::transpose, alpha, ConstStack(gs), ConstStack(gs), beta, left,
+                           gemm);
+    if (two_sided) {
       backends::batched_gemm(exec, Trans::transpose, Trans::none, alpha, ConstStack(gs), ConstStack(gs), beta,
                              factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), gemm);
     }
@@ -434,7 +501,10 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   adamw.inv_bias_g = bc ? bias(0.9, t) : 1.0f;
   adamw.inv_bias_a = bc ? bias(0.95, t) : 1.0f;
   adamw.write_direction = 1;
-  for_each_launch(s, lo, hi, [&](int a, int b) { impl::graft_and_first_order(exec, s, a, b, shampoo, adamw); });
+  for_each_launch(s, lo, hi, [&](int a, int b) {
+    impl::graft_and_first_order(exec, s, a, b, shampoo, adamw);
+    if (!precondition) impl::zero_skipped_directions(exec, s, a, b);
+  });
 
   // 5. inverse roots.
   s.roots_computed = false;
@@ -493,6 +563,7 @@ Metrics Optimizer::metrics() const {
   m.step = s.step;
   m.roots_computed = s.roots_computed;
   m.timings = s.timings;
+  impl::distribution_metrics(s, m);
   auto skipped_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.skipped);
   m.skipped_per_block.assign(s.map.blocks().size(), 0);
   for (std::size_t p = 0; p < s.table.block_of.size(); ++p) {

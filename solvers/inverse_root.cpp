@@ -80,7 +80,12 @@ std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T
         });
     auto results = solve<C>(exec, Stack<const C>(ac), xc, options);
     auto write_h = Kokkos::View<int*, Kokkos::HostSpace>("kdash::root::written", count);
-    for (int b = 0; b < count; ++b) write_h(b) = results[b].status != RootStatus::non_finite ? 1 : 0;
+    // Written blocks: converged ones, and not_converged iterates (EVD's not_converged = syevd failed, not written).
+    for (int b = 0; b < count; ++b) {
+      const auto st = results[b].status;
+      write_h(b) =
+          st == RootStatus::converged || (st == RootStatus::not_converged && options.method != RootMethod::evd);
+    }
     auto write = Kokkos::create_mirror_view_and_copy(MemSpace(), write_h);
     solvers::impl::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemSpace>(xc), x, {},
                                            write);

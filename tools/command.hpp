@@ -20,6 +20,7 @@ using Action = std::function<int()>;
 // One register function per subcommand (tools/commands/<name>.cpp).
 Action register_version(CLI::App& app);
 Action register_root(CLI::App& app);
+Action register_replay(CLI::App& app);
 Action register_bench(CLI::App& app);
 Action register_train(CLI::App& app);
 

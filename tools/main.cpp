@@ -1,6 +1,7 @@
 // kdash: the command line tool. Exit codes: 0 ok, 2 usage/configuration error, 1 runtime failure (SPEC §8).
 #include "command.hpp"
 
+#include <kdash/config.hpp>  // KDASH_HAVE_MPI: without it MPI was never initialised
 #include <kdash/version.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   };
   add(register_version);
   add(register_root);
+  add(register_replay);
   add(register_bench);
   add(register_train);
 

@@ -38,6 +38,14 @@ struct Metrics {
   std::int64_t skipped_block_updates = 0;       // blocks whose gradient was non-finite, all steps
   std::vector<std::int64_t> skipped_per_block;  // by block id (BlockMap order)
   StepTimings timings;
+
+  // Distribution (SPEC §5). factors lists this rank's own blocks only; the counters cover this rank's blocks.
+  int rank = 0, ranks = 1;
+  std::int64_t owned_blocks = 0;  // blocks this rank updates
+  double load_balance = 1.0;      // max over ranks of the modelled cost / mean (1: perfect)
+  // Bytes of search directions each step moves: into this rank (the other ranks' slices), and over all ranks.
+  std::uint64_t direction_bytes_received = 0;
+  std::uint64_t direction_bytes_all_ranks = 0;
 };
 
 }  // namespace kdash

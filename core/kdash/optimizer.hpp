@@ -9,6 +9,8 @@
 
 #include <kdash/backends/execution.hpp>
 #include <kdash/block_map.hpp>
+#include <kdash/distributed/block_ownership.hpp>
+#include <kdash/distributed/communicator.hpp>
 #include <kdash/metrics.hpp>
 #include <kdash/optimizer_config.hpp>
 #include <kdash/param_spec.hpp>
@@ -33,10 +35,27 @@ struct Partition {
   std::function<void(const Kokkos::View<float*, MemSpace>& directions, const BlockMap& map)> exchange;
 };
 
+// Options of an optimizer distributed over a communicator's ranks (SPEC §5).
+struct DistributedOptions {
+  // Sum the gradients over the ranks and divide by the rank count before the step (an all-reduce per step). Off by
+  // default: DDP-style codes pass gradients that are already averaged.
+  bool average_gradients = false;
+  // Relative weights of the ownership cost model; zero weights (the default) take them from the configuration: a root
+  // of about k n^3 multiply-adds every root_freq steps (k from the solver) against the GEMMs of every step.
+  distributed::OwnershipCostModel cost{0, 0};
+};
+
 class Optimizer {
  public:
   // Validates the config and the specs (std::invalid_argument naming the problem) and allocates every stack.
   Optimizer(std::vector<ParamSpec> specs, Config config, Partition partition = {});
+  // Distributed over the ranks of `comm` (SPEC §5): blocks are owned by ranks (longest-processing-time-first on a cost
+  // model, the same on every rank); each rank updates the statistics, roots and directions of its own blocks, the
+  // directions are all-gathered once per step, and every rank applies the full update to its copy of the
+  // parameters. Collective: every rank constructs it with the same specs, config and options; if they differ, every
+  // rank throws distributed::RankDisagreement with the same message. A null `comm` is a single process.
+  Optimizer(std::vector<ParamSpec> specs, Config config, std::shared_ptr<distributed::Communicator> comm,
+            DistributedOptions options = {});
   ~Optimizer();
   Optimizer(Optimizer&&) noexcept;
   Optimizer& operator=(Optimizer&&) noexcept;
@@ -53,6 +72,9 @@ class Optimizer {
   // name and block index; bit-exact on reload. save writes atomically (temporary file + rename); load validates the
   // file (format version, size, checksum) and that its parameters, shapes and configuration match this optimizer,
   // and throws std::runtime_error naming the difference, leaving this optimizer unchanged.
+  // Distributed: both are collective; save gathers every rank's blocks into one file written by rank 0, load reads it
+  // on rank 0 and broadcasts it, each rank taking its own blocks, so a checkpoint written on R ranks loads on any
+  // number of ranks. A failure on any rank is thrown on every rank.
   void save(const std::string& path) const;
   void load(const std::string& path);
 
@@ -62,6 +84,8 @@ class Optimizer {
   std::int64_t step_count() const;
   const Config& config() const;
   const BlockMap& block_map() const;
+  // The communicator the optimizer runs on (a SingleProcessCommunicator unless one was given).
+  distributed::Communicator& communicator() const;
   // Reads the device-side counters (one small copy): call it when you need the numbers, not every step.
   Metrics metrics() const;
 

@@ -80,6 +80,9 @@ std::vector<kdash::ParamSpec> mixed_specs() {
   return {{"w", {10, 9}}, {"conv", {3, 2, 2, 2}}, {"bias", {11}}, {"scalar", {}}, {"tiny", {1, 1}}, {"w2", {4, 8}}};
 }
 
+// With a large block size, blocks of more than one chunk (4096 elements) of the element-wise kernels.
+std::vector<kdash::ParamSpec> large_specs() { return {{"wide", {70, 90}}, {"long", {9000}}, {"w", {10, 9}}}; }
+
 TEST(CoreBlocking, MapIsConsistentInEveryMode) {
   for (auto mode : {kdash::StackingMode::sequential, kdash::StackingMode::layerwise, kdash::StackingMode::device}) {
     for (auto one_dim : {kdash::OneDimMode::shampoo, kdash::OneDimMode::adamw}) {
@@ -135,6 +138,14 @@ TEST(CoreBlocking, MapIsConsistentInEveryMode) {
   }
 }
 
+TEST(CoreBlocking, BlocksTooLargeForTheKernelsAreRejected) {
+  // A 1-D segment of 50000 has a 50000^2 factor (> 2^31 entries); as AdamW it has none and is fine.
+  EXPECT_THROW(kdash::BlockMap::build({{"v", {50000}}}, 65536, kdash::OneDimMode::shampoo, kdash::StackingMode::device),
+               std::invalid_argument);
+  EXPECT_NO_THROW(
+      kdash::BlockMap::build({{"v", {50000}}}, 65536, kdash::OneDimMode::adamw, kdash::StackingMode::device));
+}
+
 TEST(CoreBlocking, OwnersSplitTheDirectionBuffer) {
   const auto specs = mixed_specs();
   const auto all = kdash::BlockMap::build(specs, 4, kdash::OneDimMode::shampoo, kdash::StackingMode::device);
@@ -168,31 +179,35 @@ TEST(CoreBlocking, ReassemblyIsExact) {
     cfg.beta_g = 0;
     cfg.start_prec_step = 1000;
     cfg.one_dim = kdash::OneDimMode::shampoo;
-    const auto specs = mixed_specs();
-    kdash::Optimizer opt(specs, cfg);
-    std::vector<kdash::ParamView> params;
-    std::vector<kdash::GradView> grads;
-    std::vector<std::vector<float>> w0, g0;
-    std::mt19937 gen(7);
-    std::uniform_real_distribution<float> dist(-1, 1);
-    for (const auto& s : specs) {
-      const auto n = static_cast<std::size_t>(kdash::numel(s));
-      std::vector<float> w(n), g(n);
-      for (auto& x : w) x = dist(gen);
-      for (auto& x : g) x = dist(gen);
-      kdash::ParamView pv("p", n);
-      Kokkos::View<float*, kdash::MemSpace> gv("g", n);
-      Kokkos::deep_copy(pv, Kokkos::View<float*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(w.data(), n));
-      Kokkos::deep_copy(gv, Kokkos::View<float*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(g.data(), n));
-      params.push_back(pv);
-      grads.push_back(gv);
-      w0.push_back(w);
-      g0.push_back(g);
-    }
-    opt.step(params, grads);
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      auto h = kdash::testing::to_host(params[i]);
-      for (std::size_t k = 0; k < w0[i].size(); ++k) ASSERT_EQ(h(k), w0[i][k] - g0[i][k]) << specs[i].name << " " << k;
+    for (int large = 0; large < 2; ++large) {
+      const auto specs = large ? large_specs() : mixed_specs();
+      cfg.block_size = large ? 64 * 64 + 1000 : 4;
+      kdash::Optimizer opt(specs, cfg);
+      std::vector<kdash::ParamView> params;
+      std::vector<kdash::GradView> grads;
+      std::vector<std::vector<float>> w0, g0;
+      std::mt19937 gen(7);
+      std::uniform_real_distribution<float> dist(-1, 1);
+      for (const auto& s : specs) {
+        const auto n = static_cast<std::size_t>(kdash::numel(s));
+        std::vector<float> w(n), g(n);
+        for (auto& x : w) x = dist(gen);
+        for (auto& x : g) x = dist(gen);
+        kdash::ParamView pv("p", n);
+        Kokkos::View<float*, kdash::MemSpace> gv("g", n);
+        Kokkos::deep_copy(pv, Kokkos::View<float*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(w.data(), n));
+        Kokkos::deep_copy(gv, Kokkos::View<float*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(g.data(), n));
+        params.push_back(pv);
+        grads.push_back(gv);
+        w0.push_back(w);
+        g0.push_back(g);
+      }
+      opt.step(params, grads);
+      for (std::size_t i = 0; i < specs.size(); ++i) {
+        auto h = kdash::testing::to_host(params[i]);
+        for (std::size_t k = 0; k < w0[i].size(); ++k)
+          ASSERT_EQ(h(k), w0[i][k] - g0[i][k]) << specs[i].name << " " << k;
+      }
     }
   }
 }

@@ -71,6 +71,13 @@ TEST(CoreConfig, ValidateNamesTheParameter) {
   expect_error_naming([&] { with([](kdash::Config& c) { c.max_failures = -1; }).validate(); }, "max_failures");
   expect_error_naming([&] { with([&](kdash::Config& c) { c.tolerance = nan; }).validate(); }, "tolerance");
   expect_error_naming([&] { with([](kdash::Config& c) { c.newton_steps = 0; }).validate(); }, "newton_steps");
+  // A solver the build does not provide (or invalid solver options) fails at construction, naming the solver.
+  try {
+    kdash::Optimizer opt({{"w", {2, 2}}}, with([](kdash::Config& c) { c.solver = kdash::RootMethod::cbshv; }));
+    SUCCEED() << "this build implements cbshv";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("cbshv"), std::string::npos) << e.what();
+  }
   // The optimizer refuses an invalid configuration too.
   expect_error_naming(
       [&] {

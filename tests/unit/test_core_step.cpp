@@ -3,6 +3,7 @@
 // non-finite gradient policy and bad input.
 #include <gtest/gtest.h>
 
+#include <kdash/io/npy.hpp>
 #include <kdash/optimizer.hpp>
 
 #include "test_helpers.hpp"
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <string>
 
@@ -402,10 +404,35 @@ TEST(CoreStep, MatchesDoublePrecisionReference) {
   e.bias_correction = false;
   e.root_freq = 1;
   configs.push_back(e);
+  for (auto path : {kdash::backends::GemmPath::vendor, kdash::backends::GemmPath::kk}) {
+    Config f = a;  // statistics by full GEMM (vendor) or by the one-triangle kernel for every size (kk)
+    f.gemm_path = path;
+    configs.push_back(f);
+  }
   const auto specs = mixed_specs();
   for (std::size_t i = 0; i < configs.size(); ++i) {
     const double err = max_relative(run_kdash(specs, configs[i], 12), run_reference(specs, configs[i], 12));
     EXPECT_LT(err, 1e-4) << "config " << i;
+  }
+}
+
+// Blocks larger than one chunk of the element-wise kernels (4096 elements): a 65 x 64 block (4160) and a 5000-long
+// AdamW vector, each split over two chunks, whose per-block norms must combine the chunks' partial sums. eps_root =
+// 10 dominates the statistics (lambda_max ~ 0.05 * 64 / 3 * 12 steps ~ 13), so kappa <= (13 + 20) / 20 < 2 and the
+// float roots are accurate to ~ n u kappa / 4 ~ 2e-6; 1e-4 is the bound for the parameters.
+TEST(CoreStep, LargeBlocksSpanSeveralChunks) {
+  const std::vector<ParamSpec> specs = {{"big", {65, 64}}, {"v", {5000}}};
+  for (int variant = 0; variant < 2; ++variant) {
+    Config c;
+    c.block_size = 5000;
+    c.lr = 0.01;
+    c.root_freq = 3;
+    c.eps_root = 10;
+    c.one_dim = kdash::OneDimMode::adamw;
+    c.mu = 0.5;
+    if (variant == 1) c.start_prec_step = 1000;  // first-order steps only
+    const double err = max_relative(run_kdash(specs, c, 12), run_reference(specs, c, 12));
+    EXPECT_LT(err, 1e-4) << "variant " << variant;
   }
 }
 
@@ -511,6 +538,64 @@ TEST(CoreStep, NonFiniteErrorPolicyNamesTheBlock) {
   }
   EXPECT_EQ(opt.step_count(), 1);
   EXPECT_EQ(max_relative(run.values(), before), 0.0);
+}
+
+// A finite gradient so large that the statistics overflow (G G^T of entries 1e20 exceeds float's 3.4e38): every later
+// root of that block fails. The previous root is kept and the failure counted, the block stops moving (no NaN reaches
+// the parameters), the next attempts escalate, the failing matrices are dumped, and once more than max_failures
+// consecutive attempts failed the step throws naming the parameter and block.
+TEST(CoreStep, FailingRootsKeepThePreviousRootEscalateAndStop) {
+  const std::vector<ParamSpec> specs = {{"w", {4, 8}}, {"v", {5}}};
+  Config c = small_config();
+  c.root_freq = 1;
+  c.max_failures = 2;
+  const auto dump = std::filesystem::temp_directory_path() /
+                    ("kdash_dump_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
+  std::filesystem::remove_all(dump);
+  c.dump_dir = dump.string();
+  kdash::Optimizer opt(specs, c);
+  Harness run(specs);
+  for (int t = 1; t <= 2; ++t) run.step(opt, make_grads(specs, t));
+  HostParams g = make_grads(specs, 3);
+  for (int i = 0; i < 4; ++i) g[0][i * 8 + 5] = 1e20;  // block 1 of w (cols 4..7)
+  run.step(opt, g);  // statistics of block 1 overflow; its roots fail at this step (attempt 1)
+  kdash::Metrics m = opt.metrics();
+  int failing = 0;
+  for (const auto& f : m.factors) {
+    if (f.param == "w" && f.block == 1) {
+      EXPECT_EQ(f.consecutive_failures, 1) << f.side;
+      EXPECT_EQ(f.total_failures, 1);
+      ++failing;
+    } else {
+      EXPECT_EQ(f.total_failures, 0) << f.param << " " << f.block << f.side;
+    }
+  }
+  EXPECT_EQ(failing, 2);
+  run.step(opt, make_grads(specs, 4));  // attempt 2: escalated (ridge x10), fails again
+  for (const auto& v : run.values())
+    for (double x : v) ASSERT_TRUE(std::isfinite(x));
+  EXPECT_GE(opt.metrics().skipped_block_updates, 1);
+  try {
+    run.step(opt, make_grads(specs, 5));  // attempt 3 (fp64): more than max_failures = 2
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("block 1"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'w'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("3 consecutive"), std::string::npos) << msg;
+  }
+  // One dump per failed factor and attempt: L and R at steps 3 and 4, then L at step 5, which stops the run.
+  int dumps = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dump)) {
+    EXPECT_EQ(entry.path().extension(), ".npy");
+    EXPECT_EQ(entry.path().filename().string().rfind("w.block1.", 0), 0u) << entry.path();
+    ++dumps;
+  }
+  EXPECT_EQ(dumps, 5);
+  const kdash::io::NpyArray a = kdash::io::read_npy((dump / "w.block1.L.step5.npy").string());
+  EXPECT_EQ(a.shape, (std::vector<std::size_t>{1, 4, 4}));
+  EXPECT_FALSE(std::all_of(a.data.begin(), a.data.end(), [](double x) { return std::isfinite(x); }));
+  std::filesystem::remove_all(dump);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -114,6 +114,29 @@ TEST(SolverBatched, NonFiniteBlockIsFlaggedAndUnchangedWhileTheOthersAreComputed
     }
 }
 
+TEST(SolverBatched, PrecisionConversionLeavesUnwrittenBlocksBitForBit) {
+  // A double stack solved with float state (fp16 inputs) is converted in and out; the poisoned block's X holds a
+  // double that float cannot represent and must come back untouched.
+  const int n = 5;
+  auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 10), geometric_spectrum(n, 10)}, 8);
+  stack.host(1, 0, 0) = std::numeric_limits<double>::quiet_NaN();
+  const double untouched = 1.0 + 1e-12;
+  for (RootMethod m : kMethods)
+    for (Precision p : {Precision::fp16, Precision::bf16, Precision::fp64}) {
+      auto o = options_for(m);
+      o.precision = p;
+      Stack<double> x("x", 2, n, n);
+      Kokkos::deep_copy(x, untouched);
+      auto r = inverse_root(ExecSpace(), Stack<const double>(to_device(stack.host)), x, o);
+      auto xh = to_host(x);
+      EXPECT_EQ(r[1].status, RootStatus::non_finite);
+      EXPECT_NE(r[0].status, RootStatus::non_finite);
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) ASSERT_EQ(xh(1, i, j), untouched) << to_string(m) << " " << to_string(p);
+      EXPECT_NE(xh(0, 0, 0), untouched);
+    }
+}
+
 TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
   // A = 0 with the ridge eps: A + eps I = eps I, whose root is eps^(-1/p) I (EVD: the Shampoo fix-up adds eps once
   // more, 2 eps). Chebyshev maps S = -I, so X = poly(-1) I (its fit's value at x = eps, not rescaled).
@@ -138,7 +161,8 @@ TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j) EXPECT_NEAR(x(0, i, j), i == j ? expected : 0.0, rel * expected);
   }
-  for (RootMethod m : {RootMethod::cn, RootMethod::ndb}) {  // no ridge: s = 0, the root does not exist
+  // No ridge: the root does not exist (CN/NDB: s = 0; EVD: 0^(-1/p)); the block is flagged and left unchanged.
+  for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::evd}) {
     auto o = options_for(m);
     o.eps = 0;
     Stack<float> x("x", 2, n, n);

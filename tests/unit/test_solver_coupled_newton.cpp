@@ -30,6 +30,7 @@ struct Case {
   int p;
   int iterations;
   Precision precision = Precision::fp32;
+  int count = 2;
 };
 
 // e_k over the eigenvalues moved by the storage rounding (step 1 above).
@@ -43,7 +44,7 @@ double exact_part(const std::vector<double>& lambda, double s, int p, int k, dou
 
 template <class T>
 void check_bound(const Case& c) {
-  const int count = 2;
+  const int count = c.count;
   std::vector<std::vector<double>> spectra(count, geometric_spectrum(c.n, c.kappa));
   auto stack = spectrum_stack<T>(c.n, spectra, 7 * c.n + c.p);
   RootOptions o;
@@ -85,6 +86,10 @@ TEST(CoupledNewton, ReachesTheDerivedBoundFloat) {
         for (int k : {5, 12}) check_bound<float>({n, kappa, p, k});
   check_bound<float>({24, 1e2, 3, 10});
   check_bound<float>({200, 1e2, 4, 12});
+}
+
+TEST(CoupledNewton, ReachesTheDerivedBoundOnALargeBlock) {
+  check_bound<float>({512, 1e2, 4, 12, Precision::fp32, 1});  // n = 512: the vendor GEMM path, one block
 }
 
 TEST(CoupledNewton, ReachesTheDerivedBoundDouble) {

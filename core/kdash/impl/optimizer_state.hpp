@@ -8,10 +8,17 @@
 #include <kdash/optimizer_config.hpp>
 
 #include <cstdint>
+#include <memory>
+#include <utility>
 #include <vector>
 
 namespace kdash {
 namespace impl {
+
+// The host mirror type of a View (View::HostMirror is renamed host_mirror_type in recent Kokkos; naming the type
+// through create_mirror_view works on every supported version).
+template <class V>
+using HostMirrorOf = decltype(Kokkos::create_mirror_view(std::declval<const V&>()));
 
 // A device-side table entry for a raw parameter/gradient pointer (Views of pointers are not allowed).
 struct DevicePointer {
@@ -34,6 +41,7 @@ struct BlockTable {
 // block keeps its previous root).
 struct FactorState {
   Stack<float> stats, root, scratch;
+  Kokkos::View<int*, MemSpace> accepted;  // per entry, on root steps: the new root is kept
   std::vector<int> consecutive_failures;  // per entry
   std::vector<std::int64_t> total_failures;
   std::vector<BlockRootResult> last;
@@ -65,19 +73,33 @@ struct Optimizer::State {
   Kokkos::View<float*, MemSpace> scratch;     // Lbar * Ghat of the largest two-sided group
   Kokkos::View<float*, MemSpace> directions;  // the packed direction buffer (every rank's slices)
 
+  // Chunks of the element-wise kernels (impl::kChunk elements at most), in table order: chunk c covers elements
+  // [chunk_begin(c), chunk_begin(c) + chunk_len(c)) of block chunk_pos(c); table position b owns chunks
+  // [chunk_first(b), chunk_first(b + 1)).
+  Kokkos::View<int*, MemSpace> chunk_pos, chunk_begin, chunk_len, chunk_first, chunk_bad;
+  Kokkos::View<float*, MemSpace> chunk_sum;
+  std::vector<int> chunk_first_host;
+
   // Per table position.
-  Kokkos::View<int*, MemSpace> finite;
+  Kokkos::View<int*, MemSpace> finite;  // 0: the block takes no step this time (non-finite gradient or step)
   Kokkos::View<float*, MemSpace> graft_norm;
+  Kokkos::View<float*, MemSpace> block_scale;
   Kokkos::View<std::int64_t*, MemSpace> skipped;
   Kokkos::View<int, MemSpace> nonfinite_count;  // blocks with a non-finite gradient in the current step
 
   std::vector<impl::FactorState> factors;  // by factor stack id (empty for stacks of other ranks)
 
   Kokkos::View<impl::DevicePointer*, MemSpace> param_ptrs, grad_ptrs;
-  Kokkos::View<impl::DevicePointer*, MemSpace>::HostMirror param_ptrs_host, grad_ptrs_host;
+  impl::HostMirrorOf<Kokkos::View<impl::DevicePointer*, MemSpace>> param_ptrs_host, grad_ptrs_host;
 
   bool roots_computed = false;
   StepTimings timings;
+
+  // Distribution (SPEC §5): the communicator (never null), the ownership's load balance, gradient averaging.
+  std::shared_ptr<distributed::Communicator> comm;
+  double load_balance = 1.0;
+  bool average_gradients = false;
+  Kokkos::View<float*, MemSpace> averaged_grads;  // every parameter's gradient, summed over the ranks
 
   // Group g's blocks as a (count, rows, cols) stack of a flat buffer (slice layout unless `global`).
   Stack<float> group_stack(const Kokkos::View<float*, MemSpace>& flat, int g, bool global = false) const;

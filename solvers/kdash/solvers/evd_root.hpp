@@ -33,6 +33,8 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
   const T exponent = static_cast<T>(-1.0 / options.p);
   const EigenFixup fixup = options.fixup;
   PerBlock<T> lambda_max("kdash::evd::lambda_max", count);
+  // 1 when a fixed-up eigenvalue has no finite root (e.g. 0^(-1/p) for a zero block with eps = 0).
+  PerBlock<int> bad_root("kdash::evd::bad_root", count);
   Stack<T> scaled(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::evd::scaled"), count, n, n);
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = typename Policy::member_type;
@@ -61,6 +63,7 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
               factor = l > eps ? compat::pow(l, exponent) : T(0);
               break;  // relu: pseudo-inverse
           }
+          if (!compat::isfinite(factor)) bad_root(b) = 1;  // every writer stores 1: a benign race
           Kokkos::parallel_for(Kokkos::ThreadVectorRange(member, n),
                                [&](const int j) { scaled(b, i, j) = factor * q(b, i, j); });
         });
@@ -70,7 +73,7 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
   Kokkos::View<int*, MemSpace> ok("kdash::evd::ok", count);
   Kokkos::parallel_for(
       "kdash::evd::ok_mask", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
-      KOKKOS_LAMBDA(const int b) { ok(b) = finite(b) && info(b) == 0 ? 1 : 0; });
+      KOKKOS_LAMBDA(const int b) { ok(b) = finite(b) && info(b) == 0 && !bad_root(b) ? 1 : 0; });
   backends::GemmOptions<T, ExecSpace> gemm_options;
   gemm_options.path = options.gemm_path;
   gemm_options.input = gemm_input(options.precision);
@@ -81,12 +84,13 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
   auto finite_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), finite);
   auto info_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), info);
   auto lmax_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), lambda_max);
+  auto bad_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), bad_root);
   for (int b = 0; b < count; ++b) {
     results[b].iterations = 1;
     results[b].lambda_max = static_cast<double>(lmax_h(b));
-    results[b].status = !finite_h(b)     ? RootStatus::non_finite
-                        : info_h(b) != 0 ? RootStatus::not_converged
-                                         : RootStatus::converged;
+    results[b].status = !finite_h(b) || bad_h(b) ? RootStatus::non_finite
+                        : info_h(b) != 0         ? RootStatus::not_converged
+                                                 : RootStatus::converged;
   }
   return results;
 }

@@ -4,6 +4,7 @@
 #include <kdash/backends/cuda_dispatch.hpp>
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/host/host_blas.hpp>
+#include <kdash/backends/host_block_loop.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 
 #include <stdexcept>
@@ -39,16 +40,7 @@ void batched_eigh(const ExecSpace& exec,
       host::SyevdWorkspace ws;
       pinfo[blk] = host::syevd(n, pa + blk * stride, pw + std::size_t(blk) * n, ws);
     };
-    exec.fence();
-    const int threads = compat::concurrency(exec);
-    if (count >= threads || threads == 1) {
-      host::ScopedBlasThreads single(1);
-      Kokkos::parallel_for("kdash::eigh::syevd_per_block", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), one_block);
-      exec.fence();
-    } else {
-      host::ScopedBlasThreads all(threads);
-      for (int blk = 0; blk < count; ++blk) one_block(blk);
-    }
+    detail::for_each_block_on_host(exec, count, "kdash::eigh::syevd_per_block", one_block);
   }
 #if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
   else if constexpr (std::is_same_v<ExecSpace, Kokkos::Cuda>) {

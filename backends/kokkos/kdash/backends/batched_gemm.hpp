@@ -1,7 +1,7 @@
 // Batched GEMM over stacks: C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for every block b (SPEC §6).
 // One dispatch point chooses the path:
 //   kk      Kokkos Kernels' KokkosBatched::TeamGemm, one team per block (portable; best for small blocks),
-//   vendor  host: BLAS gemm per block, parallel over blocks (or threaded BLAS for few blocks);
+//   vendor  host: single-threaded BLAS on balanced row panels of the active blocks, in parallel;
 //           CUDA/HIP: the strided-batched vendor GEMM (backends/cuda, backends/hip),
 //   automatic  vendor for blocks larger than kSmallBlock, kk otherwise.
 #pragma once

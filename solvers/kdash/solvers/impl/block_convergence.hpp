@@ -19,6 +19,18 @@ namespace kdash::solvers::impl {
 // state(b) values.
 enum BlockState : int { running = 0, done = 1, diverged = 2, skipped = 3 };
 
+// active(b) = usable(b) != 0; state(b) = running or skipped. A free function: CUDA forbids device lambdas in
+// constructors.
+inline void init_block_states(const ExecSpace& exec, const PerBlock<int>& usable, const PerBlock<int>& active,
+                              const PerBlock<int>& state) {
+  Kokkos::parallel_for(
+      "kdash::convergence::init", Kokkos::RangePolicy<ExecSpace>(exec, 0, int(usable.extent(0))),
+      KOKKOS_LAMBDA(const int b) {
+        active(b) = usable(b) ? 1 : 0;
+        state(b) = usable(b) ? running : skipped;
+      });
+}
+
 template <class T>
 class BlockConvergence {
   ExecSpace exec_;
@@ -32,14 +44,7 @@ class BlockConvergence {
         iterations("kdash::convergence::iterations", usable.extent(0)),
         residual("kdash::convergence::residual", usable.extent(0)),
         check_every_(check_every > 0 ? check_every : (is_host_space_v<ExecSpace> ? 1 : 4)) {
-    auto active_ = active;
-    auto state_ = state;
-    Kokkos::parallel_for(
-        "kdash::convergence::init", Kokkos::RangePolicy<ExecSpace>(exec, 0, int(usable.extent(0))),
-        KOKKOS_LAMBDA(const int b) {
-          active_(b) = usable(b) ? 1 : 0;
-          state_(b) = usable(b) ? running : skipped;
-        });
+    init_block_states(exec, usable, active, state);
   }
 
   // Call after residual(b) has been computed for the active blocks: retires converged (residual < tol) and

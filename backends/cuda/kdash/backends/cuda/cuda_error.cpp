@@ -5,13 +5,6 @@
 namespace kdash::backends::cuda {
 namespace {
 
-[[noreturn]] void throw_vendor_error(const char* call, const std::string& name, const std::string& description,
-                                     int status) {
-  std::string what = std::string(call) + " failed: " + name;
-  if (!description.empty()) what += " (" + description + ")";
-  throw VendorError(what, status);
-}
-
 // cuBLAS and cuSOLVER have no description call in every supported toolkit; these are the meanings their manuals give.
 const char* cublas_status_description(cublasStatus_t status) {
   switch (status) {
@@ -125,17 +118,19 @@ std::string cusolver_status_name(cusolverStatus_t status) {
 
 void check_cuda(cudaError_t status, const char* call) {
   if (status == cudaSuccess) return;
-  throw_vendor_error(call, cudaGetErrorName(status), cudaGetErrorString(status), static_cast<int>(status));
+  vendor::throw_vendor_error(call, cudaGetErrorName(status), cudaGetErrorString(status), static_cast<int>(status));
 }
 
 void check_cublas(cublasStatus_t status, const char* call) {
   if (status == CUBLAS_STATUS_SUCCESS) return;
-  throw_vendor_error(call, cublas_status_name(status), cublas_status_description(status), static_cast<int>(status));
+  vendor::throw_vendor_error(call, cublas_status_name(status), cublas_status_description(status),
+                             static_cast<int>(status));
 }
 
 void check_cusolver(cusolverStatus_t status, const char* call) {
   if (status == CUSOLVER_STATUS_SUCCESS) return;
-  throw_vendor_error(call, cusolver_status_name(status), cusolver_status_description(status), static_cast<int>(status));
+  vendor::throw_vendor_error(call, cusolver_status_name(status), cusolver_status_description(status),
+                             static_cast<int>(status));
 }
 
 #if KDASH_CUDA_ADAPTERS_HAVE_NCCL
@@ -171,15 +166,8 @@ void check_nccl(ncclResult_t status, const char* call) {
   const char* last = ncclGetLastError(nullptr);
   if (last != nullptr && last[0] != '\0') description += "; " + std::string(last);
 #endif
-  throw_vendor_error(call, nccl_result_name(status), description, static_cast<int>(status));
+  vendor::throw_vendor_error(call, nccl_result_name(status), description, static_cast<int>(status));
 }
 #endif
 
-namespace detail {
-
-void throw_invalid_argument(const char* function, const char* argument, const std::string& why) {
-  throw std::invalid_argument(std::string(function) + ": invalid argument '" + argument + "': " + why);
-}
-
-}  // namespace detail
 }  // namespace kdash::backends::cuda

@@ -1,6 +1,8 @@
 // Turning the status codes of the CUDA runtime, cuBLAS, cuSOLVER and NCCL into exceptions that name the failed call.
 #pragma once
 
+#include <kdash/backends/vendor/vendor_error.hpp>
+
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <cusolverDn.h>
@@ -8,21 +10,12 @@
 #include <nccl.h>
 #endif
 
-#include <stdexcept>
 #include <string>
 
 namespace kdash::backends::cuda {
 
-// A vendor library reported a failure. what() reads "<call> failed: <STATUS_NAME> (<description>)"; status() is the
-// library's raw status code, so failure-injection tests can tell e.g. an allocation failure from a bad value.
-class VendorError : public std::runtime_error {
- public:
-  VendorError(const std::string& what, int status) : std::runtime_error(what), status_(status) {}
-  int status() const noexcept { return status_; }
-
- private:
-  int status_;
-};
+// A vendor library reported a failure: kdash/backends/vendor/vendor_error.hpp, the same type for every vendor.
+using vendor::VendorError;
 
 // Each check returns when `status` is success and throws VendorError otherwise; `call` names the vendor function.
 void check_cuda(cudaError_t status, const char* call);
@@ -38,9 +31,8 @@ std::string cusolver_status_name(cusolverStatus_t status);
 
 namespace detail {
 
-// Throws std::invalid_argument("<function>: invalid argument '<argument>': <why>"). The adapters validate every
-// argument on the host before the first CUDA call, so a bad call fails the same way with or without a GPU.
-[[noreturn]] void throw_invalid_argument(const char* function, const char* argument, const std::string& why);
+// Throws std::invalid_argument("<function>: invalid argument '<argument>': <why>").
+using vendor::detail::throw_invalid_argument;
 
 }  // namespace detail
 }  // namespace kdash::backends::cuda

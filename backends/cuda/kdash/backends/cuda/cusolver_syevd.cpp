@@ -1,11 +1,11 @@
 #include <kdash/backends/cuda/cuda_error.hpp>
 #include <kdash/backends/cuda/cusolver_syevd.hpp>
 #include <kdash/backends/cuda/device_info.hpp>
+#include <kdash/backends/vendor/syevd_args.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <utility>
 
@@ -49,15 +49,7 @@ bool use_batched_path(std::int64_t n, std::int64_t batch, const void* a, const v
   if (path != SyevdPath::automatic && path != SyevdPath::batched && path != SyevdPath::per_matrix) {
     bad("path", "not a SyevdPath value");
   }
-  if (n < 0) bad("n", std::to_string(n) + " is negative");
-  if (batch < 0) bad("batch", std::to_string(batch) + " is negative");
-  // The stack's byte size must be addressable (8 = the widest element).
-  if (n > 0 && batch > 0 && (n > std::numeric_limits<std::int64_t>::max() / 8 / n / batch)) {
-    bad("batch", "batch * n * n = " + std::to_string(batch) + " * " + std::to_string(n) + "^2 overflows");
-  }
-  if (batch > 0 && n > 0 && a == nullptr) bad("a", "null pointer for a non-empty stack");
-  if (batch > 0 && n > 0 && w == nullptr) bad("w", "null pointer for a non-empty stack");
-  if (batch > 0 && info == nullptr) bad("info", "null pointer with batch " + std::to_string(batch));
+  vendor::validate_syevd_args(kFunction, n, batch, a, w, info);  // 64-bit sizes: no 32-bit limit
   if (path == SyevdPath::batched && !has_syev_batched()) {
     bad("path",
         "SyevdPath::batched needs cusolverDnXsyevBatched (cuSOLVER >= 11.7.1, CUDA >= 12.6.2); this build has "

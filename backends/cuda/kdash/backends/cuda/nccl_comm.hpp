@@ -3,6 +3,7 @@
 #pragma once
 
 #include <kdash/backends/cuda/data_type.hpp>
+#include <kdash/backends/vendor/owned_communicator.hpp>
 
 #include <cuda_runtime_api.h>
 #include <nccl.h>
@@ -17,23 +18,19 @@ namespace kdash::backends::cuda {
 // empty: collectives on it validate their arguments, then throw std::logic_error.
 class NcclCommunicator {
  public:
+  // Move-only (comm_ owns the communicator); destruction and move-assignment release it with ncclCommDestroy.
   NcclCommunicator() noexcept = default;
   // Throws std::invalid_argument for size < 1 or rank outside [0, size) before any NCCL call, VendorError if NCCL
   // fails.
   NcclCommunicator(const ncclUniqueId& id, int rank, int size);
-  ~NcclCommunicator();
-  NcclCommunicator(const NcclCommunicator&) = delete;
-  NcclCommunicator& operator=(const NcclCommunicator&) = delete;
-  NcclCommunicator(NcclCommunicator&& other) noexcept;
-  NcclCommunicator& operator=(NcclCommunicator&& other) noexcept;
 
   // A fresh id for a new group (ncclGetUniqueId). Call on one rank only.
   static ncclUniqueId unique_id();
 
-  bool empty() const noexcept { return comm_ == nullptr; }
-  int rank() const noexcept { return rank_; }
-  int size() const noexcept { return size_; }
-  ncclComm_t get() const noexcept { return comm_; }
+  bool empty() const noexcept { return comm_.empty(); }
+  int rank() const noexcept { return comm_.rank(); }
+  int size() const noexcept { return comm_.size(); }
+  ncclComm_t get() const noexcept { return comm_.get(); }
 
   // recv[r * count_per_rank + i] = send_of_rank_r[i] for every rank r: recv holds size() * count_per_rank elements.
   // send may alias recv + rank() * count_per_rank (in place). Enqueued on `stream`.
@@ -42,9 +39,7 @@ class NcclCommunicator {
   void all_reduce_sum(const void* send, void* recv, std::size_t count, DataType type, cudaStream_t stream);
 
  private:
-  ncclComm_t comm_ = nullptr;
-  int rank_ = 0;
-  int size_ = 0;
+  vendor::OwnedCommunicator<ncclComm_t, &ncclCommDestroy> comm_;
 };
 
 }  // namespace kdash::backends::cuda

@@ -1,38 +1,13 @@
-// Element types of the device buffers the HIP adapters read and write (same values as the CUDA adapters').
+// Element types of the device buffers the HIP adapters read and write: the vendor-neutral DataType, shared with the
+// CUDA adapters (kdash/backends/vendor/data_type.hpp).
 #pragma once
 
-#include <cstddef>
+#include <kdash/backends/vendor/data_type.hpp>
 
 namespace kdash::backends::hip {
 
-enum class DataType { f32, f16, bf16, f64 };
-
-// Bytes per element; 0 for a value outside the enumeration.
-constexpr std::size_t size_of(DataType type) noexcept {
-  switch (type) {
-    case DataType::f32:
-      return 4;
-    case DataType::f16:
-    case DataType::bf16:
-      return 2;
-    case DataType::f64:
-      return 8;
-  }
-  return 0;
-}
-
-constexpr const char* to_string(DataType type) noexcept {
-  switch (type) {
-    case DataType::f32:
-      return "f32";
-    case DataType::f16:
-      return "f16";
-    case DataType::bf16:
-      return "bf16";
-    case DataType::f64:
-      return "f64";
-  }
-  return "invalid";
-}
+using vendor::DataType;
+using vendor::size_of;
+using vendor::to_string;
 
 }  // namespace kdash::backends::hip

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <kdash/backends/hip/data_type.hpp>
+#include <kdash/backends/vendor/owned_communicator.hpp>
 
 #include <hip/hip_runtime_api.h>
 #include <rccl/rccl.h>
@@ -14,28 +15,22 @@ namespace kdash::backends::hip {
 
 class RcclCommunicator {
  public:
+  // Move-only (comm_ owns the communicator); destruction and move-assignment release it with ncclCommDestroy.
   RcclCommunicator() noexcept = default;
   // Throws std::invalid_argument for size < 1 or rank outside [0, size) before any RCCL call.
   RcclCommunicator(const ncclUniqueId& id, int rank, int size);
-  ~RcclCommunicator();
-  RcclCommunicator(const RcclCommunicator&) = delete;
-  RcclCommunicator& operator=(const RcclCommunicator&) = delete;
-  RcclCommunicator(RcclCommunicator&& other) noexcept;
-  RcclCommunicator& operator=(RcclCommunicator&& other) noexcept;
 
   static ncclUniqueId unique_id();
 
-  bool empty() const noexcept { return comm_ == nullptr; }
-  int rank() const noexcept { return rank_; }
-  int size() const noexcept { return size_; }
+  bool empty() const noexcept { return comm_.empty(); }
+  int rank() const noexcept { return comm_.rank(); }
+  int size() const noexcept { return comm_.size(); }
 
   void all_gather(const void* send, void* recv, std::size_t count_per_rank, DataType type, hipStream_t stream);
   void all_reduce_sum(const void* send, void* recv, std::size_t count, DataType type, hipStream_t stream);
 
  private:
-  ncclComm_t comm_ = nullptr;
-  int rank_ = 0;
-  int size_ = 0;
+  vendor::OwnedCommunicator<ncclComm_t, &ncclCommDestroy> comm_;
 };
 
 }  // namespace kdash::backends::hip

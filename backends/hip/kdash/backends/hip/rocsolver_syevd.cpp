@@ -1,12 +1,11 @@
 #include <kdash/backends/hip/hip_error.hpp>
 #include <kdash/backends/hip/rocsolver_syevd.hpp>
+#include <kdash/backends/vendor/syevd_args.hpp>
 
 #include <rocsolver/rocsolver.h>
 
-#include <climits>
+#include <cstddef>
 #include <cstdint>
-#include <limits>
-#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -15,25 +14,9 @@ namespace {
 
 constexpr const char* kFunction = "kdash::backends::hip::batched_syevd";
 
-[[noreturn]] void bad(const char* argument, const std::string& why) {
-  detail::throw_invalid_argument(kFunction, argument, why);
-}
-
-void validate(std::int64_t n, std::int64_t batch, const void* a, const void* w, const int* info) {
-  if (n < 0) bad("n", std::to_string(n) + " is negative");
-  if (batch < 0) bad("batch", std::to_string(batch) + " is negative");
-  if (n > INT_MAX) bad("n", std::to_string(n) + " exceeds rocSOLVER's 32-bit limit");
-  if (batch > INT_MAX) bad("batch", std::to_string(batch) + " exceeds rocSOLVER's 32-bit limit");
-  if (n > 0 && batch > 0 && n > std::numeric_limits<std::int64_t>::max() / 8 / n / batch)
-    bad("batch", "batch * n * n overflows");
-  if (batch > 0 && n > 0 && a == nullptr) bad("a", "null pointer for a non-empty stack");
-  if (batch > 0 && n > 0 && w == nullptr) bad("w", "null pointer for a non-empty stack");
-  if (batch > 0 && info == nullptr) bad("info", "null pointer with batch " + std::to_string(batch));
-}
-
 template <class T>
 void syevd(RocsolverHandle& handle, hipStream_t stream, std::int64_t n, std::int64_t batch, T* a, T* w, int* info) {
-  validate(n, batch, a, w, info);
+  vendor::validate_syevd_args(kFunction, n, batch, a, w, info, "rocSOLVER");
   if (batch == 0) return;
   if (n == 0) {
     check_hip(hipMemsetAsync(info, 0, static_cast<std::size_t>(batch) * sizeof(int), stream), "hipMemsetAsync");

@@ -1,0 +1,21 @@
+#include <kdash/backends/vendor/vendor_error.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace kdash::backends::vendor {
+
+void throw_vendor_error(const char* call, const std::string& status_name, const std::string& description, int status) {
+  std::string what = std::string(call) + " failed: " + status_name;
+  if (!description.empty()) what += " (" + description + ")";
+  throw VendorError(what, status);
+}
+
+namespace detail {
+
+void throw_invalid_argument(const char* function, const char* argument, const std::string& why) {
+  throw std::invalid_argument(std::string(function) + ": invalid argument '" + argument + "': " + why);
+}
+
+}  // namespace detail
+}  // namespace kdash::backends::vendor

@@ -1,0 +1,485 @@
+// Optimizer::save / load and the checkpoint format (see kdash/checkpoint.hpp).
+#include "kdash/checkpoint.hpp"
+
+#include "kdash/config_json.hpp"
+#include "kdash/impl/optimizer_state.hpp"
+#include "kdash/version.hpp"
+
+#include <kdash/distributed/communicator.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+namespace kdash {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr char kMagic[8] = {'K', 'D', 'A', 'S', 'H', 'C', 'K', 'P'};
+constexpr std::size_t kPreambleBytes = 8 + 4 + 4 + 8 + 8;
+enum RecordType : std::uint8_t { f32 = 0, i64 = 1 };
+
+std::uint64_t fnv1a64(const char* data, std::size_t n) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= static_cast<unsigned char>(data[i]);
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+// Options that do not change what the state means: a checkpoint loads across them.
+bool layout_only(const std::string& key) {
+  return key == "stacking" || key == "lr" || key == "dump_dir" || key == "nonfinite_policy" || key == "max_failures" ||
+         key == "gemm_path";
+}
+
+class Writer {
+ public:
+  template <class T>
+  void put(const T& v) {
+    const char* p = reinterpret_cast<const char*>(&v);
+    buf_.append(p, sizeof(T));
+  }
+  void bytes(const void* p, std::size_t n) { buf_.append(static_cast<const char*>(p), n); }
+  void string(const std::string& s) {
+    put(static_cast<std::uint64_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  template <class T>
+  void record(const std::string& key, RecordType type, const std::vector<std::uint64_t>& dims, const T* data) {
+    put(static_cast<std::uint32_t>(key.size()));
+    bytes(key.data(), key.size());
+    put(static_cast<std::uint8_t>(type));
+    put(static_cast<std::uint32_t>(dims.size()));
+    std::uint64_t n = 1;
+    for (auto d : dims) {
+      put(d);
+      n *= d;
+    }
+    bytes(data, n * sizeof(T));
+    ++records_;
+  }
+  std::string& buffer() { return buf_; }
+  std::uint64_t records() const { return records_; }
+
+ private:
+  std::string buf_;
+  std::uint64_t records_ = 0;
+};
+
+class Reader {
+ public:
+  Reader(const std::string& path, const char* data, std::size_t size) : path_(path), data_(data), size_(size) {}
+  template <class T>
+  T get() {
+    T v;
+    std::memcpy(&v, take(sizeof(T)), sizeof(T));
+    return v;
+  }
+  const char* take(std::size_t n) {
+    if (n > size_ - pos_)
+      throw std::runtime_error("checkpoint '" + path_ + "' is malformed (a record runs past the end)");
+    const char* p = data_ + pos_;
+    pos_ += n;
+    return p;
+  }
+  std::string string() {
+    const auto n = get<std::uint64_t>();
+    const char* p = take(n);
+    return std::string(p, n);
+  }
+  bool done() const { return pos_ == size_; }
+
+ private:
+  std::string path_;
+  const char* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+};
+
+struct Record {
+  RecordType type;
+  std::vector<std::uint64_t> dims;
+  const char* data;
+  std::size_t count() const {
+    std::size_t n = 1;
+    for (auto d : dims) n *= d;
+    return n;
+  }
+};
+
+// The validated contents of a checkpoint file.
+struct Parsed {
+  std::string bytes;  // owns the data the records point into
+  json header;
+  std::map<std::string, Record> records;
+};
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::runtime_error("checkpoint '" + path + "': " + what);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot open the file");
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Parses the bytes of the file `path` (named in messages).
+Parsed parse(const std::string& path, std::string bytes) {
+  Parsed out;
+  out.bytes = std::move(bytes);
+  const std::string& b = out.bytes;
+  if (b.size() < kPreambleBytes) {
+    fail(path, "is truncated (" + std::to_string(b.size()) + " bytes, less than the " + std::to_string(kPreambleBytes) +
+                   "-byte preamble)");
+  }
+  if (std::memcmp(b.data(), kMagic, 8) != 0) fail(path, "is not a kdash checkpoint (bad magic)");
+  Reader pre(path, b.data() + 8, kPreambleBytes - 8);
+  const auto version = pre.get<std::uint32_t>();
+  pre.get<std::uint32_t>();
+  const auto payload = pre.get<std::uint64_t>();
+  const auto checksum = pre.get<std::uint64_t>();
+  if (version != kCheckpointFormatVersion) {
+    fail(path, "has format version " + std::to_string(version) + "; this kdash reads version " +
+                   std::to_string(kCheckpointFormatVersion));
+  }
+  const std::size_t have = b.size() - kPreambleBytes;
+  if (have < payload) {
+    fail(path, "is truncated: the payload has " + std::to_string(have) + " of " + std::to_string(payload) + " bytes");
+  }
+  if (have > payload) fail(path, "has " + std::to_string(have - payload) + " unexpected trailing bytes");
+  if (fnv1a64(b.data() + kPreambleBytes, payload) != checksum) {
+    fail(path, "checksum mismatch: the file is corrupt or was modified");
+  }
+  Reader r(path, b.data() + kPreambleBytes, payload);
+  try {
+    out.header = json::parse(r.string());
+  } catch (const json::exception& e) {
+    fail(path, std::string("malformed header: ") + e.what());
+  }
+  const auto count = r.get<std::uint64_t>();
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto key_len = r.get<std::uint32_t>();
+    std::string key(r.take(key_len), key_len);
+    Record rec;
+    rec.type = static_cast<RecordType>(r.get<std::uint8_t>());
+    if (rec.type != f32 && rec.type != i64) fail(path, "record '" + key + "' has an unknown type");
+    const auto rank = r.get<std::uint32_t>();
+    if (rank > 8) fail(path, "record '" + key + "' is malformed");
+    for (std::uint32_t d = 0; d < rank; ++d) rec.dims.push_back(r.get<std::uint64_t>());
+    const std::size_t elem = rec.type == f32 ? 4 : 8;
+    if (rec.count() > payload / elem) fail(path, "record '" + key + "' is malformed");
+    rec.data = r.take(rec.count() * elem);
+    if (!out.records.emplace(key, rec).second) fail(path, "record '" + key + "' appears twice");
+  }
+  if (!r.done()) fail(path, "has unexpected bytes after its records");
+  return out;
+}
+
+Parsed parse(const std::string& path) { return parse(path, read_file(path)); }
+
+// Distributed: rank 0 reads the file and broadcasts it (the ranks need not share a file system); every rank parses
+// the same bytes, so every rank fails alike on a bad file.
+Parsed parse_on_every_rank(distributed::Communicator& comm, const std::string& path) {
+  if (comm.size() == 1) return parse(path);
+  std::string bytes;
+  distributed::all_or_none(comm, [&] {
+    if (comm.rank() == 0) bytes = read_file(path);
+  });
+  std::uint64_t size = bytes.size();
+  comm.broadcast(&size, sizeof(size), 0);
+  bytes.resize(size);
+  comm.broadcast(&bytes[0], size, 0);
+  return parse(path, std::move(bytes));
+}
+
+// Temporary file next to the target, then a rename over it: readers see the old or the new file, never a mix.
+void write_atomically(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write checkpoint '" + path + "': cannot create '" + tmp + "'");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw std::runtime_error("cannot write checkpoint '" + path + "': write failed (disk full?)");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error("cannot write checkpoint '" + path + "': rename from '" + tmp + "' failed");
+  }
+}
+
+CheckpointInfo info_of(const std::string& path, const json& h) {
+  CheckpointInfo info;
+  try {
+    info.format_version = kCheckpointFormatVersion;
+    info.kdash_version = h.at("kdash_version").get<std::string>();
+    info.step = h.at("step").get<std::int64_t>();
+    info.config = config_from_json(h.at("config").dump());
+    for (const auto& p : h.at("params")) {
+      info.params.push_back({p.at("name").get<std::string>(), p.at("shape").get<std::vector<std::int64_t>>()});
+    }
+  } catch (const std::exception& e) {
+    fail(path, std::string("malformed header: ") + e.what());
+  }
+  return info;
+}
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + ")";
+}
+
+std::string block_key(const BlockMap& map, int block, const char* field) {
+  const BlockInfo& b = map.blocks()[block];
+  return map.params()[b.param].spec.name + "#" + std::to_string(b.index) + "/" + field;
+}
+
+// The gradient-shaped state buffers, saved per block as (rows, cols) records "<param>#<block>/<name>".
+struct StateFields {
+  const char* name;
+  Kokkos::View<float*, MemSpace> Optimizer::State::*buffer;
+};
+constexpr StateFields kFlatFields[] = {
+    {"ema", &Optimizer::State::ema}, {"graft", &Optimizer::State::graft}, {"momentum", &Optimizer::State::momentum}};
+
+}  // namespace
+
+CheckpointInfo inspect_checkpoint(const std::string& path) {
+  const Parsed p = parse(path);
+  return info_of(path, p.header);
+}
+
+void Optimizer::save(const std::string& path) const {
+  const State& s = *state_;
+  s.exec.fence();
+  json header;
+  header["format"] = "kdash-checkpoint";
+  header["kdash_version"] = version_string();
+  header["step"] = s.step;
+  header["root_calls"] = s.root_calls;
+  header["saved_on_ranks"] = s.comm->size();  // informational: the file loads on any number of ranks
+  header["config"] = json::parse(config_to_json(s.config, -1));
+  header["params"] = json::array();
+  for (const ParamLayout& p : s.map.params())
+    header["params"].push_back({{"name", p.spec.name}, {"shape", p.spec.shape}});
+
+  Writer w;
+  w.string(header.dump());
+  Writer records;
+  for (const StateFields& f : kFlatFields) {
+    const auto& buf = s.*(f.buffer);
+    if (buf.extent(0) == 0) continue;
+    auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), buf);
+    for (int pos = s.local_first; pos < s.local_last; ++pos) {
+      const int id = s.table.block_of[pos];
+      const BlockInfo& b = s.map.blocks()[id];
+      records.record(block_key(s.map, id, f.name), f32, {std::uint64_t(b.extent.rows), std::uint64_t(b.extent.cols)},
+                     h.data() + (b.direction_offset - s.local_base));
+    }
+  }
+  for (int f : s.local_factors) {
+    const FactorStack& fs = s.map.factor_stacks()[f];
+    const impl::FactorState& st = s.factors[f];
+    auto stats = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), st.stats);
+    auto root = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), st.root);
+    const std::size_t nn = std::size_t(fs.n) * fs.n;
+    for (std::size_t e = 0; e < fs.entries.size(); ++e) {
+      const std::string side(1, fs.entries[e].side);
+      const std::uint64_t n = fs.n;
+      records.record(block_key(s.map, fs.entries[e].block, side.c_str()), f32, {n, n}, stats.data() + e * nn);
+      records.record(block_key(s.map, fs.entries[e].block, (side + "_root").c_str()), f32, {n, n},
+                     root.data() + e * nn);
+      const std::int64_t counters[2] = {st.consecutive_failures[e], st.total_failures[e]};
+      records.record(block_key(s.map, fs.entries[e].block, (side + "_failures").c_str()), i64, {2}, counters);
+    }
+  }
+  auto skipped = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.skipped);
+  for (int pos = s.local_first; pos < s.local_last; ++pos) {
+    const std::int64_t v = skipped(pos);
+    records.record(block_key(s.map, s.table.block_of[pos], "skipped"), i64, {1}, &v);
+  }
+  // Distributed: every rank's records (its own blocks) are gathered on rank 0, which writes the one file; the records
+  // are keyed by parameter and block, so their order does not matter to load.
+  distributed::Communicator& comm = *s.comm;
+  std::uint64_t count = records.records();
+  std::string body = std::move(records.buffer());
+  if (comm.size() > 1) {
+    std::string mine(sizeof(count), '\0');
+    std::memcpy(&mine[0], &count, sizeof(count));
+    mine += body;
+    body.clear();
+    const std::vector<std::string> all = comm.gather_bytes(mine, 0);
+    count = 0;
+    for (const std::string& blob : all) {
+      std::uint64_t n = 0;
+      std::memcpy(&n, blob.data(), sizeof(n));
+      count += n;
+      body.append(blob, sizeof(n), std::string::npos);
+    }
+  }
+  w.put(count);
+  w.bytes(body.data(), body.size());
+
+  const std::string& payload = w.buffer();
+  Writer file;
+  file.bytes(kMagic, 8);
+  file.put(kCheckpointFormatVersion);
+  file.put(std::uint32_t(0));
+  file.put(static_cast<std::uint64_t>(payload.size()));
+  file.put(fnv1a64(payload.data(), payload.size()));
+  file.bytes(payload.data(), payload.size());
+
+  distributed::all_or_none(comm, [&] {
+    if (comm.rank() == 0) write_atomically(path, file.buffer());
+  });
+}
+
+void Optimizer::load(const std::string& path) {
+  State& s = *state_;
+  distributed::Communicator& comm = *s.comm;
+  const Parsed parsed = parse_on_every_rank(comm, path);
+
+  // Staged on the host first, on every rank; committed only if every rank staged its blocks.
+  CheckpointInfo info;
+  std::set<std::string> used;
+  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemSpace>>> flat_host;
+  struct FactorHost {
+    impl::HostMirrorOf<Stack<float>> stats, root;
+    std::vector<int> consecutive;
+    std::vector<std::int64_t> total;
+  };
+  std::map<int, FactorHost> factor_host;
+  auto skipped = Kokkos::create_mirror_view(s.skipped);
+  std::int64_t root_calls = 0;
+  auto stage = [&] {
+    info = info_of(path, parsed.header);
+
+    // Configuration: every option that changes what the state means must agree.
+    const Config& here = s.config;
+    for (const std::string& key : config_differences(info.config, here)) {
+      if (layout_only(key)) continue;
+      const json a = json::parse(config_to_json(info.config, -1)), b = json::parse(config_to_json(here, -1));
+      fail(path, "was written with a different configuration: " + key + " is " + a.at(key).dump() +
+                     " in the checkpoint and " + b.at(key).dump() + " here");
+    }
+    // Parameters: same names and shapes, in any order.
+    std::map<std::string, std::vector<std::int64_t>> saved;
+    for (const ParamSpec& p : info.params) saved[p.name] = p.shape;
+    for (const ParamLayout& p : s.map.params()) {
+      auto it = saved.find(p.spec.name);
+      if (it == saved.end()) fail(path, "has no parameter '" + p.spec.name + "'");
+      if (it->second != p.spec.shape) {
+        fail(path, "parameter '" + p.spec.name + "' has shape " + shape_text(it->second) + " in the checkpoint and " +
+                       shape_text(p.spec.shape) + " here");
+      }
+      saved.erase(it);
+    }
+    if (!saved.empty()) fail(path, "has parameter '" + saved.begin()->first + "', which this optimizer does not have");
+
+    // Stage everything on the host first: a bad record leaves the optimizer untouched.
+    auto find = [&](const std::string& key, RecordType type, const std::vector<std::uint64_t>& dims) -> const Record& {
+      auto it = parsed.records.find(key);
+      if (it == parsed.records.end()) fail(path, "has no record '" + key + "'");
+      if (it->second.type != type || it->second.dims != dims) fail(path, "record '" + key + "' has the wrong shape");
+      used.insert(key);
+      return it->second;
+    };
+    for (const StateFields& f : kFlatFields) {
+      const auto& buf = s.*(f.buffer);
+      flat_host.push_back(Kokkos::create_mirror_view(buf));
+      if (buf.extent(0) == 0) continue;
+      for (int pos = s.local_first; pos < s.local_last; ++pos) {
+        const int id = s.table.block_of[pos];
+        const BlockInfo& b = s.map.blocks()[id];
+        const Record& r =
+            find(block_key(s.map, id, f.name), f32, {std::uint64_t(b.extent.rows), std::uint64_t(b.extent.cols)});
+        std::memcpy(flat_host.back().data() + (b.direction_offset - s.local_base), r.data, r.count() * 4);
+      }
+    }
+    for (int f : s.local_factors) {
+      const FactorStack& fs = s.map.factor_stacks()[f];
+      FactorHost& fh = factor_host[f];
+      fh.stats = Kokkos::create_mirror_view(s.factors[f].stats);
+      fh.root = Kokkos::create_mirror_view(s.factors[f].root);
+      const std::size_t nn = std::size_t(fs.n) * fs.n;
+      const std::uint64_t n = fs.n;
+      for (std::size_t e = 0; e < fs.entries.size(); ++e) {
+        const std::string side(1, fs.entries[e].side);
+        const Record& st = find(block_key(s.map, fs.entries[e].block, side.c_str()), f32, {n, n});
+        std::memcpy(fh.stats.data() + e * nn, st.data, nn * 4);
+        const Record& rt = find(block_key(s.map, fs.entries[e].block, (side + "_root").c_str()), f32, {n, n});
+        std::memcpy(fh.root.data() + e * nn, rt.data, nn * 4);
+        const Record& fc = find(block_key(s.map, fs.entries[e].block, (side + "_failures").c_str()), i64, {2});
+        std::int64_t c[2];
+        std::memcpy(c, fc.data, sizeof(c));
+        fh.consecutive.push_back(static_cast<int>(c[0]));
+        fh.total.push_back(c[1]);
+      }
+    }
+    Kokkos::deep_copy(skipped, 0);
+    for (int pos = s.local_first; pos < s.local_last; ++pos) {
+      const Record& r = find(block_key(s.map, s.table.block_of[pos], "skipped"), i64, {1});
+      std::int64_t v;
+      std::memcpy(&v, r.data, sizeof(v));
+      skipped(pos) = v;
+    }
+    try {
+      root_calls = parsed.header.at("root_calls").get<std::int64_t>();
+    } catch (const std::exception& e) {
+      fail(path, std::string("malformed header: ") + e.what());
+    }
+    if (info.step < 0 || root_calls < 0) fail(path, "has a negative step counter");
+    // A single-process optimizer owns every block: every record must have been used.
+    if (s.local_first == 0 && s.local_last == static_cast<int>(s.map.blocks().size())) {
+      for (const auto& [key, rec] : parsed.records)
+        if (!used.count(key)) fail(path, "has an unexpected record '" + key + "'");
+    }
+  };
+  if (comm.size() == 1) {
+    stage();
+  } else {
+    distributed::all_or_none(comm, stage);
+    // Every record belongs to exactly one block, hence to one rank: a record no rank used is foreign to this
+    // optimizer. Slot i counts the ranks that used record i (the same map order on every rank).
+    std::vector<std::uint64_t> users;
+    for (const auto& entry : parsed.records) users.push_back(used.count(entry.first));
+    comm.all_reduce_sum(users.data(), users.size(), distributed::MemoryKind::host);
+    auto it = parsed.records.begin();
+    for (std::size_t i = 0; i < users.size(); ++i, ++it)
+      if (users[i] == 0) fail(path, "has an unexpected record '" + it->first + "'");
+  }
+
+  // Commit.
+  for (std::size_t i = 0; i < std::size(kFlatFields); ++i) {
+    const auto& buf = s.*(kFlatFields[i].buffer);
+    if (buf.extent(0) != 0) Kokkos::deep_copy(buf, flat_host[i]);
+  }
+  for (auto& [f, fh] : factor_host) {
+    impl::FactorState& st = s.factors[f];
+    Kokkos::deep_copy(st.stats, fh.stats);
+    Kokkos::deep_copy(st.root, fh.root);
+    st.consecutive_failures = fh.consecutive;
+    st.total_failures = fh.total;
+    st.last.assign(st.last.size(), BlockRootResult{});
+  }
+  Kokkos::deep_copy(s.skipped, skipped);
+  s.step = info.step;
+  s.root_calls = static_cast<std::uint64_t>(root_calls);
+  s.roots_computed = false;
+}
+
+}  // namespace kdash

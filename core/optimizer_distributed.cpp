@@ -1,0 +1,173 @@
+// The distributed side of kdash::Optimizer (SPEC §5): ownership of blocks by ranks, the configuration agreement, the
+// direction all-gather, gradient averaging and the distribution metrics. The step itself (optimizer.cpp) only sees a
+// Partition: the blocks of its rank and an exchange that fills in the other ranks' directions.
+#include "kdash/config_json.hpp"
+#include "kdash/impl/optimizer_state.hpp"
+#include "kdash/optimizer.hpp"
+#include "kdash/version.hpp"
+
+#include <kdash/distributed/single_process_communicator.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace kdash {
+
+namespace {
+
+std::uint64_t fnv1a64(const std::string& text) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+// The cost model of the ownership (kdash/distributed/block_ownership.hpp): a root of about k n^3 multiply-adds
+// every root_freq steps against the step's GEMMs. k per solver (SPEC §3): EVD = syevd (~5 GEMMs on a CPU) + 2 GEMMs;
+// coupled Newton 4 GEMMs per iteration; Newton-DB ~5.6 per iteration (56 at 10); Chebyshev degree - 1.
+distributed::OwnershipCostModel cost_model(const Config& c, const DistributedOptions& o) {
+  if (o.cost.root_weight != 0 || o.cost.step_weight != 0) return o.cost;
+  std::uint64_t k = 7;
+  switch (c.solver) {
+    case RootMethod::cn:
+      k = 4 * static_cast<std::uint64_t>(c.newton_steps);
+      break;
+    case RootMethod::ndb:
+      k = (56 * static_cast<std::uint64_t>(c.newton_steps) + 9) / 10;
+      break;
+    case RootMethod::cbshv:
+      k = static_cast<std::uint64_t>(std::max(1, c.cheb_degree - 1));
+      break;
+    default:
+      break;
+  }
+  return {std::max<std::uint64_t>(k, 1), static_cast<std::uint64_t>(std::max(1, c.root_freq))};
+}
+
+distributed::BlockOwnership ownership_of(const BlockMap& map, int ranks, const distributed::OwnershipCostModel& cost) {
+  std::vector<distributed::BlockShape> shapes;
+  shapes.reserve(map.blocks().size());
+  for (const BlockInfo& b : map.blocks()) {
+    shapes.push_back({b.extent.rows, b.extent.cols, b.kind == BlockKind::one_sided, b.kind == BlockKind::adamw});
+  }
+  return distributed::BlockOwnership(shapes, ranks, cost);
+}
+
+// Everything every rank must agree on before the first collective that depends on it.
+std::string configuration_text(const Config& c, const DistributedOptions& o) {
+  return "kdash " + version_string() + "\n" + config_to_json(c, -1) + "\naverage_gradients " +
+         std::to_string(o.average_gradients) + " cost " + std::to_string(o.cost.root_weight) + "/" +
+         std::to_string(o.cost.step_weight);
+}
+
+std::string parameter_text(const std::vector<ParamSpec>& specs) {
+  std::string text;
+  for (const ParamSpec& p : specs) {
+    text += std::to_string(p.name.size()) + ":" + p.name + "(";
+    for (auto d : p.shape) text += std::to_string(d) + ",";
+    text += ")\n";
+  }
+  return text;
+}
+
+// The Partition of this rank: LPT owners, and an exchange that all-gathers the packed directions in place (the
+// BlockMap orders groups by owner, so rank r's directions are one contiguous slice and the slices follow in rank
+// order: exactly an all-gather's layout).
+Partition distributed_partition(const std::vector<ParamSpec>& specs, const Config& config,
+                                const std::shared_ptr<distributed::Communicator>& comm,
+                                const DistributedOptions& options) {
+  if (!comm) throw std::invalid_argument("kdash::Optimizer: null communicator");
+  // Agreement first: from here on every rank computes the same things, so local checks fail alike everywhere.
+  comm->agree(fnv1a64(configuration_text(config, options)),
+              "the optimizer configuration (kdash::Config and DistributedOptions)");
+  comm->agree(fnv1a64(parameter_text(specs)), "the parameter list (names and shapes, in order)");
+  Partition partition;
+  partition.rank = comm->rank();
+  distributed::all_or_none(*comm, [&] {
+    config.validate();
+    const BlockMap plain = BlockMap::build(specs, config.block_size, config.one_dim, config.stacking);
+    partition.owners = ownership_of(plain, comm->size(), cost_model(config, options)).owners();
+    if (comm->size() == 1) return;
+    const BlockMap owned = BlockMap::build(specs, config.block_size, config.one_dim, config.stacking, partition.owners);
+    std::vector<std::size_t> counts(static_cast<std::size_t>(comm->size()));
+    std::size_t expected_begin = 0;
+    for (int r = 0; r < comm->size(); ++r) {
+      const auto range = owned.direction_range(r);
+      if (range.first != expected_begin)
+        throw std::logic_error("kdash::Optimizer: the direction slice of rank " + std::to_string(r) +
+                               " does not follow the previous rank's (BlockMap layout)");
+      counts[static_cast<std::size_t>(r)] = range.second - range.first;
+      expected_begin = range.second;
+    }
+    partition.exchange = [comm, counts](const Kokkos::View<float*, MemSpace>& directions, const BlockMap&) {
+      Kokkos::Profiling::pushRegion("kdash::Optimizer::exchange_directions");
+      distributed::all_gather_v_in_place(*comm, directions, counts);
+      Kokkos::Profiling::popRegion();
+    };
+  });
+  return partition;
+}
+
+std::shared_ptr<distributed::Communicator> or_single(std::shared_ptr<distributed::Communicator> comm) {
+  if (comm) return comm;
+  return std::make_shared<distributed::SingleProcessCommunicator>();
+}
+
+}  // namespace
+
+Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, std::shared_ptr<distributed::Communicator> comm,
+                     DistributedOptions options)
+    : Optimizer(specs, config, distributed_partition(specs, config, or_single(comm), options)) {
+  State& s = *state_;
+  s.comm = or_single(std::move(comm));
+  s.load_balance = ownership_of(s.map, s.comm->size(), cost_model(s.config, options)).load_balance();
+  s.average_gradients = options.average_gradients && s.comm->size() > 1;
+  if (s.average_gradients) {
+    std::size_t total = 0;
+    for (const ParamLayout& p : s.map.params()) total += static_cast<std::size_t>(p.numel);
+    s.averaged_grads =
+        Kokkos::View<float*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::averaged_grads"), total);
+  }
+}
+
+distributed::Communicator& Optimizer::communicator() const { return *state_->comm; }
+
+namespace impl {
+
+std::vector<GradView> average_gradients(Optimizer::State& s, const std::vector<GradView>& grads) {
+  Kokkos::Profiling::pushRegion("kdash::Optimizer::average_gradients");
+  std::vector<GradView> out;
+  std::size_t offset = 0;
+  for (std::size_t i = 0; i < grads.size(); ++i) {
+    const std::size_t n = grads[i].extent(0);
+    const auto part = Kokkos::subview(s.averaged_grads, std::make_pair(offset, offset + n));
+    Kokkos::deep_copy(s.exec, part, grads[i]);
+    out.push_back(part);
+    offset += n;
+  }
+  distributed::all_reduce_sum(*s.comm, s.averaged_grads);  // fences before the reduction
+  const auto sum = s.averaged_grads;
+  const float ranks = static_cast<float>(s.comm->size());
+  Kokkos::parallel_for(
+      "kdash::distributed::average_gradients", Kokkos::RangePolicy<ExecSpace>(s.exec, 0, sum.extent(0)),
+      KOKKOS_LAMBDA(const std::size_t k) { sum(k) /= ranks; });
+  Kokkos::Profiling::popRegion();
+  return out;
+}
+
+void distribution_metrics(const Optimizer::State& s, Metrics& m) {
+  m.rank = s.comm->rank();
+  m.ranks = s.comm->size();
+  m.owned_blocks = s.local_last - s.local_first;
+  m.load_balance = s.load_balance;
+  if (m.ranks > 1) {
+    m.direction_bytes_received = (s.map.direction_size() - s.local_size) * sizeof(float);
+    m.direction_bytes_all_ranks = static_cast<std::uint64_t>(m.ranks - 1) * s.map.direction_size() * sizeof(float);
+  }
+}
+
+}  // namespace impl
+
+}  // namespace kdash
