@@ -459,10 +459,10 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
     const Stack<float> gs = s.group_stack(s.grad, g);
     const Stack<float> left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
     const bool two_sided = grp.kind == BlockKind::two_sided;
-    // The portable path (small blocks, or kk requested) computes one triangle; the vendor path a full GEMM.
+    // Where the product would take the portable path, a kernel computes one triangle; the vendor path a full GEMM.
+    const int n_max = std::max(grp.rows, grp.cols);
     const bool triangle =
-        c.gemm_path == backends::GemmPath::kk ||
-        (c.gemm_path == backends::GemmPath::automatic && std::max(grp.rows, grp.cols) <= backends::kSmallBlock);
+        backends::resolve_gemm_path<ExecSpace>(c.gemm_path, n_max, n_max, n_max) == backends::GemmPath::kk;
     if (triangle) {
       impl::symmetric_rank_update(exec, gs, left, alpha, beta, gemm.active, true);
       if (two_sided) {

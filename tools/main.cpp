@@ -6,15 +6,32 @@
 
 #include <Kokkos_Core.hpp>
 
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
+
+#include <unistd.h>
 
 #if KDASH_HAVE_MPI
 #include <mpi.h>
 #endif
 
 namespace {
+
+// OpenMP threads that spin while waiting fight OpenBLAS and each other for the cores: on a 2-core machine the
+// sequential stacking mode ran 11-39x slower with libgomp's default policy (docs/performance.md). libgomp reads
+// OMP_WAIT_POLICY when it loads, before main, so when the user has not chosen a policy the tool sets "passive" and
+// re-executes itself once. KDASH_KEEP_WAIT_POLICY=1 turns this off.
+void prefer_passive_openmp_waits(char** argv) {
+#if KDASH_BACKEND_IS_OPENMP
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("KDASH_KEEP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "passive", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: then run on with the default policy
+#else
+  (void)argv;
+#endif
+}
 
 // Kokkos (and MPI when built in) for the lifetime of a subcommand that computes.
 class Runtime {
@@ -45,6 +62,7 @@ class Runtime {
 
 int main(int argc, char** argv) {
   using namespace kdash::tools;
+  prefer_passive_openmp_waits(argv);
   CLI::App app{"kdash " + kdash::version_string() + ": DASH, the batched Shampoo optimizer on Kokkos", "kdash"};
   app.require_subcommand(0, 1);
   bool show_version = false;

@@ -3,7 +3,8 @@
 //   kk      Kokkos Kernels' KokkosBatched::TeamGemm, one team per block (portable; best for small blocks),
 //   vendor  host: single-threaded BLAS on balanced row panels of the active blocks, in parallel;
 //           CUDA/HIP: the strided-batched vendor GEMM (backends/cuda, backends/hip),
-//   automatic  vendor for blocks larger than kSmallBlock, kk otherwise.
+//   automatic  host: always BLAS (Kokkos Kernels' team GEMM measured 9-20x slower at every size, docs/performance.md);
+//              devices: vendor for blocks larger than kSmallBlock, kk otherwise.
 #pragma once
 
 #include <kdash/backends/cuda_dispatch.hpp>
@@ -26,7 +27,7 @@ namespace kdash::backends {
 enum class Trans { none, transpose };
 enum class GemmPath { kk, vendor, automatic };
 
-// Blocks up to this size use Kokkos Kernels' team GEMM under GemmPath::automatic.
+// On devices, blocks up to this size use Kokkos Kernels' team GEMM under GemmPath::automatic.
 inline constexpr int kSmallBlock = 64;
 // Host vendor path: a stack with less work than this (flops) runs on the calling thread (a parallel region costs
 // ~0.1 ms to wake sleeping threads, docs/performance.md), and row panels are at least this many rows.
@@ -41,6 +42,14 @@ struct GemmOptions {
   // Optional mask (count): blocks with active(b) == 0 keep their C unchanged. Empty: every block.
   Kokkos::View<const int*, typename ExecSpace::memory_space> active;
 };
+
+// The one rule that turns GemmPath::automatic into a concrete path for an m x n product of inner dimension k.
+template <class ExecSpace>
+GemmPath resolve_gemm_path(GemmPath requested, int m, int n, int k) {
+  if (requested != GemmPath::automatic) return requested;
+  const bool small = m <= kSmallBlock && n <= kSmallBlock && k <= kSmallBlock;
+  return (is_host_space_v<ExecSpace> || !small) ? GemmPath::vendor : GemmPath::kk;
+}
 
 template <class T, class ExecSpace>
 using ConstStackIn = Kokkos::View<const T***, Kokkos::LayoutRight, typename ExecSpace::memory_space>;
@@ -182,10 +191,7 @@ void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const Cons
   }
   if (count == 0 || m == 0 || n == 0) return;
 
-  GemmPath path = options.path;
-  if (path == GemmPath::automatic) {
-    path = (m > kSmallBlock || n > kSmallBlock || ak > kSmallBlock) ? GemmPath::vendor : GemmPath::kk;
-  }
+  const GemmPath path = resolve_gemm_path<ExecSpace>(options.path, m, n, ak);
 #if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
   if constexpr (std::is_same_v<ExecSpace, Kokkos::Cuda>) {
     if (path == GemmPath::vendor) {
