@@ -22,11 +22,13 @@ namespace {
 // OpenMP threads that spin while waiting fight OpenBLAS and each other for the cores: on a 2-core machine the
 // sequential stacking mode ran 11-39x slower with libgomp's default policy (docs/performance.md). libgomp reads
 // OMP_WAIT_POLICY when it loads, before main, so when the user has not chosen a policy the tool sets "passive" and
-// re-executes itself once. KDASH_KEEP_WAIT_POLICY=1 turns this off.
+// re-executes itself once; it also leaves threads unpinned unless OMP_PROC_BIND says otherwise (a laptop or a shared
+// node: pinning two processes to the same cores is worse than no pinning). KDASH_KEEP_WAIT_POLICY=1 turns this off.
 void prefer_passive_openmp_waits(char** argv) {
 #if KDASH_BACKEND_IS_OPENMP
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("KDASH_KEEP_WAIT_POLICY") != nullptr) return;
   setenv("OMP_WAIT_POLICY", "passive", 1);
+  setenv("OMP_PROC_BIND", "false", 0);
   execv("/proc/self/exe", argv);  // returns only on failure: then run on with the default policy
 #else
   (void)argv;
