@@ -40,7 +40,7 @@ void batched_eigh(const ExecSpace& exec,
       host::SyevdWorkspace ws;
       pinfo[blk] = host::syevd(n, pa + blk * stride, pw + std::size_t(blk) * n, ws);
     };
-    detail::for_each_block_on_host(exec, count, "kdash::eigh::syevd_per_block", one_block);
+    detail::for_each_block_on_host(exec, count, n, "kdash::eigh::syevd_per_block", one_block);
   }
 #if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
   else if constexpr (std::is_same_v<ExecSpace, Kokkos::Cuda>) {
