@@ -275,6 +275,20 @@ void for_each_launch(const Optimizer::State& s, int first, int last, F&& f) {
   }
 }
 
+// f(g, group, count) for every group of this rank that takes a preconditioned step (not AdamW), its `count` blocks
+// masked by their finite flags in gemm.active so that skipped blocks keep their statistics and directions.
+template <class F>
+void for_each_shampoo_group(const Optimizer::State& s, backends::GemmOptions<float, ExecSpace>& gemm, F&& f) {
+  for (int g : s.local_groups) {
+    const BlockGroup& grp = s.map.groups()[g];
+    if (grp.kind == BlockKind::adamw) continue;
+    const int count = static_cast<int>(grp.blocks.size());
+    const int first = s.group_first[g];
+    gemm.active = Kokkos::subview(s.finite, Kokkos::make_pair(first, first + count));
+    f(g, grp, count);
+  }
+}
+
 Stack<float> factor_range(const Stack<float>& stack, int first, int count) {
   return Kokkos::subview(stack, Kokkos::make_pair(first, first + count), Kokkos::ALL, Kokkos::ALL);
 }
@@ -450,12 +464,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   const float beta = sums ? 1.0f : static_cast<float>(c.beta_lr);
   backends::GemmOptions<float, ExecSpace> gemm;
   gemm.path = c.gemm_path;
-  for (int g : s.local_groups) {
-    const BlockGroup& grp = map.groups()[g];
-    if (grp.kind == BlockKind::adamw) continue;
-    const int count = static_cast<int>(grp.blocks.size());
-    const int first = s.group_first[g];
-    gemm.active = Kokkos::subview(s.finite, Kokkos::make_pair(first, first + count));
+  for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
     const Stack<float> gs = s.group_stack(s.grad, g);
     const Stack<float> left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
     const bool two_sided = grp.kind == BlockKind::two_sided;
@@ -469,7 +478,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
         impl::symmetric_rank_update(exec, gs, factor_range(s.factors[grp.right_stack].stats, grp.right_first, count),
                                     alpha, beta, gemm.active, false);
       }
-      continue;
+      return;
     }
     using backends::Trans;
     backends::batched_gemm(exec, Trans::none, Trans::transpose, alpha, ConstStack(gs), ConstStack(gs), beta, left,
@@ -478,7 +487,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
       backends::batched_gemm(exec, Trans::transpose, Trans::none, alpha, ConstStack(gs), ConstStack(gs), beta,
                              factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), gemm);
     }
-  }
+  });
 
   // 4, 6, 7 (and 9 for first-order steps): grafting, gradient EMA, grafting direction and its norm.
   const bool bc = c.bias_correction;
@@ -519,12 +528,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   // 8. Shampoo direction U = Lbar Ghat Rbar (1-D: Lbar Ghat) straight into the direction buffer, then the grafting
   // rescale and momentum (9).
   if (precondition) {
-    for (int g : s.local_groups) {
-      const BlockGroup& grp = map.groups()[g];
-      if (grp.kind == BlockKind::adamw) continue;
-      const int count = static_cast<int>(grp.blocks.size());
-      const int first = s.group_first[g];
-      gemm.active = Kokkos::subview(s.finite, Kokkos::make_pair(first, first + count));
+    for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
       const Stack<float> ghat = s.group_stack(c.beta_g > 0 ? s.ema : s.grad, g);
       const Stack<float> u = s.group_stack(s.directions, g, true);
       const Stack<float> lbar = factor_range(s.factors[grp.left_stack].root, grp.left_first, count);
@@ -538,7 +542,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
       } else {
         backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack(lbar), ConstStack(ghat), 0.0f, u, gemm);
       }
-    }
+    });
     for_each_launch(s, lo, hi, [&](int a, int b) {
       impl::graft_rescale_and_momentum(exec, s, a, b, static_cast<float>(c.mu), c.nesterov);
     });

@@ -1,44 +1,28 @@
 #include "kdash/optimizer_config.hpp"
 
-#include <array>
+#include <kdash/backends/enum_names.hpp>
+
 #include <cmath>
 #include <stdexcept>
-#include <utility>
+#include <string>
 
 namespace kdash {
 namespace {
 
-template <class E, std::size_t N>
-std::string name_of(E value, const std::array<std::pair<E, const char*>, N>& names) {
-  for (const auto& [e, name] : names)
-    if (e == value) return name;
-  return "?";
-}
-
-template <class E, std::size_t N>
-E parse(const std::string& what, const std::string& text, const std::array<std::pair<E, const char*>, N>& names) {
-  std::string accepted;
-  for (const auto& [e, name] : names) {
-    if (text == name) return e;
-    accepted += accepted.empty() ? name : std::string(", ") + name;
-  }
-  throw std::invalid_argument("unknown " + what + " '" + text + "' (accepted: " + accepted + ")");
-}
-
-constexpr std::array<std::pair<WeightDecayMode, const char*>, 2> kWeightDecayModes{
+constexpr detail::EnumNames<WeightDecayMode, 2> kWeightDecayModes{
     {{WeightDecayMode::decoupled, "decoupled"}, {WeightDecayMode::l2, "l2"}}};
-constexpr std::array<std::pair<StackingMode, const char*>, 3> kStackingModes{{{StackingMode::sequential, "sequential"},
-                                                                              {StackingMode::layerwise, "layerwise"},
-                                                                              {StackingMode::device, "device"}}};
-constexpr std::array<std::pair<GraftingType, const char*>, 4> kGraftingTypes{{{GraftingType::adam, "adam"},
-                                                                              {GraftingType::adagrad, "adagrad"},
-                                                                              {GraftingType::rmsprop, "rmsprop"},
-                                                                              {GraftingType::sgd, "sgd"}}};
-constexpr std::array<std::pair<OneDimMode, const char*>, 2> kOneDimModes{
+constexpr detail::EnumNames<StackingMode, 3> kStackingModes{{{StackingMode::sequential, "sequential"},
+                                                             {StackingMode::layerwise, "layerwise"},
+                                                             {StackingMode::device, "device"}}};
+constexpr detail::EnumNames<GraftingType, 4> kGraftingTypes{{{GraftingType::adam, "adam"},
+                                                             {GraftingType::adagrad, "adagrad"},
+                                                             {GraftingType::rmsprop, "rmsprop"},
+                                                             {GraftingType::sgd, "sgd"}}};
+constexpr detail::EnumNames<OneDimMode, 2> kOneDimModes{
     {{OneDimMode::adamw, "adamw"}, {OneDimMode::shampoo, "shampoo"}}};
-constexpr std::array<std::pair<NonFinitePolicy, const char*>, 2> kNonFinitePolicies{
+constexpr detail::EnumNames<NonFinitePolicy, 2> kNonFinitePolicies{
     {{NonFinitePolicy::skip, "skip"}, {NonFinitePolicy::error, "error"}}};
-constexpr std::array<std::pair<backends::GemmPath, const char*>, 3> kGemmPaths{
+constexpr detail::EnumNames<backends::GemmPath, 3> kGemmPaths{
     {{backends::GemmPath::kk, "kk"}, {backends::GemmPath::vendor, "vendor"}, {backends::GemmPath::automatic, "auto"}}};
 
 [[noreturn]] void invalid(const std::string& name, const std::string& why) {
@@ -107,21 +91,27 @@ RootOptions Config::to_root_options() const {
   return o;
 }
 
-std::string to_string(WeightDecayMode m) { return name_of(m, kWeightDecayModes); }
-std::string to_string(StackingMode m) { return name_of(m, kStackingModes); }
-std::string to_string(GraftingType g) { return name_of(g, kGraftingTypes); }
-std::string to_string(OneDimMode m) { return name_of(m, kOneDimModes); }
-std::string to_string(NonFinitePolicy p) { return name_of(p, kNonFinitePolicies); }
-std::string to_string(backends::GemmPath p) { return name_of(p, kGemmPaths); }
+std::string to_string(WeightDecayMode m) { return detail::name_of(m, kWeightDecayModes); }
+std::string to_string(StackingMode m) { return detail::name_of(m, kStackingModes); }
+std::string to_string(GraftingType g) { return detail::name_of(g, kGraftingTypes); }
+std::string to_string(OneDimMode m) { return detail::name_of(m, kOneDimModes); }
+std::string to_string(NonFinitePolicy p) { return detail::name_of(p, kNonFinitePolicies); }
+std::string to_string(backends::GemmPath p) { return detail::name_of(p, kGemmPaths); }
 WeightDecayMode parse_weight_decay_mode(const std::string& name) {
-  return parse("weight_decay_mode", name, kWeightDecayModes);
+  return detail::parse_name("weight_decay_mode", name, kWeightDecayModes);
 }
-StackingMode parse_stacking_mode(const std::string& name) { return parse("stacking", name, kStackingModes); }
-GraftingType parse_grafting_type(const std::string& name) { return parse("grafting", name, kGraftingTypes); }
-OneDimMode parse_one_dim_mode(const std::string& name) { return parse("one_dim", name, kOneDimModes); }
+StackingMode parse_stacking_mode(const std::string& name) {
+  return detail::parse_name("stacking", name, kStackingModes);
+}
+GraftingType parse_grafting_type(const std::string& name) {
+  return detail::parse_name("grafting", name, kGraftingTypes);
+}
+OneDimMode parse_one_dim_mode(const std::string& name) { return detail::parse_name("one_dim", name, kOneDimModes); }
 NonFinitePolicy parse_nonfinite_policy(const std::string& name) {
-  return parse("nonfinite_policy", name, kNonFinitePolicies);
+  return detail::parse_name("nonfinite_policy", name, kNonFinitePolicies);
 }
-backends::GemmPath parse_gemm_path(const std::string& name) { return parse("gemm_path", name, kGemmPaths); }
+backends::GemmPath parse_gemm_path(const std::string& name) {
+  return detail::parse_name("gemm_path", name, kGemmPaths);
+}
 
 }  // namespace kdash

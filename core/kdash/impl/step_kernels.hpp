@@ -22,61 +22,115 @@ inline Kokkos::TeamPolicy<ExecSpace> chunk_policy(const ExecSpace& exec, const O
   return Kokkos::TeamPolicy<ExecSpace>(exec, s.chunk_first_host[last] - s.chunk_first_host[first], Kokkos::AUTO);
 }
 
+// One chunk as a kernel sees it: entries [k0, k1) of table position b, chunk c of the chunk table.
+struct Chunk {
+  int c, b, k0, k1;
+};
+
+// f(member, chunk) for every chunk of table positions [first, last), one team per chunk.
+template <class F>
+void for_each_chunk(const char* label, const ExecSpace& exec, const Optimizer::State& s, int first, int last,
+                    const F& f) {
+  auto chunk_pos = s.chunk_pos;
+  auto chunk_begin = s.chunk_begin;
+  auto chunk_len = s.chunk_len;
+  const int c0 = s.chunk_first_host[first];
+  Kokkos::parallel_for(
+      label, chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team& member) {
+        const int c = c0 + member.league_rank();
+        const int k0 = chunk_begin(c);
+        f(member, Chunk{c, chunk_pos(c), k0, k0 + chunk_len(c)});
+      });
+}
+
+// per_chunk(chunk.c) = the team's sum over the chunk's entries of what f(k, acc) adds to acc.
+template <class T, class F>
+KOKKOS_INLINE_FUNCTION void reduce_chunk(const Team& member, const Chunk& chunk,
+                                         const Kokkos::View<T*, MemSpace>& per_chunk, const F& f) {
+  T total = 0;
+  Kokkos::parallel_reduce(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), f, total);
+  Kokkos::single(Kokkos::PerTeam(member), [&]() { per_chunk(chunk.c) = total; });
+}
+
+// d[k] = 0 over the chunk's entries.
+KOKKOS_INLINE_FUNCTION void zero_chunk(const Team& member, float* d, const Chunk& chunk) {
+  Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), [&](const int k) { d[k] = 0; });
+}
+
+// f(b, total) for every table position b in [first, last), where total is the sum of b's per-chunk partials added in
+// chunk order: deterministic, independent of the launch range.
+template <class T, class F>
+void for_each_block_total(const char* label, const ExecSpace& exec, const Optimizer::State& s, int first, int last,
+                          const Kokkos::View<T*, MemSpace>& per_chunk, const F& f) {
+  auto chunk_first = s.chunk_first;
+  Kokkos::parallel_for(
+      label, Kokkos::RangePolicy<ExecSpace>(exec, first, last), KOKKOS_LAMBDA(const int b) {
+        T total = 0;
+        for (int c = chunk_first(b); c < chunk_first(b + 1); ++c) total += per_chunk(c);
+        f(b, total);
+      });
+}
+
+// SPEC §1 step 9: the step p of entry k with momentum m <- mu m + p (mb holds m; nullptr: no momentum), heavy ball
+// (m) or Nesterov (p + mu m).
+KOKKOS_INLINE_FUNCTION float with_momentum(float p, float* mb, int k, float mu, bool nesterov) {
+  if (!mb) return p;
+  const float m = mu * mb[k] + p;
+  mb[k] = m;
+  return nesterov ? p + mu * m : m;
+}
+
+// Where one block lies in its flat parameter: entry k (row-major in the block) is element start + at(k) of parameter
+// `param`.
+struct Placement {
+  int param, cols;
+  std::int64_t start, ld;
+  KOKKOS_INLINE_FUNCTION std::int64_t at(int k) const { return std::int64_t(k / cols) * ld + k % cols; }
+};
+
+// The device Views of the block table that place blocks in their parameters (a kernel cannot capture the BlockTable
+// itself: it holds host vectors).
+struct BlockPlacement {
+  Kokkos::View<int*, MemSpace> param, cols;
+  Kokkos::View<std::int64_t*, MemSpace> start, ld;
+  explicit BlockPlacement(const BlockTable& t) : param(t.param), cols(t.cols), start(t.start), ld(t.ld) {}
+  KOKKOS_INLINE_FUNCTION Placement operator()(int b) const { return Placement{param(b), cols(b), start(b), ld(b)}; }
+};
+
 // g = blockify(grad) (+ l2 * W for two-sided blocks) and the number of non-finite entries per chunk; then per block
 // finite(b) = all entries finite. With count_skips, a non-finite block adds one to skipped(b); every non-finite block
 // adds one to nonfinite_count.
 inline void gather_gradients(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float l2,
                              bool count_skips) {
   if (last <= first) return;
-  const BlockTable& t = s.table;
-  auto param = t.param;
-  auto start = t.start;
-  auto ld = t.ld;
-  auto cols = t.cols;
-  auto kind = t.kind;
-  auto offset = t.offset;
-  auto chunk_pos = s.chunk_pos;
-  auto chunk_begin = s.chunk_begin;
-  auto chunk_len = s.chunk_len;
+  const BlockPlacement place(s.table);
+  auto kind = s.table.kind;
+  auto offset = s.table.offset;
   auto chunk_bad = s.chunk_bad;
   auto grad_ptrs = s.grad_ptrs;
   auto param_ptrs = s.param_ptrs;
   auto g = s.grad;
   const std::int64_t base = static_cast<std::int64_t>(s.local_base);
-  const int c0 = s.chunk_first_host[first];
-  Kokkos::parallel_for(
-      "kdash::step::gather_gradients", chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team& member) {
-        const int c = c0 + member.league_rank();
-        const int b = chunk_pos(c);
-        const int p = param(b);
-        const int nc = cols(b);
-        const int k0 = chunk_begin(c);
-        const std::int64_t lda = ld(b);
-        const float* src = grad_ptrs(p).ptr + start(b);
-        const float* w = param_ptrs(p).ptr + start(b);
-        float* dst = g.data() + (offset(b) - base);
-        const float decay = kind(b) == static_cast<int>(BlockKind::two_sided) ? l2 : 0.0f;
-        int bad = 0;
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, k0, k0 + chunk_len(c)),
-            [&](const int k, int& nbad) {
-              const std::int64_t at = std::int64_t(k / nc) * lda + k % nc;
-              float v = src[at];
-              if (decay != 0.0f) v += decay * w[at];
-              dst[k] = v;
-              nbad += compat::isfinite(v) ? 0 : 1;
-            },
-            bad);
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_bad(c) = bad; });
+  for_each_chunk(
+      "kdash::step::gather_gradients", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+        const Placement pb = place(chunk.b);
+        const float* src = grad_ptrs(pb.param).ptr + pb.start;
+        const float* w = param_ptrs(pb.param).ptr + pb.start;
+        float* dst = g.data() + (offset(chunk.b) - base);
+        const float decay = kind(chunk.b) == static_cast<int>(BlockKind::two_sided) ? l2 : 0.0f;
+        reduce_chunk(member, chunk, chunk_bad, [&](const int k, int& nbad) {
+          const std::int64_t at = pb.at(k);
+          float v = src[at];
+          if (decay != 0.0f) v += decay * w[at];
+          dst[k] = v;
+          nbad += compat::isfinite(v) ? 0 : 1;
+        });
       });
-  auto chunk_first = s.chunk_first;
   auto finite = s.finite;
   auto skipped = s.skipped;
   auto nonfinite = s.nonfinite_count;
-  Kokkos::parallel_for(
-      "kdash::step::gather_finite", Kokkos::RangePolicy<ExecSpace>(exec, first, last), KOKKOS_LAMBDA(const int b) {
-        int bad = 0;
-        for (int c = chunk_first(b); c < chunk_first(b + 1); ++c) bad += chunk_bad(c);
+  for_each_block_total(
+      "kdash::step::gather_finite", exec, s, first, last, chunk_bad, KOKKOS_LAMBDA(const int b, const int bad) {
         finite(b) = bad == 0 ? 1 : 0;
         if (bad != 0) {
           if (count_skips) skipped(b) += 1;
@@ -102,12 +156,8 @@ struct GraftCoefficients {
 inline void graft_and_first_order(const ExecSpace& exec, const Optimizer::State& s, int first, int last,
                                   const GraftCoefficients& shampoo, const GraftCoefficients& adamw) {
   if (last <= first) return;
-  const BlockTable& t = s.table;
-  auto kind = t.kind;
-  auto offset = t.offset;
-  auto chunk_pos = s.chunk_pos;
-  auto chunk_begin = s.chunk_begin;
-  auto chunk_len = s.chunk_len;
+  auto kind = s.table.kind;
+  auto offset = s.table.offset;
   auto chunk_sum = s.chunk_sum;
   auto g = s.grad;
   auto ema = s.ema;
@@ -116,65 +166,45 @@ inline void graft_and_first_order(const ExecSpace& exec, const Optimizer::State&
   auto dir = s.directions;
   auto finite = s.finite;
   const std::int64_t base = static_cast<std::int64_t>(s.local_base);
-  const int c0 = s.chunk_first_host[first];
   constexpr int kAdam = static_cast<int>(GraftingType::adam);
   constexpr int kAdagrad = static_cast<int>(GraftingType::adagrad);
   constexpr int kSgd = static_cast<int>(GraftingType::sgd);
-  Kokkos::parallel_for(
-      "kdash::step::graft", chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team& member) {
-        const int c = c0 + member.league_rank();
-        const int b = chunk_pos(c);
+  for_each_chunk(
+      "kdash::step::graft", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+        const int b = chunk.b;
         const GraftCoefficients& co = kind(b) == static_cast<int>(BlockKind::adamw) ? adamw : shampoo;
-        const int k0 = chunk_begin(c), k1 = k0 + chunk_len(c);
         const std::int64_t local = offset(b) - base;
         float* d = dir.data() + offset(b);
         if (!finite(b)) {
-          if (co.write_direction)
-            Kokkos::parallel_for(Kokkos::TeamThreadRange(member, k0, k1), [&](const int k) { d[k] = 0; });
-          Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_sum(c) = 0; });
+          if (co.write_direction) zero_chunk(member, d, chunk);
+          Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_sum(chunk.c) = 0; });
           return;
         }
         const float* gb = g.data() + local;
         float* eb = co.beta_g > 0 ? ema.data() + local : nullptr;
         float* ab = co.type != kSgd ? graft.data() + local : nullptr;
         float* mb = co.write_direction && co.mu > 0 ? mom.data() + local : nullptr;
-        float sum = 0;
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, k0, k1),
-            [&](const int k, float& acc) {
-              const float x = gb[k];
-              float ghat = x;
-              if (eb) {
-                ghat = co.beta_g * eb[k] + (1 - co.beta_g) * x;
-                eb[k] = ghat;
-              }
-              float pg = ghat * co.inv_bias_g;
-              if (ab) {
-                const float a = co.type == kAdagrad ? ab[k] + x * x : co.beta_a * ab[k] + (1 - co.beta_a) * x * x;
-                ab[k] = a;
-                pg = pg / (co.eps + compat::sqrt(co.type == kAdam ? a * co.inv_bias_a : a));
-              }
-              acc += pg * pg;
-              if (co.write_direction) {
-                float p = pg;
-                if (mb) {
-                  const float m = co.mu * mb[k] + pg;
-                  mb[k] = m;
-                  p = co.nesterov ? pg + co.mu * m : m;
-                }
-                d[k] = p;
-              }
-            },
-            sum);
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_sum(c) = sum; });
+        reduce_chunk(member, chunk, chunk_sum, [&](const int k, float& acc) {
+          const float x = gb[k];
+          float ghat = x;
+          if (eb) {
+            ghat = co.beta_g * eb[k] + (1 - co.beta_g) * x;
+            eb[k] = ghat;
+          }
+          float pg = ghat * co.inv_bias_g;
+          if (ab) {
+            const float a = co.type == kAdagrad ? ab[k] + x * x : co.beta_a * ab[k] + (1 - co.beta_a) * x * x;
+            ab[k] = a;
+            pg = pg / (co.eps + compat::sqrt(co.type == kAdam ? a * co.inv_bias_a : a));
+          }
+          acc += pg * pg;
+          if (co.write_direction) d[k] = with_momentum(pg, mb, k, co.mu, co.nesterov);
+        });
       });
-  auto chunk_first = s.chunk_first;
   auto graft_norm = s.graft_norm;
   auto skipped = s.skipped;
-  Kokkos::parallel_for(
-      "kdash::step::graft_norm", Kokkos::RangePolicy<ExecSpace>(exec, first, last), KOKKOS_LAMBDA(const int b) {
-        float sum = 0;
-        for (int c = chunk_first(b); c < chunk_first(b + 1); ++c) sum += chunk_sum(c);
+  for_each_block_total(
+      "kdash::step::graft_norm", exec, s, first, last, chunk_sum, KOKKOS_LAMBDA(const int b, const float sum) {
         graft_norm(b) = compat::sqrt(sum);
         if (finite(b) && !compat::isfinite(sum)) {
           finite(b) = 0;
@@ -188,20 +218,11 @@ inline void graft_and_first_order(const ExecSpace& exec, const Optimizer::State&
 inline void zero_skipped_directions(const ExecSpace& exec, const Optimizer::State& s, int first, int last) {
   if (last <= first) return;
   auto offset = s.table.offset;
-  auto chunk_pos = s.chunk_pos;
-  auto chunk_begin = s.chunk_begin;
-  auto chunk_len = s.chunk_len;
   auto dir = s.directions;
   auto finite = s.finite;
-  const int c0 = s.chunk_first_host[first];
-  Kokkos::parallel_for(
-      "kdash::step::zero_skipped", chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team& member) {
-        const int c = c0 + member.league_rank();
-        const int b = chunk_pos(c);
-        if (finite(b)) return;
-        float* d = dir.data() + offset(b);
-        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk_begin(c), chunk_begin(c) + chunk_len(c)),
-                             [&](const int k) { d[k] = 0; });
+  for_each_chunk(
+      "kdash::step::zero_skipped", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+        if (!finite(chunk.b)) zero_chunk(member, dir.data() + offset(chunk.b), chunk);
       });
 }
 
@@ -211,14 +232,9 @@ inline void zero_skipped_directions(const ExecSpace& exec, const Optimizer::Stat
 inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float mu,
                                        bool nesterov) {
   if (last <= first) return;
-  const BlockTable& t = s.table;
-  auto kind = t.kind;
-  auto offset = t.offset;
-  auto chunk_pos = s.chunk_pos;
-  auto chunk_begin = s.chunk_begin;
-  auto chunk_len = s.chunk_len;
+  auto kind = s.table.kind;
+  auto offset = s.table.offset;
   auto chunk_sum = s.chunk_sum;
-  auto chunk_first = s.chunk_first;
   auto mom = s.momentum;
   auto dir = s.directions;
   auto finite = s.finite;
@@ -226,26 +242,19 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
   auto scale = s.block_scale;
   auto skipped = s.skipped;
   const std::int64_t base = static_cast<std::int64_t>(s.local_base);
-  const int c0 = s.chunk_first_host[first];
   constexpr int kAdamw = static_cast<int>(BlockKind::adamw);
-  Kokkos::parallel_for(
-      "kdash::step::direction_norm", chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team& member) {
-        const int c = c0 + member.league_rank();
-        const int b = chunk_pos(c);
-        float sum = 0;
-        if (finite(b) && kind(b) != kAdamw) {
-          const float* d = dir.data() + offset(b);
-          Kokkos::parallel_reduce(
-              Kokkos::TeamThreadRange(member, chunk_begin(c), chunk_begin(c) + chunk_len(c)),
-              [&](const int k, float& acc) { acc += d[k] * d[k]; }, sum);
+  for_each_chunk(
+      "kdash::step::direction_norm", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+        if (!finite(chunk.b) || kind(chunk.b) == kAdamw) {
+          Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_sum(chunk.c) = 0; });
+          return;
         }
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_sum(c) = sum; });
+        const float* d = dir.data() + offset(chunk.b);
+        reduce_chunk(member, chunk, chunk_sum, [&](const int k, float& acc) { acc += d[k] * d[k]; });
       });
-  Kokkos::parallel_for(
-      "kdash::step::direction_scale", Kokkos::RangePolicy<ExecSpace>(exec, first, last), KOKKOS_LAMBDA(const int b) {
+  for_each_block_total(
+      "kdash::step::direction_scale", exec, s, first, last, chunk_sum, KOKKOS_LAMBDA(const int b, const float sum) {
         if (!finite(b) || kind(b) == kAdamw) return;
-        float sum = 0;
-        for (int c = chunk_first(b); c < chunk_first(b + 1); ++c) sum += chunk_sum(c);
         if (!compat::isfinite(sum) || !compat::isfinite(graft_norm(b))) {
           finite(b) = 0;  // e.g. overflowing statistics with a kept root: the block does not move
           skipped(b) += 1;
@@ -253,28 +262,19 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
         }
         scale(b) = graft_norm(b) / (compat::sqrt(sum) + 1e-16f);
       });
-  Kokkos::parallel_for(
-      "kdash::step::rescale_momentum", chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team& member) {
-        const int c = c0 + member.league_rank();
-        const int b = chunk_pos(c);
-        const int k0 = chunk_begin(c), k1 = k0 + chunk_len(c);
+  for_each_chunk(
+      "kdash::step::rescale_momentum", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+        const int b = chunk.b;
         float* d = dir.data() + offset(b);
         if (!finite(b)) {
-          Kokkos::parallel_for(Kokkos::TeamThreadRange(member, k0, k1), [&](const int k) { d[k] = 0; });
+          zero_chunk(member, d, chunk);
           return;
         }
         if (kind(b) == kAdamw) return;
         const float f = scale(b);
         float* mb = mu > 0 ? mom.data() + (offset(b) - base) : nullptr;
-        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, k0, k1), [&](const int k) {
-          float p = f * d[k];
-          if (mb) {
-            const float m = mu * mb[k] + p;
-            mb[k] = m;
-            p = nesterov ? p + mu * m : m;
-          }
-          d[k] = p;
-        });
+        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1),
+                             [&](const int k) { d[k] = with_momentum(f * d[k], mb, k, mu, nesterov); });
       });
 }
 
@@ -283,33 +283,21 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
 inline void apply_directions(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float lr,
                              float decay) {
   if (last <= first) return;
-  const BlockTable& t = s.table;
-  auto param = t.param;
-  auto start = t.start;
-  auto ld = t.ld;
-  auto cols = t.cols;
-  auto kind = t.kind;
-  auto offset = t.offset;
-  auto chunk_pos = s.chunk_pos;
-  auto chunk_begin = s.chunk_begin;
-  auto chunk_len = s.chunk_len;
+  const BlockPlacement place(s.table);
+  auto kind = s.table.kind;
+  auto offset = s.table.offset;
   auto param_ptrs = s.param_ptrs;
   auto dir = s.directions;
-  const int c0 = s.chunk_first_host[first];
-  Kokkos::parallel_for(
-      "kdash::step::apply", chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team& member) {
-        const int c = c0 + member.league_rank();
-        const int b = chunk_pos(c);
-        const int nc = cols(b);
-        const std::int64_t lda = ld(b);
-        float* w = param_ptrs(param(b)).ptr + start(b);
-        const float* d = dir.data() + offset(b);
-        const float keep = kind(b) == static_cast<int>(BlockKind::two_sided) ? 1.0f - decay : 1.0f;
-        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk_begin(c), chunk_begin(c) + chunk_len(c)),
-                             [&](const int k) {
-                               const std::int64_t at = std::int64_t(k / nc) * lda + k % nc;
-                               w[at] = w[at] * keep - lr * d[k];
-                             });
+  for_each_chunk(
+      "kdash::step::apply", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+        const Placement pb = place(chunk.b);
+        float* w = param_ptrs(pb.param).ptr + pb.start;
+        const float* d = dir.data() + offset(chunk.b);
+        const float keep = kind(chunk.b) == static_cast<int>(BlockKind::two_sided) ? 1.0f - decay : 1.0f;
+        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), [&](const int k) {
+          const std::int64_t at = pb.at(k);
+          w[at] = w[at] * keep - lr * d[k];
+        });
       });
 }
 
