@@ -23,42 +23,49 @@ using kdash::backends::Trans;
 // C = A B on every block of an (count, n, n) stack: 2 n^3 flops per block.
 double gemm_flops(int count, int n) { return 2.0 * count * double(n) * n * n; }
 
+// The operands of one benchmark: random (count, n, n) stacks A and B, the output C, and the GEMM path, with (n, count)
+// the benchmark's arguments.
+struct GemmProblem {
+  int n, count;
+  Stack<float> a, b, c;
+  GemmOptions<float, ExecSpace> options;
+
+  GemmProblem(const benchmark::State& state, GemmPath path)
+      : n(static_cast<int>(state.range(0))),
+        count(static_cast<int>(state.range(1))),
+        a(kdash::perf::random_stack<float>(count, n, n, 1)),
+        b(kdash::perf::random_stack<float>(count, n, n, 2)),
+        c("c", count, n, n) {
+    options.path = path;
+  }
+};
+
 // One batched call over the whole stack.
 void stack_gemm(benchmark::State& state, GemmPath path) {
-  const int n = static_cast<int>(state.range(0));
-  const int count = static_cast<int>(state.range(1));
-  auto a = kdash::perf::random_stack<float>(count, n, n, 1);
-  auto b = kdash::perf::random_stack<float>(count, n, n, 2);
-  Stack<float> c("c", count, n, n);
-  GemmOptions<float, ExecSpace> options;
-  options.path = path;
+  const GemmProblem g(state, path);
   ExecSpace exec;
   kdash::perf::run_timed(state, [&] {
-    kdash::backends::batched_gemm<ExecSpace, float>(exec, Trans::none, Trans::none, 1.0f, a, b, 0.0f, c, options);
+    kdash::backends::batched_gemm<ExecSpace, float>(exec, Trans::none, Trans::none, 1.0f, g.a, g.b, 0.0f, g.c,
+                                                    g.options);
   });
-  kdash::perf::set_flop_rate(state, gemm_flops(count, n));
+  kdash::perf::set_flop_rate(state, gemm_flops(g.count, g.n));
 }
 
 // The sequential way: one single-block call per block (subviews keep LayoutRight, so each call sees a 1-block stack).
 void loop_gemm(benchmark::State& state, GemmPath path) {
-  const int n = static_cast<int>(state.range(0));
-  const int count = static_cast<int>(state.range(1));
-  auto a = kdash::perf::random_stack<float>(count, n, n, 1);
-  auto b = kdash::perf::random_stack<float>(count, n, n, 2);
-  Stack<float> c("c", count, n, n);
-  GemmOptions<float, ExecSpace> options;
-  options.path = path;
+  const GemmProblem g(state, path);
   ExecSpace exec;
   kdash::perf::run_timed(state, [&] {
-    for (int blk = 0; blk < count; ++blk) {
+    for (int blk = 0; blk < g.count; ++blk) {
       const auto one = std::make_pair(blk, blk + 1);
-      Stack<float> cb = Kokkos::subview(c, one, Kokkos::ALL, Kokkos::ALL);
-      Stack<const float> ab = Kokkos::subview(a, one, Kokkos::ALL, Kokkos::ALL);
-      Stack<const float> bb = Kokkos::subview(b, one, Kokkos::ALL, Kokkos::ALL);
-      kdash::backends::batched_gemm<ExecSpace, float>(exec, Trans::none, Trans::none, 1.0f, ab, bb, 0.0f, cb, options);
+      Stack<float> cb = Kokkos::subview(g.c, one, Kokkos::ALL, Kokkos::ALL);
+      Stack<const float> ab = Kokkos::subview(g.a, one, Kokkos::ALL, Kokkos::ALL);
+      Stack<const float> bb = Kokkos::subview(g.b, one, Kokkos::ALL, Kokkos::ALL);
+      kdash::backends::batched_gemm<ExecSpace, float>(exec, Trans::none, Trans::none, 1.0f, ab, bb, 0.0f, cb,
+                                                      g.options);
     }
   });
-  kdash::perf::set_flop_rate(state, gemm_flops(count, n));
+  kdash::perf::set_flop_rate(state, gemm_flops(g.count, g.n));
 }
 
 // Sizes 32..1024 with batch counts that keep one iteration between ~1 MFLOP and ~4 GFLOP; Kokkos Kernels' unblocked

@@ -4,6 +4,8 @@
 // Newton solvers (the exact root), 1e-10 for EVD/Chebyshev (their ridge is part of the method). Chebyshev's output is
 // multiplied by s^(-1/4) first (it is not rescaled, see docs). The worst block of `count` is reported.
 // Usage: solver_accuracy [n] [count]   (defaults 64, 4). Prints Markdown.
+#include "../tests/known_spectrum.hpp"
+
 #include <kdash/solvers/inverse_root.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -12,41 +14,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <random>
 #include <string>
 #include <vector>
 
 namespace {
 
-using Matrix = std::vector<double>;
+using namespace kdash::testing;  // known_spectrum.hpp
 const std::vector<double> kKappas{1e1, 1e3, 1e5, 1e8};
-
-Matrix random_orthogonal(int n, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> dist;
-  Matrix q(std::size_t(n) * n);
-  for (auto& v : q) v = dist(gen);
-  for (int pass = 0; pass < 2; ++pass)
-    for (int i = 0; i < n; ++i) {
-      for (int j = 0; j < i; ++j) {
-        double d = 0;
-        for (int l = 0; l < n; ++l) d += q[i * n + l] * q[j * n + l];
-        for (int l = 0; l < n; ++l) q[i * n + l] -= d * q[j * n + l];
-      }
-      double norm = 0;
-      for (int l = 0; l < n; ++l) norm += q[i * n + l] * q[i * n + l];
-      for (int l = 0; l < n; ++l) q[i * n + l] /= std::sqrt(norm);
-    }
-  return q;
-}
-
-Matrix multiply(const Matrix& a, const Matrix& b, int n) {
-  Matrix c(std::size_t(n) * n, 0.0);
-  for (int i = 0; i < n; ++i)
-    for (int k = 0; k < n; ++k)
-      for (int j = 0; j < n; ++j) c[i * n + j] += a[i * n + k] * b[k * n + j];
-  return c;
-}
 
 struct Problem {
   int n, count;
@@ -59,13 +33,7 @@ Problem make_problem(int n, int count, double kappa) {
   Problem pr{n, count, kappa, {}, kdash::Stack<float>("a", count, n, n)};
   auto h = Kokkos::create_mirror_view(pr.a);
   for (int b = 0; b < count; ++b) {
-    auto q = random_orthogonal(n, 1000 + b);
-    Matrix m(std::size_t(n) * n, 0.0);
-    for (int i = 0; i < n; ++i) {
-      const double l = std::pow(kappa, -double(i) / (n - 1));
-      for (int r = 0; r < n; ++r)
-        for (int c = 0; c < n; ++c) m[r * n + c] += l * q[i * n + r] * q[i * n + c];
-    }
+    const Matrix m = from_spectrum(random_orthogonal(n, 1000 + b), geometric_spectrum(n, kappa), n);
     Matrix stored(m.size());
     for (int r = 0; r < n; ++r)
       for (int c = 0; c < n; ++c) {

@@ -5,6 +5,8 @@
 #include <kdash/backends/execution.hpp>
 #include <kdash/distributed/mpi_communicator.hpp>
 
+#include "mpi_test_helpers.hpp"
+
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <Kokkos_Core.hpp>
@@ -22,17 +24,8 @@ using kdash::distributed::DeviceBuffers;
 using kdash::distributed::MemoryKind;
 using kdash::distributed::MpiCommunicator;
 using kdash::distributed::RankDisagreement;
-
-int world_rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-int world_size() {
-  int s = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &s);
-  return s;
-}
+using kdash::testing::world_rank;
+using kdash::testing::world_size;
 
 // Rank r's i-th value: distinct across ranks and positions, exact in float.
 float value(int r, std::size_t i) { return static_cast<float>(1000 * r + static_cast<int>(i)) + 0.5f; }

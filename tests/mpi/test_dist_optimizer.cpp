@@ -15,6 +15,9 @@
 #include <kdash/distributed/mpi_communicator.hpp>
 #include <kdash/optimizer.hpp>
 
+#include "mpi_test_helpers.hpp"
+#include "optimizer_test_helpers.hpp"
+
 #include <gtest/gtest.h>
 #include <mpi.h>
 #include <unistd.h>
@@ -36,17 +39,9 @@ using kdash::Optimizer;
 using kdash::ParamSpec;
 using kdash::distributed::MpiCommunicator;
 using kdash::distributed::RankDisagreement;
-
-int world_rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-int world_size() {
-  int s = 0;
-  MPI_Comm_size(MPI_COMM_WORLD, &s);
-  return s;
-}
+using kdash::testing::test_config;
+using kdash::testing::world_rank;
+using kdash::testing::world_size;
 
 // Block size 4: w (10 x 6) has 6 blocks of four shapes, w_small one, conv (3 x 8) two, bias (9) three one-sided
 // segments (4, 4, 1), gain one: 13 blocks, several parameters with fewer blocks than 4 ranks.
@@ -55,34 +50,10 @@ const std::vector<ParamSpec> kMixed = {
 // One block: at 2-4 ranks every rank but one owns nothing.
 const std::vector<ParamSpec> kTiny = {{"only", {3, 4}}};
 
-Config test_config() {
-  Config c;
-  c.block_size = 4;
-  c.lr = 0.01;
-  c.root_freq = 3;
-  c.mu = 0.5;
-  c.weight_decay = 0.01;
-  return c;
-}
-
 // Parameters and gradients of one run. Gradients of step t are dyadic rationals k/64 with |k| <= 64 (see
 // AverageGradientsGivesTheMeanOfTheRanksGradients), the same on every rank unless `spread` is set.
-struct Trajectory {
-  std::vector<kdash::ParamView> params;
-  std::vector<Kokkos::View<float*, kdash::MemSpace>> grads;
-
-  explicit Trajectory(const std::vector<ParamSpec>& specs) {
-    std::mt19937 gen(7);
-    std::uniform_real_distribution<float> dist(-1, 1);
-    for (const auto& s : specs) {
-      const auto n = static_cast<std::size_t>(kdash::numel(s));
-      params.emplace_back("p", n);
-      grads.emplace_back("g", n);
-      auto h = Kokkos::create_mirror_view(params.back());
-      for (std::size_t k = 0; k < n; ++k) h(k) = dist(gen);
-      Kokkos::deep_copy(params.back(), h);
-    }
-  }
+struct Trajectory : kdash::testing::OptimizerHarness {
+  explicit Trajectory(const std::vector<ParamSpec>& specs) : OptimizerHarness(specs, 7) {}
 
   // spread: rank r of `ranks` adds (2r - (ranks - 1)) * h/2 with h = j/64, |j| <= 8; the offsets sum to zero.
   void step(Optimizer& opt, int t, int rank = 0, int ranks = 1, bool spread = false) {
@@ -100,23 +71,6 @@ struct Trajectory {
       gv.push_back(g);
     }
     opt.step(params, gv);
-  }
-
-  std::vector<std::vector<float>> host() const {
-    std::vector<std::vector<float>> out;
-    for (const auto& p : params) {
-      auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), p);
-      out.emplace_back(h.data(), h.data() + h.extent(0));
-    }
-    return out;
-  }
-
-  void set(const std::vector<std::vector<float>>& values) {
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      auto h = Kokkos::create_mirror_view(params[i]);
-      std::copy(values[i].begin(), values[i].end(), h.data());
-      Kokkos::deep_copy(params[i], h);
-    }
   }
 };
 
@@ -145,7 +99,7 @@ std::vector<std::vector<float>> single_process_run(const std::vector<ParamSpec>&
   Optimizer opt(specs, config);
   Trajectory run(specs);
   for (int t = 1; t <= steps; ++t) run.step(opt, t);
-  return run.host();
+  return run.values();
 }
 
 void check_matches_single_process(const std::vector<ParamSpec>& specs, const Config& config) {
@@ -154,7 +108,7 @@ void check_matches_single_process(const std::vector<ParamSpec>& specs, const Con
   Optimizer opt(specs, config, comm);
   Trajectory run(specs);
   for (int t = 1; t <= 20; ++t) run.step(opt, t);
-  expect_same(run.host(), want, specs, "20 steps on " + std::to_string(comm->size()) + " ranks");
+  expect_same(run.values(), want, specs, "20 steps on " + std::to_string(comm->size()) + " ranks");
 
   // Every block is owned exactly once; the metrics report the ownership and the traffic.
   const kdash::Metrics m = opt.metrics();
@@ -222,7 +176,7 @@ TEST(DistOptimizer, CheckpointSavedOnSRanksContinuesOnLRanks) {
         Trajectory run(kMixed);
         for (int t = 1; t <= 10; ++t) run.step(opt, t);
         opt.save(path);
-        halfway = run.host();
+        halfway = run.values();
         MPI_Comm_free(&save_comm);
       }
       halfway.resize(kMixed.size());
@@ -239,7 +193,7 @@ TEST(DistOptimizer, CheckpointSavedOnSRanksContinuesOnLRanks) {
         Trajectory run(kMixed);
         run.set(halfway);
         for (int t = 11; t <= 20; ++t) run.step(opt, t);
-        expect_same(run.host(), want, kMixed, what);
+        expect_same(run.values(), want, kMixed, what);
         MPI_Comm_free(&load_comm);
       }
       MPI_Barrier(MPI_COMM_WORLD);
@@ -328,7 +282,7 @@ TEST(DistOptimizer, AverageGradientsGivesTheMeanOfTheRanksGradients) {
   Optimizer opt(kMixed, config, comm, options);
   Trajectory run(kMixed);
   for (int t = 1; t <= 20; ++t) run.step(opt, t, comm->rank(), comm->size(), /*spread=*/true);
-  expect_same(run.host(), want, kMixed, "average_gradients on " + std::to_string(comm->size()) + " ranks");
+  expect_same(run.values(), want, kMixed, "average_gradients on " + std::to_string(comm->size()) + " ranks");
 }
 
 }  // namespace

@@ -5,12 +5,13 @@
 #include <kdash/checkpoint.hpp>
 #include <kdash/optimizer.hpp>
 
+#include "optimizer_test_helpers.hpp"
 #include "test_helpers.hpp"
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <random>
+#include <stdexcept>
 #include <string>
 
 namespace {
@@ -18,61 +19,15 @@ namespace {
 namespace fs = std::filesystem;
 using kdash::Config;
 using kdash::ParamSpec;
+using kdash::testing::expect_error_naming;
+using kdash::testing::test_config;
 
 const std::vector<ParamSpec> kSpecs = {{"w1", {6, 5}}, {"conv", {3, 2, 3}}, {"bias", {7}}, {"gain", {}}};
 
-Config test_config() {
-  Config c;
-  c.block_size = 4;
-  c.lr = 0.01;
-  c.root_freq = 3;
-  c.mu = 0.5;
-  c.weight_decay = 0.01;
-  return c;
-}
-
-struct Harness {
-  std::vector<kdash::ParamView> params;
-  std::vector<Kokkos::View<float*, kdash::MemSpace>> grads;
-  explicit Harness(const std::vector<ParamSpec>& specs) {
-    std::mt19937 gen(5);
-    std::uniform_real_distribution<float> dist(-1, 1);
-    for (const auto& s : specs) {
-      const auto n = static_cast<std::size_t>(kdash::numel(s));
-      params.emplace_back("p", n);
-      grads.emplace_back("g", n);
-      auto h = Kokkos::create_mirror_view(params.back());
-      for (std::size_t k = 0; k < n; ++k) h(k) = dist(gen);
-      Kokkos::deep_copy(params.back(), h);
-    }
-  }
-  void step(kdash::Optimizer& opt, int t) {
-    std::mt19937 gen(1000 + t);
-    std::uniform_real_distribution<float> dist(-1, 1);
-    std::vector<kdash::GradView> gv;
-    for (auto& g : grads) {
-      auto h = Kokkos::create_mirror_view(g);
-      for (std::size_t k = 0; k < h.extent(0); ++k) h(k) = dist(gen);
-      Kokkos::deep_copy(g, h);
-      gv.push_back(g);
-    }
-    opt.step(params, gv);
-  }
-  std::vector<std::vector<float>> values() const {
-    std::vector<std::vector<float>> out;
-    for (const auto& p : params) {
-      auto h = kdash::testing::to_host(p);
-      out.emplace_back(h.data(), h.data() + h.extent(0));
-    }
-    return out;
-  }
-  void set(const std::vector<std::vector<float>>& v) {
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      auto h = Kokkos::create_mirror_view(params[i]);
-      for (std::size_t k = 0; k < v[i].size(); ++k) h(k) = v[i][k];
-      Kokkos::deep_copy(params[i], h);
-    }
-  }
+// Parameters from seed 5, gradients of step t from seed 1000 + t.
+struct Harness : kdash::testing::OptimizerHarness {
+  explicit Harness(const std::vector<ParamSpec>& specs) : OptimizerHarness(specs, 5) {}
+  void step(kdash::Optimizer& opt, int t) { random_step(opt, 1000 + t); }
 };
 
 class CoreCheckpoint : public ::testing::Test {
@@ -88,16 +43,6 @@ class CoreCheckpoint : public ::testing::Test {
   std::string file(const std::string& name) const { return (dir_ / name).string(); }
   fs::path dir_;
 };
-
-template <class F>
-void expect_runtime_error(F&& f, const std::string& what) {
-  try {
-    f();
-    FAIL() << "no exception; expected one naming '" << what << "'";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
-  }
-}
 
 // 7 steps, save, 8 more steps; versus a fresh optimizer loading the file and running the same 8 steps from the saved
 // parameters: bitwise equal. The split at 7 is past a root computation (t = 6) and before the next (t = 9), so the
@@ -172,44 +117,47 @@ TEST_F(CoreCheckpoint, BadFilesAreRejectedAndLeaveTheStateUnchanged) {
   Harness hb(kSpecs);
   hb.step(b, 1);  // b has its own state at step 1
 
-  expect_runtime_error([&] { b.load(file("missing.ckpt")); }, "cannot open");
-  expect_runtime_error([&] { b.load(write("short", bytes.substr(0, 10))); }, "truncated");
-  expect_runtime_error([&] { b.load(write("cut", bytes.substr(0, bytes.size() - 100))); }, "truncated");
+  expect_error_naming<std::runtime_error>([&] { b.load(file("missing.ckpt")); }, "cannot open");
+  expect_error_naming<std::runtime_error>([&] { b.load(write("short", bytes.substr(0, 10))); }, "truncated");
+  expect_error_naming<std::runtime_error>([&] { b.load(write("cut", bytes.substr(0, bytes.size() - 100))); },
+                                          "truncated");
   std::string tampered = bytes;
   tampered[bytes.size() - 17] ^= 0x40;
-  expect_runtime_error([&] { b.load(write("tampered", tampered)); }, "checksum mismatch");
-  expect_runtime_error([&] { b.load(write("trailing", bytes + "x")); }, "trailing");
+  expect_error_naming<std::runtime_error>([&] { b.load(write("tampered", tampered)); }, "checksum mismatch");
+  expect_error_naming<std::runtime_error>([&] { b.load(write("trailing", bytes + "x")); }, "trailing");
   std::string magic = bytes;
   magic[0] = 'X';
-  expect_runtime_error([&] { b.load(write("magic", magic)); }, "not a kdash checkpoint");
+  expect_error_naming<std::runtime_error>([&] { b.load(write("magic", magic)); }, "not a kdash checkpoint");
   std::string version = bytes;
   version[8] = 9;
-  expect_runtime_error([&] { b.load(write("version", version)); }, "format version 9");
+  expect_error_naming<std::runtime_error>([&] { b.load(write("version", version)); }, "format version 9");
   EXPECT_EQ(b.step_count(), 1);
 
   // Mismatched optimizers.
   Config other = c;
   other.beta_lr = 0.9;
-  expect_runtime_error([&] { kdash::Optimizer(kSpecs, other).load(good); }, "beta_lr");
+  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(kSpecs, other).load(good); }, "beta_lr");
   other = c;
   other.block_size = 2;
-  expect_runtime_error([&] { kdash::Optimizer(kSpecs, other).load(good); }, "block_size");
+  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(kSpecs, other).load(good); }, "block_size");
   auto specs = kSpecs;
   specs[0].shape = {5, 6};
-  expect_runtime_error([&] { kdash::Optimizer(specs, c).load(good); }, "parameter 'w1' has shape (6, 5)");
+  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(specs, c).load(good); },
+                                          "parameter 'w1' has shape (6, 5)");
   specs = kSpecs;
   specs[2].name = "bias2";
-  expect_runtime_error([&] { kdash::Optimizer(specs, c).load(good); }, "no parameter 'bias2'");
+  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(specs, c).load(good); }, "no parameter 'bias2'");
   specs = kSpecs;
   specs.pop_back();
-  expect_runtime_error([&] { kdash::Optimizer(specs, c).load(good); }, "'gain', which this optimizer does not have");
+  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(specs, c).load(good); },
+                                          "'gain', which this optimizer does not have");
   // The learning rate is a schedule value, not part of the state.
   other = c;
   other.lr = 0.5;
   EXPECT_NO_THROW(kdash::Optimizer(kSpecs, other).load(good));
 
   // Unwritable destination: a clear error, no file left behind.
-  expect_runtime_error([&] { a.save(file("no/such/dir/x.ckpt")); }, "cannot write checkpoint");
+  expect_error_naming<std::runtime_error>([&] { a.save(file("no/such/dir/x.ckpt")); }, "cannot write checkpoint");
 }
 
 // The non-finite policy keeps NaN out of the saved state.

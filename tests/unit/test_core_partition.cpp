@@ -6,9 +6,8 @@
 
 #include <kdash/optimizer.hpp>
 
+#include "optimizer_test_helpers.hpp"
 #include "test_helpers.hpp"
-
-#include <random>
 
 namespace {
 
@@ -17,33 +16,10 @@ using kdash::ParamSpec;
 
 const std::vector<ParamSpec> kSpecs = {{"a", {9, 7}}, {"b", {8, 8}}, {"t", {2, 4, 3}}, {"v", {13}}, {"s", {}}};
 
-struct Harness {
-  std::vector<kdash::ParamView> params;
-  std::vector<Kokkos::View<float*, kdash::MemSpace>> grads;
-  Harness() {
-    std::mt19937 gen(3);
-    std::uniform_real_distribution<float> dist(-1, 1);
-    for (const auto& s : kSpecs) {
-      const auto n = static_cast<std::size_t>(kdash::numel(s));
-      params.emplace_back("p", n);
-      grads.emplace_back("g", n);
-      auto h = Kokkos::create_mirror_view(params.back());
-      for (std::size_t k = 0; k < n; ++k) h(k) = dist(gen);
-      Kokkos::deep_copy(params.back(), h);
-    }
-  }
-  void step(kdash::Optimizer& opt, int t) {
-    std::mt19937 gen(500 + t);
-    std::uniform_real_distribution<float> dist(-1, 1);
-    std::vector<kdash::GradView> gv;
-    for (auto& g : grads) {
-      auto h = Kokkos::create_mirror_view(g);
-      for (std::size_t k = 0; k < h.extent(0); ++k) h(k) = dist(gen);
-      Kokkos::deep_copy(g, h);
-      gv.push_back(g);
-    }
-    opt.step(params, gv);
-  }
+// Parameters from seed 3, gradients of step t from seed 500 + t.
+struct Harness : kdash::testing::OptimizerHarness {
+  Harness() : OptimizerHarness(kSpecs, 3) {}
+  void step(kdash::Optimizer& opt, int t) { random_step(opt, 500 + t); }
   std::vector<float> flat() const {
     std::vector<float> out;
     for (const auto& p : params) {
@@ -58,11 +34,8 @@ struct Harness {
 // bitwise the same arithmetic, with more the host BLAS may schedule differently (see StackingModesAgree in
 // test_core_step.cpp for the bound): eps_root = 0.05 keeps the factors well conditioned, 1e-6 relative.
 TEST(CorePartition, TwoSimulatedRanksReproduceTheSingleProcessRun) {
-  Config c;
-  c.block_size = 4;
-  c.lr = 0.01;
-  c.mu = 0.5;
-  c.root_freq = 3;
+  Config c = kdash::testing::test_config();
+  c.weight_decay = 0.0;
   c.eps_root = 0.05;
   const int steps = 8;
 

@@ -7,16 +7,19 @@
 #include <kdash/optimizer.hpp>
 #include <kdash/replay.hpp>
 
+#include "optimizer_test_helpers.hpp"
 #include "test_helpers.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
+#include <stdexcept>
 
 namespace {
 
 namespace fs = std::filesystem;
+using kdash::testing::expect_error_naming;
 
 class CoreReplay : public ::testing::Test {
  protected:
@@ -53,16 +56,6 @@ class CoreReplay : public ::testing::Test {
     initial_[name] = p;
     grads_[name] = g;
     shapes_[name] = shape;
-  }
-
-  template <class F>
-  void expect_invalid(F&& f, const std::string& what) {
-    try {
-      f();
-      FAIL() << "no exception; expected one naming '" << what << "'";
-    } catch (const std::invalid_argument& e) {
-      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
-    }
   }
 
   fs::path root_;
@@ -126,35 +119,37 @@ TEST_F(CoreReplay, OutputsEqualTheOptimizerOnTheSameData) {
 }
 
 TEST_F(CoreReplay, BadInputNamesTheFile) {
-  expect_invalid([&] { kdash::replay(options_); }, "no .npy files");
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); }, "no .npy files");
   add("w", {4, 3}, 3);
   add("b", {3}, 2);
-  expect_invalid([&] { kdash::replay(options_); }, "w.npy: 3 steps of gradients, but 'b' has 2");
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); },
+                                             "w.npy: 3 steps of gradients, but 'b' has 2");
   add("b", {3}, 3);
   {
     std::vector<float> g(3 * 5);
     kdash::io::write_npy((root_ / "g" / "b.npy").string(), {3, 5}, g.data());
   }
-  expect_invalid([&] { kdash::replay(options_); }, "b.npy: gradient shape (3, 5) does not match");
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); },
+                                             "b.npy: gradient shape (3, 5) does not match");
   add("b", {3}, 3);
   {
     std::vector<float> g(3);
     kdash::io::write_npy((root_ / "g" / "orphan.npy").string(), {3}, g.data());
   }
-  expect_invalid([&] { kdash::replay(options_); }, "orphan.npy' has no parameter file");
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); }, "orphan.npy' has no parameter file");
   fs::remove(root_ / "g" / "orphan.npy");
   fs::remove(root_ / "g" / "w.npy");
-  expect_invalid([&] { kdash::replay(options_); }, "missing gradient file");
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); }, "missing gradient file");
   {
     std::ofstream bad(root_ / "g" / "w.npy");
     bad << "not a numpy file";
   }
-  expect_invalid([&] { kdash::replay(options_); }, "w.npy");
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); }, "w.npy");
   options_.grads_dir = (root_ / "nowhere").string();
-  expect_invalid([&] { kdash::replay(options_); }, "does not exist");
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); }, "does not exist");
   options_.grads_dir = (root_ / "g").string();
   options_.config.block_size = 0;
-  expect_invalid([&] { kdash::replay(options_); }, "block_size");
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); }, "block_size");
 }
 
 }  // namespace

@@ -1,46 +1,21 @@
 // EVD inverse roots on matrices with known spectra: A = Q diag(lambda) Q^T with a random orthogonal Q, so the exact
 // root is Q diag((lambda + eps)^(-1/p)) Q^T. The bound scales with the condition number: a backward-stable eigh
 // perturbs lambda by ~ n u ||A||, i.e. relative ~ n u kappa for the smallest eigenvalue, amplified by 1/p in the root.
-#include "test_helpers.hpp"  // tests/test_helpers.hpp
+#include "known_spectrum.hpp"  // tests/known_spectrum.hpp
+#include "test_helpers.hpp"    // tests/test_helpers.hpp
 
 #include <kdash/solvers/inverse_root.hpp>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
-#include <random>
+#include <limits>
+#include <vector>
 
 namespace {
 
 using namespace kdash::testing;
-
-// Random orthogonal matrix (Gram-Schmidt of a Gaussian matrix), double precision.
-std::vector<double> random_orthogonal(int n, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::normal_distribution<double> dist;
-  std::vector<double> q(n * n);
-  for (auto& v : q) v = dist(gen);
-  for (int i = 0; i < n; ++i) {
-    for (int j = 0; j < i; ++j) {
-      double d = 0;
-      for (int l = 0; l < n; ++l) d += q[i * n + l] * q[j * n + l];
-      for (int l = 0; l < n; ++l) q[i * n + l] -= d * q[j * n + l];
-    }
-    double norm = 0;
-    for (int l = 0; l < n; ++l) norm += q[i * n + l] * q[i * n + l];
-    for (int l = 0; l < n; ++l) q[i * n + l] /= std::sqrt(norm);
-  }
-  return q;
-}
-
-// Row i of q is an eigenvector: returns sum_i f(lambda_i) q_i q_i^T.
-std::vector<double> from_spectrum(const std::vector<double>& q, const std::vector<double>& f, int n) {
-  std::vector<double> m(n * n, 0.0);
-  for (int i = 0; i < n; ++i)
-    for (int r = 0; r < n; ++r)
-      for (int c = 0; c < n; ++c) m[r * n + c] += f[i] * q[i * n + r] * q[i * n + c];
-  return m;
-}
 
 template <class T>
 void check_known_spectrum(int n, double kappa, double p) {
@@ -50,9 +25,9 @@ void check_known_spectrum(int n, double kappa, double p) {
   std::vector<std::vector<double>> exact(count);
   for (int b = 0; b < count; ++b) {
     auto q = random_orthogonal(n, 100 + b);
-    std::vector<double> lambda(n), root(n);
+    const auto lambda = geometric_spectrum(n, kappa);  // from 1 down to 1/kappa
+    std::vector<double> root(n);
     for (int i = 0; i < n; ++i) {
-      lambda[i] = n == 1 ? 1.0 : std::pow(kappa, -double(i) / (n - 1));  // from 1 down to 1/kappa
       // The Shampoo fix-up of an SPD matrix adds eps twice: once as the ridge, once in the fix-up (SPEC §3).
       root[i] = std::pow(lambda[i] + 2 * eps, -1.0 / p);
     }

@@ -11,17 +11,6 @@
 #include <stdexcept>
 
 namespace kdash::tools::bench {
-namespace {
-
-template <class T, class Get>
-std::vector<T> distinct(const std::vector<BenchRecord>& records, Get get) {
-  std::vector<T> out;
-  for (const auto& r : records)
-    if (std::find(out.begin(), out.end(), get(r)) == out.end()) out.push_back(get(r));
-  return out;
-}
-
-}  // namespace
 
 std::string bench_plot_script(const BenchReport& report, const std::string& data_path, const std::string& png_path,
                               const std::string& title) {

@@ -77,15 +77,6 @@ BenchReport report_from_json(const nlohmann::json& j) {
 
 namespace {
 
-// Keeps the order in which values first appear (the order the user asked for).
-template <class T, class Get>
-std::vector<T> distinct(const std::vector<BenchRecord>& records, Get get) {
-  std::vector<T> out;
-  for (const auto& r : records)
-    if (std::find(out.begin(), out.end(), get(r)) == out.end()) out.push_back(get(r));
-  return out;
-}
-
 std::string cell(const BenchRecord& r) {
   char buf[64];
   if (r.mode == "sequential" || r.speedup_vs_sequential <= 0) {

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -41,5 +42,15 @@ BenchReport report_from_json(const nlohmann::json& j);
 // The table printed to stdout: per precision, one row per (solver, mode), one column per block size, each cell
 // "median ms, speed-up vs sequential, % of peak".
 std::string format_table(const BenchReport& report);
+
+// The distinct values of get(r) over the records, in the order in which they first appear (the order the user asked
+// for).
+template <class T, class Get>
+std::vector<T> distinct(const std::vector<BenchRecord>& records, Get get) {
+  std::vector<T> out;
+  for (const auto& r : records)
+    if (std::find(out.begin(), out.end(), get(r)) == out.end()) out.push_back(get(r));
+  return out;
+}
 
 }  // namespace kdash::tools::bench

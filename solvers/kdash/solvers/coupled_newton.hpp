@@ -52,21 +52,18 @@ int masked_power(const impl::MaskedGemm<T>& gemm, const std::array<Stack<T>, 3>&
 template <class T>
 std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
                                             const RootOptions& options) {
-  const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
-  if (count == 0) return {};
-  const int p = static_cast<int>(options.p);
-  auto prep = impl::prepare<T>(exec, a, options);
-  impl::BlockConvergence<T> conv(exec, prep.usable, options.check_every);
-
+  if (a.extent(0) == 0) return {};
+  impl::IterativeStart<T> start(exec, a, options);
+  const int count = start.count, n = start.n, p = start.p;
+  // The scalars of X0 = z^(1/p) I and M0 = z A.
   PerBlock<T> z("kdash::cn::z", count), x0("kdash::cn::x0", count);
-  {
-    auto scale = prep.scale;
-    Kokkos::parallel_for(
-        "kdash::cn::initial_scalars", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
-          z(b) = T(p + 1) / (T(2) * scale(b));
-          x0(b) = compat::pow(z(b), T(1) / T(p));
-        });
-  }
+  impl::scalars_from_scale<T>(
+      exec, "kdash::cn::initial_scalars", start.prep.scale, z, x0, KOKKOS_LAMBDA(const T s, T& zb, T& x0b) {
+        zb = T(p + 1) / (T(2) * s);
+        x0b = compat::pow(zb, T(1) / T(p));
+      });
+  const auto& prep = start.prep;
+  auto& conv = start.conv;
   std::array<Stack<T>, 2> m{impl::new_stack<T>("kdash::cn::m0", count, n),
                             impl::new_stack<T>("kdash::cn::m1", count, n)};
   std::array<Stack<T>, 2> xs{impl::new_stack<T>("kdash::cn::x0", count, n),

@@ -59,21 +59,18 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T>& input, const RootOpt
 template <class T>
 std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
                                        const RootOptions& options) {
-  const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
-  if (count == 0) return {};
-  const int p = static_cast<int>(options.p);
-  auto prep = impl::prepare<T>(exec, a, options);
-  impl::BlockConvergence<T> conv(exec, prep.usable, options.check_every);
-
+  if (a.extent(0) == 0) return {};
+  impl::IterativeStart<T> start(exec, a, options);
+  const int count = start.count, n = start.n, p = start.p;
+  // The input is A/s; the output Z s^(-1/p).
   PerBlock<T> inv_scale("kdash::ndb::inv_scale", count), out_factor("kdash::ndb::out_factor", count);
-  {
-    auto scale = prep.scale;
-    Kokkos::parallel_for(
-        "kdash::ndb::scalars", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
-          inv_scale(b) = T(1) / scale(b);
-          out_factor(b) = compat::pow(scale(b), T(-1) / T(p));  // Z ~ (A/s)^(-1/p) -> A^(-1/p) = Z s^(-1/p)
-        });
-  }
+  impl::scalars_from_scale<T>(
+      exec, "kdash::ndb::scalars", start.prep.scale, inv_scale, out_factor, KOKKOS_LAMBDA(const T s, T& inv, T& out) {
+        inv = T(1) / s;
+        out = compat::pow(s, T(-1) / T(p));  // Z ~ (A/s)^(-1/p) -> A^(-1/p) = Z s^(-1/p)
+      });
+  const auto& prep = start.prep;
+  auto& conv = start.conv;
   auto input = impl::new_stack<T>("kdash::ndb::input", count, n);
   std::array<Stack<T>, 2> y{impl::new_stack<T>("kdash::ndb::y0", count, n),
                             impl::new_stack<T>("kdash::ndb::y1", count, n)};

@@ -46,24 +46,8 @@ void normalize_columns(const ExecSpace& exec, const Stack<T>& v) {
         const int b = member.league_rank();
         for (int j = 0; j < vectors; ++j) {
           // Divide by the largest entry first: squares of A v overflow in float for ||A|| ~ 1e20.
-          T big = 0;
-          Kokkos::parallel_reduce(
-              Kokkos::TeamThreadRange(member, n),
-              [&](const int i, T& local) {
-                const T x = compat::abs(v(b, i, j));
-                local = x > local ? x : local;
-              },
-              Kokkos::Max<T>(big));
-          const T pre = big > T(0) && compat::isfinite(big) ? T(1) / big : T(1);
-          T sum = 0;
-          Kokkos::parallel_reduce(
-              Kokkos::TeamThreadRange(member, n),
-              [&](const int i, T& local) {
-                const T x = v(b, i, j) * pre;
-                local += x * x;
-              },
-              sum);
-          const T inv = sum > T(0) ? pre / compat::sqrt(sum) : T(0);
+          const auto s = impl::team_scaled_sum_of_squares<T>(member, n, [&](const int i) { return v(b, i, j); });
+          const T inv = s.sum > T(0) ? s.inv / compat::sqrt(s.sum) : T(0);
           Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n), [&](const int i) { v(b, i, j) *= inv; });
           member.team_barrier();
         }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <kdash/backends/batched_gemm.hpp>
+#include <kdash/solvers/impl/block_convergence.hpp>
 #include <kdash/solvers/impl/stack_ops.hpp>
 #include <kdash/solvers/root_options.hpp>
 #include <kdash/solvers/scaling.hpp>
@@ -35,6 +36,32 @@ ScaledStack<T> prepare(const ExecSpace& exec, const ConstStackT<T>& a, const Roo
       "kdash::solvers::usable_blocks", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
       KOKKOS_LAMBDA(const int b) { usable(b) = finite(b) && compat::isfinite(scale(b)) && scale(b) > T(0) ? 1 : 0; });
   return s;
+}
+
+// What the Newton solvers (CN, NDB) start from: the prepared stack and the per-block convergence state over its usable
+// blocks. The caller returns early on an empty stack.
+template <class T>
+struct IterativeStart {
+  int count, n, p;
+  ScaledStack<T> prep;
+  BlockConvergence<T> conv;
+
+  IterativeStart(const ExecSpace& exec, const ConstStackT<T>& a, const RootOptions& options)
+      : count(static_cast<int>(a.extent(0))),
+        n(static_cast<int>(a.extent(1))),
+        p(static_cast<int>(options.p)),
+        prep(prepare<T>(exec, a, options)),
+        conv(exec, prep.usable, options.check_every) {}
+};
+
+// Calls f(s(b), first(b), second(b)) for every block b: f sets the two per-block scalars a solver derives from its
+// scale s.
+template <class T, class F>
+void scalars_from_scale(const ExecSpace& exec, const char* label, const PerBlock<T>& scale, const PerBlock<T>& first,
+                        const PerBlock<T>& second, const F& f) {
+  Kokkos::parallel_for(
+      label, Kokkos::RangePolicy<ExecSpace>(exec, 0, static_cast<int>(scale.extent(0))),
+      KOKKOS_LAMBDA(const int b) { f(scale(b), first(b), second(b)); });
 }
 
 // C = alpha * A B + beta * C over the active blocks, with the solver's GEMM path and input rounding.

@@ -136,6 +136,37 @@ void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T>& m, cons
       });
 }
 
+// Sum of squares of a team's `len` entries entry(k), taken after dividing by the largest |entry| (big): sum =
+// sum_k (entry(k) * inv)^2 with inv = 1/big, or inv = 1 when big is 0 or not finite. Scaling first keeps the squares
+// from overflowing (entries ~ 1e20 in float) or underflowing (~ 1e-20); the 2-norm is sqrt(sum) / inv.
+template <class T>
+struct ScaledSumOfSquares {
+  T big, inv, sum;
+};
+
+template <class T, class Member, class Entry>
+KOKKOS_INLINE_FUNCTION ScaledSumOfSquares<T> team_scaled_sum_of_squares(const Member& member, const int len,
+                                                                        const Entry& entry) {
+  T big = 0;
+  Kokkos::parallel_reduce(
+      Kokkos::TeamThreadRange(member, len),
+      [&](const int k, T& local) {
+        const T v = compat::abs(entry(k));
+        local = v > local ? v : local;
+      },
+      Kokkos::Max<T>(big));
+  const T inv = big > T(0) && compat::isfinite(big) ? T(1) / big : T(1);
+  T sum = 0;
+  Kokkos::parallel_reduce(
+      Kokkos::TeamThreadRange(member, len),
+      [&](const int k, T& local) {
+        const T v = entry(k) * inv;
+        local += v * v;
+      },
+      sum);
+  return {big, inv, sum};
+}
+
 // Per-block Frobenius norm, computed as max|a| * ||a / max|a|||_F so that float blocks with entries near 1e20 (whose
 // squares overflow) or 1e-20 (whose squares underflow) still get their norm.
 template <class T>
@@ -149,24 +180,9 @@ void frobenius_norms(const ExecSpace& exec, const ConstStackT<T>& a, const PerBl
       KOKKOS_LAMBDA(const Member& member) {
         const int b = member.league_rank();
         const T* block = data + std::size_t(b) * nn;
-        T big = 0;
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, nn),
-            [&](const int k, T& local) {
-              const T v = compat::abs(block[k]);
-              local = v > local ? v : local;
-            },
-            Kokkos::Max<T>(big));
-        const T inv = big > T(0) && compat::isfinite(big) ? T(1) / big : T(1);
-        T sum = 0;
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, nn),
-            [&](const int k, T& local) {
-              const T v = block[k] * inv;
-              local += v * v;
-            },
-            sum);
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { norm(b) = (inv == T(1) ? T(1) : big) * compat::sqrt(sum); });
+        const auto s = team_scaled_sum_of_squares<T>(member, nn, [&](const int k) { return block[k]; });
+        Kokkos::single(Kokkos::PerTeam(member),
+                       [&]() { norm(b) = (s.inv == T(1) ? T(1) : s.big) * compat::sqrt(s.sum); });
       });
 }
 
