@@ -66,6 +66,13 @@ void dense_weight_grad(const ConstUnmanaged& in, const Matrix& dout, const Unman
       });
 }
 
+// h = max(z1, 0) on the first `batch` rows. A free function: CUDA allows no device lambda in a private member.
+void relu(const Matrix& z1, const Matrix& h, int batch) {
+  Kokkos::parallel_for(
+      "kdash::train::relu", Policy2({0, 0}, {batch, int(h.extent(1))}),
+      KOKKOS_LAMBDA(int b, int j) { h(b, j) = z1(b, j) > 0 ? z1(b, j) : 0.0f; });
+}
+
 }  // namespace
 
 Mlp::Mlp(int inputs, int hidden, int classes, std::uint64_t seed)
@@ -89,10 +96,7 @@ void Mlp::forward(const Matrix& x, int batch) {
     dh_ = Matrix("kdash::train::dh", batch, hidden_);
   }
   dense(x, as_matrix(params_[0]), params_[1].value, z1_, batch);
-  auto z1 = z1_, h = h_;
-  Kokkos::parallel_for(
-      "kdash::train::relu", Policy2({0, 0}, {batch, hidden_}),
-      KOKKOS_LAMBDA(int b, int j) { h(b, j) = z1(b, j) > 0 ? z1(b, j) : 0.0f; });
+  relu(z1_, h_, batch);
   dense(h_, as_matrix(params_[2]), params_[3].value, logits_, batch);
 }
 
