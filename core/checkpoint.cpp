@@ -38,7 +38,7 @@ std::uint64_t fnv1a64(const char* data, std::size_t n) {
 // Options that do not change what the state means: a checkpoint loads across them.
 bool layout_only(const std::string& key) {
   return key == "stacking" || key == "lr" || key == "dump_dir" || key == "nonfinite_policy" || key == "max_failures" ||
-         key == "gemm_path";
+         key == "gemm_path" || key == "root_batch_mb";
 }
 
 class Writer {
@@ -363,7 +363,9 @@ void Optimizer::load(const std::string& path) {
     std::vector<std::int64_t> total;
   };
   std::map<int, FactorHost> factor_host;
-  auto skipped = Kokkos::create_mirror_view(s.skipped);
+  // create_mirror, not create_mirror_view: on a host backend the latter is the live state itself, and staging must
+  // not touch the optimizer until every record has been read.
+  auto skipped = Kokkos::create_mirror(s.skipped);
   std::int64_t root_calls = 0;
   auto stage = [&] {
     info = info_of(path, parsed.header);
@@ -400,7 +402,7 @@ void Optimizer::load(const std::string& path) {
     };
     for (const StateFields& f : kFlatFields) {
       const auto& buf = s.*(f.buffer);
-      flat_host.push_back(Kokkos::create_mirror_view(buf));
+      flat_host.push_back(Kokkos::create_mirror(buf));
       if (buf.extent(0) == 0) continue;
       for (int pos = s.local_first; pos < s.local_last; ++pos) {
         const int id = s.table.block_of[pos];
@@ -413,8 +415,8 @@ void Optimizer::load(const std::string& path) {
     for (int f : s.local_factors) {
       const FactorStack& fs = s.map.factor_stacks()[f];
       FactorHost& fh = factor_host[f];
-      fh.stats = Kokkos::create_mirror_view(s.factors[f].stats);
-      fh.root = Kokkos::create_mirror_view(s.factors[f].root);
+      fh.stats = Kokkos::create_mirror(s.factors[f].stats);
+      fh.root = Kokkos::create_mirror(s.factors[f].root);
       const std::size_t nn = std::size_t(fs.n) * fs.n;
       const std::uint64_t n = fs.n;
       for (std::size_t e = 0; e < fs.entries.size(); ++e) {

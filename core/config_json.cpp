@@ -118,6 +118,7 @@ const std::vector<Field>& fields() {
       KDASH_INT(cheb_nodes, std::numeric_limits<int>::min(), kIntMax),
       KDASH_ENUM(precision, parse_precision),
       KDASH_ENUM(gemm_path, parse_gemm_path),
+      KDASH_NUMBER(root_batch_mb),
       Field{"seed",
             [](Config& c, const json& v) {
               if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0)) {

@@ -333,6 +333,38 @@ void recompute(const ExecSpace& exec, const impl::FactorState& st, const std::ve
   for (int i = 0; i < k; ++i) results[which[i]] = sub[i];
 }
 
+// The solvers' temporaries, in stacks the size of their input: coupled Newton holds the most (ridged input, two M
+// and two X iterates, three products, 16-bit input copies).
+constexpr double kSolverTemporaries = 10;
+
+// Matrices per solver call so that one call's working set stays within root_batch_mb (0: no limit).
+int root_slice(const Config& c, int n, int count) {
+  if (c.root_batch_mb <= 0 || count <= 1) return std::max(count, 1);
+  const double element = c.precision == Precision::fp64 ? sizeof(double) + sizeof(float) : sizeof(float);
+  const double per_matrix = kSolverTemporaries * element * double(n) * double(n);
+  const double fit = c.root_batch_mb * 1024.0 * 1024.0 / per_matrix;
+  return fit >= count ? count : std::max(1, static_cast<int>(fit));
+}
+
+// The roots of every entry of a factor stack into its scratch, `slice` entries per solver call. first_block keeps
+// each block's random start vectors what they are in one call, so slicing changes no result on the host.
+std::vector<BlockRootResult> roots_in_slices(const ExecSpace& exec, const impl::FactorState& st, RootOptions o,
+                                             int slice) {
+  const int count = static_cast<int>(st.stats.extent(0));
+  if (slice >= count) return inverse_root(exec, ConstStack(st.stats), st.scratch, o);
+  std::vector<BlockRootResult> results;
+  results.reserve(count);
+  const std::uint64_t first_block = o.first_block;
+  for (int first = 0; first < count; first += slice) {
+    const int len = std::min(slice, count - first);
+    o.first_block = first_block + static_cast<std::uint64_t>(first);
+    const auto part =
+        inverse_root(exec, ConstStack(factor_range(st.stats, first, len)), factor_range(st.scratch, first, len), o);
+    results.insert(results.end(), part.begin(), part.end());
+  }
+  return results;
+}
+
 }  // namespace
 
 namespace impl {
@@ -355,7 +387,7 @@ void compute_roots(Optimizer::State& s) {
     RootOptions o = c.to_root_options();
     o.p = fs.p;
     o.seed = mix_seed(c.seed, s.root_calls);
-    std::vector<BlockRootResult> results = inverse_root(exec, ConstStack(st.stats), st.scratch, o);
+    std::vector<BlockRootResult> results = roots_in_slices(exec, st, o, root_slice(c, fs.n, count));
 
     // Entries that failed last time get an escalated attempt, level by level.
     for (int level = 1; level <= 3; ++level) {

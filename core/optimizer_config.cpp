@@ -71,6 +71,7 @@ void Config::validate() const {
   positive("eps_graft", eps_graft);
   unit_interval("mu", mu);
   at_least("max_failures", max_failures, 0);
+  non_negative("root_batch_mb", root_batch_mb);
 }
 
 RootOptions Config::to_root_options() const {

@@ -44,6 +44,9 @@ struct Config {
   int cheb_nodes = 10000;
   Precision precision = Precision::fp32;
   backends::GemmPath gemm_path = backends::GemmPath::automatic;
+  // Largest working set of one solver call, MiB: a factor stack whose roots would need more is solved in slices
+  // (a solver holds ~10 temporaries the size of its input). 0: one call per stack, however large.
+  double root_batch_mb = 4096;
   std::uint64_t seed = 0;
 
   // The step (SPEC §1).

@@ -69,6 +69,9 @@ TEST(CoreConfig, ValidateNamesTheParameter) {
   expect_error_naming([&] { with([](kdash::Config& c) { c.eps_root = -1e-3; }).validate(); }, "eps_root");
   expect_error_naming([&] { with([](kdash::Config& c) { c.mu = 1.5; }).validate(); }, "mu");
   expect_error_naming([&] { with([](kdash::Config& c) { c.max_failures = -1; }).validate(); }, "max_failures");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.root_batch_mb = -1; }).validate(); }, "root_batch_mb");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.root_batch_mb = std::nan(""); }).validate(); },
+                      "root_batch_mb");
   expect_error_naming([&] { with([&](kdash::Config& c) { c.tolerance = nan; }).validate(); }, "tolerance");
   expect_error_naming([&] { with([](kdash::Config& c) { c.newton_steps = 0; }).validate(); }, "newton_steps");
   // A solver the build does not provide (or invalid solver options) fails at construction, naming the solver.

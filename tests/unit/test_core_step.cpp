@@ -477,6 +477,26 @@ TEST(CoreStep, StackingModesAgree) {
               max_relative(layerwise, device), max_relative(sequential, device));
 }
 
+// root_batch_mb splits a factor stack's root computation into slices (here: one matrix per solver call). Each block
+// keeps its random start vectors (first_block), so on the host the result is the same to the last bit; on a GPU the
+// vendor GEMM may round a batch of 1 differently from a batch of 8, within the modes' 1e-6.
+TEST(CoreStep, SlicedRootComputationsAgreeWithOneCallPerStack) {
+  const std::vector<ParamSpec> specs = {{"a", {9, 7}}, {"b", {8, 8}}, {"c", {4, 12}}, {"v", {13}}};
+  for (kdash::RootMethod solver : {kdash::RootMethod::evd, kdash::RootMethod::cn}) {
+    Config c;
+    c.block_size = 4;
+    c.lr = 0.01;
+    c.root_freq = 3;
+    c.solver = solver;
+    c.root_batch_mb = 0;
+    const HostParams whole = run_kdash(specs, c, 10);
+    c.root_batch_mb = 1e-6;  // less than one 4 x 4 matrix's working set: slices of one
+    const HostParams sliced = run_kdash(specs, c, 10);
+    SCOPED_TRACE(kdash::to_string(solver));
+    EXPECT_LE(max_relative(sliced, whole), kdash::is_host_space_v<kdash::ExecSpace> ? 0.0 : 1e-6);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Non-finite gradients.
 
