@@ -166,7 +166,7 @@ TEST_F(CoreCheckpoint, SkippedNonFiniteGradientLeavesAFiniteCheckpoint) {
   kdash::Optimizer a(kSpecs, c);
   Harness h(kSpecs);
   h.step(a, 1);
-  auto g = Kokkos::create_mirror_view(h.grads[0]);
+  auto g = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), h.grads[0]);
   g(3) = std::numeric_limits<float>::quiet_NaN();
   Kokkos::deep_copy(h.grads[0], g);
   a.step(h.params, {h.grads[0], h.grads[1], h.grads[2], h.grads[3]});

@@ -12,6 +12,7 @@
 // 10 n u kappa / p relative); the test allows twice that between them.
 #include "test_solver_matrices.hpp"
 
+#include <kdash/backends/batched_gemm.hpp>
 #include <kdash/solvers/automatic_method.hpp>
 #include <kdash/solvers/chebyshev.hpp>
 
@@ -61,11 +62,26 @@ TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
           HostStack<float> x1;
           auto r1 = run_root<float>(Stack<const float>(to_device(single_block(stack.host, b))), x1, alone);
           SCOPED_TRACE(::testing::Message() << to_string(m) << " " << to_string(sc) << " n=" << n << " block " << b);
-          EXPECT_EQ(r1[0].iterations, r[b].iterations);
           EXPECT_EQ(r1[0].status, r[b].status);
-          EXPECT_EQ(r1[0].residual, r[b].residual);
-          if (m == RootMethod::evd) {
-            const double u = 6e-8, rel = 2 * 10.0 * n * u * kappas[b] / o.p;
+          // On the host every block is the same BLAS/LAPACK call, so the runs round alike. On a GPU the vendor
+          // GEMM and eigensolver may pick another kernel for a batch of 5 than for a batch of 1: the stacked run then
+          // equals the one-block run up to rounding (the bounds below), and a convergence test may flip by one
+          // iteration. Kokkos Kernels' team GEMM (n <= kSmallBlock) computes each block alike at any batch size.
+          const bool same_rounding = is_host_space_v<ExecSpace> || (m != RootMethod::evd && n <= backends::kSmallBlock);
+          if (same_rounding) {
+            EXPECT_EQ(r1[0].iterations, r[b].iterations);
+            EXPECT_EQ(r1[0].residual, r[b].residual);
+          } else {
+            EXPECT_LE(std::abs(r1[0].iterations - r[b].iterations), 1);
+          }
+          if (m == RootMethod::evd || !same_rounding) {
+            // EVD: the eigenvector perturbation bound. Iterative solvers: each run's X is within 2 k delta_g
+            // (relative) of the exact iteration, delta_g = 2u + sqrt(n) u per GEMM (test_solver_coupled_newton.cpp),
+            // so two runs differ by at most twice that, k = the larger iteration count.
+            const double u = 6e-8;
+            const int k = std::max({r1[0].iterations, r[b].iterations, 1});
+            const double rel = m == RootMethod::evd ? 2 * 10.0 * n * u * kappas[b] / o.p
+                                                    : 4.0 * k * (2 * u + std::sqrt(double(n)) * u);
             double scale = 0, worst = 0;
             for (int i = 0; i < n * n; ++i) {
               scale = std::max(scale, double(std::abs(x1.data()[i])));
@@ -255,13 +271,15 @@ TEST(SolverBatched, AutomaticRule) {
   EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::evd);
   o.method = RootMethod::ndb;
   EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::ndb);  // explicit choices stay
-  // Through the interface on this (host) backend, auto gives EVD's results exactly.
+  // Through the interface, auto gives exactly the results of the method and precision the rule picks for this
+  // backend (EVD on hosts).
   const int n = 9;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 50)}, 1);
   RootOptions a;
   a.method = RootMethod::automatic;
-  RootOptions e = a;
-  e.method = RootMethod::evd;
+  RootOptions e = solvers::resolve_automatic(a, n, is_host_space_v<ExecSpace>);
+  EXPECT_NE(e.method, RootMethod::automatic);
+  if (is_host_space_v<ExecSpace>) EXPECT_EQ(e.method, RootMethod::evd);
   HostStack<float> xa, xe;
   run_root<float>(stack.device(), xa, a);
   run_root<float>(stack.device(), xe, e);

@@ -5,6 +5,10 @@
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
+#include <kdash/config.hpp>
+#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
+#include <kdash/backends/cuda/device_info.hpp>
+#endif
 
 #include <unistd.h>
 #include <Kokkos_Random.hpp>
@@ -96,7 +100,11 @@ std::string machine_description() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   std::string device;
+#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
+  device = backends::cuda::current_device_description() + ", host ";
+#else
   if (!is_host_space_v<ExecSpace>) device = std::string(ExecSpace::name()) + " device, host ";
+#endif
   return device + cpu + " (" + host + ")";
 }
 

@@ -32,9 +32,10 @@ using StackVectors = Kokkos::View<T**, Kokkos::LayoutRight, Space>;
 template <class T, class Space = MemSpace>
 using PerBlock = Kokkos::View<T*, Space>;
 
-// True when ExecSpace runs on the host (host BLAS/LAPACK can take its pointers directly).
+// True when the execution space runs on the host (host BLAS/LAPACK can take its pointers directly, its concurrency is
+// a thread count). Asked of the execution space, not of its memory: a CUDA build with UVM memory is still a device.
 template <class Space>
 inline constexpr bool is_host_space_v =
-    Kokkos::SpaceAccessibility<Kokkos::HostSpace, typename Space::memory_space>::accessible;
+    Kokkos::SpaceAccessibility<typename Space::execution_space, Kokkos::HostSpace>::accessible;
 
 }  // namespace kdash

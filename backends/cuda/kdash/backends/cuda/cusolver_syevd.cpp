@@ -24,8 +24,12 @@ constexpr const char* kFunction = "kdash::backends::cuda::batched_syevd";
 
 // Matrices per cusolverDnXsyevBatched call. Larger batches have been seen to fail the workspace query with
 // CUSOLVER_STATUS_INVALID_VALUE (one grid dimension per matrix), and the workspace grows with the batch; chunking
-// bounds both at the cost of one more call per 65535 matrices.
+// bounds both at the cost of one more call per 65535 matrices. The routine also needs n * lda * batch <= INT32_MAX
+// (cuSOLVER documentation: an implementation limit), hence at most 2047 matrices of 1024 per call.
 constexpr std::int64_t kMaxBatchPerCall = 65535;
+constexpr std::int64_t kMaxElementsPerCall = 2147483647;
+
+std::int64_t batch_per_call(std::int64_t n) { return std::min(kMaxBatchPerCall, kMaxElementsPerCall / (n * n)); }
 
 // Minimum workspace allocation, so that a zero-byte query still yields a valid, aligned pointer.
 constexpr std::size_t kMinWorkspaceBytes = 256;
@@ -55,6 +59,10 @@ bool use_batched_path(std::int64_t n, std::int64_t batch, const void* a, const v
         "SyevdPath::batched needs cusolverDnXsyevBatched (cuSOLVER >= 11.7.1, CUDA >= 12.6.2); this build has "
         "cuSOLVER " +
             std::to_string(CUSOLVER_VERSION));
+  }
+  if (n > 0 && batch_per_call(n) < 1) {  // n > 46340: not even one matrix fits the batched routine's limit
+    if (path == SyevdPath::batched) bad("n", std::to_string(n) + " exceeds cusolverDnXsyevBatched's n * n <= 2^31 - 1");
+    return false;
   }
   return path == SyevdPath::batched || (path == SyevdPath::automatic && has_syev_batched());
 }
@@ -87,8 +95,9 @@ void* offset(void* base, std::int64_t elements, std::size_t element_bytes) {
 
 #if KDASH_CUSOLVER_HAS_XSYEV_BATCHED
 void run_batched(CusolverHandle& handle, const Problem& p) {
-  for (std::int64_t first = 0; first < p.batch; first += kMaxBatchPerCall) {
-    const std::int64_t count = std::min(kMaxBatchPerCall, p.batch - first);
+  const std::int64_t per_call = batch_per_call(p.n);
+  for (std::int64_t first = 0; first < p.batch; first += per_call) {
+    const std::int64_t count = std::min(per_call, p.batch - first);
     void* a = offset(p.a, first * p.n * p.n, p.element_bytes);
     void* w = offset(p.w, first * p.n, p.element_bytes);
     std::size_t device_bytes = 0, host_bytes = 0;

@@ -9,6 +9,7 @@
 #include <nccl.h>
 #endif
 
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -43,6 +44,19 @@ int current_device() {
   int device = -1;
   check_cuda(cudaGetDevice(&device), "cudaGetDevice");
   return device;
+}
+
+std::string current_device_description() {
+  int device = -1;
+  cudaDeviceProp prop{};
+  if (device_count_or_zero() == 0 || cudaGetDevice(&device) != cudaSuccess ||
+      cudaGetDeviceProperties(&prop, device) != cudaSuccess) {
+    cudaGetLastError();
+    return "no CUDA device";
+  }
+  char memory[32];
+  std::snprintf(memory, sizeof memory, "%.1f GiB", double(prop.totalGlobalMem) / (1024.0 * 1024.0 * 1024.0));
+  return std::string(prop.name) + ", " + std::to_string(prop.multiProcessorCount) + " SMs, " + memory;
 }
 
 std::string toolkit_versions() {
