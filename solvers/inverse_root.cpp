@@ -70,8 +70,8 @@ std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T
     return solve<C>(exec, a, x, options);
   } else {
     const int count = int(a.extent(0)), n = int(a.extent(1));
-    Stack<C> ac(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::root::a_converted"), count, n, n);
-    Stack<C> xc(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::root::x_converted"), count, n, n);
+    auto ac = backends::scratch_view<Stack<C>>(exec, "kdash::root::a_converted", false, count, n, n);
+    auto xc = backends::scratch_view<Stack<C>>(exec, "kdash::root::x_converted", false, count, n, n);
     Kokkos::parallel_for(
         "kdash::root::convert_in", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {count, n, n}),
         KOKKOS_LAMBDA(const int b, const int i, const int j) {

@@ -6,6 +6,7 @@
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/impl/optimizer_state.hpp>
+#include <kdash/solvers/impl/stack_ops.hpp>
 
 namespace kdash::impl {
 
@@ -331,22 +332,10 @@ inline void symmetric_rank_update(const ExecSpace& exec, const Stack<float>& g, 
       });
 }
 
-// finite(i) = every entry of a(i) is finite.
+// finite(i) = every entry of a(i) is finite (several teams per matrix: solvers::impl::finite_blocks).
 template <class T>
 void finite_matrices(const ExecSpace& exec, const Stack<T>& a, const Kokkos::View<int*, MemSpace>& finite) {
-  const int n = static_cast<int>(a.extent(1) * a.extent(2));
-  auto data = a.data();
-  Kokkos::parallel_for(
-      "kdash::step::finite_roots", Kokkos::TeamPolicy<ExecSpace>(exec, static_cast<int>(a.extent(0)), Kokkos::AUTO),
-      KOKKOS_LAMBDA(const Team& member) {
-        const int i = member.league_rank();
-        const T* m = data + std::size_t(i) * n;
-        int bad = 0;
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, n), [&](const int k, int& nb) { nb += compat::isfinite(m[k]) ? 0 : 1; },
-            bad);
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { finite(i) = bad == 0 ? 1 : 0; });
-      });
+  solvers::impl::finite_blocks<T>(exec, solvers::impl::ConstStackT<T>(a), finite);
 }
 
 // dst(k) = src(index(k)) (gather) or dst(index(k)) = src(k) (scatter), converting the element type.

@@ -38,17 +38,18 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const impl::C
   const auto& active = conv.active;
   const impl::MaskedGemm<T> gemm(exec, options, active);
 
-  PerBlock<T> two_over_s("kdash::cbshv::two_over_s", count), const_c("kdash::cbshv::c", count);
+  auto two_over_s = backends::scratch_view<PerBlock<T>>(exec, "kdash::cbshv::two_over_s", true, count);
+  auto const_c = backends::scratch_view<PerBlock<T>>(exec, "kdash::cbshv::c", true, count);
   {
     auto scale = prep.scale;
     Kokkos::parallel_for(
         "kdash::cbshv::two_over_s", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
         KOKKOS_LAMBDA(const int b) { two_over_s(b) = T(2) / scale(b); });
   }
-  auto s = impl::new_stack<T>("kdash::cbshv::s", count, n);
+  auto s = impl::new_stack<T>(exec, "kdash::cbshv::s", count, n);
   impl::scale_add_identity<T>(exec, a, s, two_over_s, T(-1), active);  // S = (2/s) A - I
-  auto b1 = impl::new_stack<T>("kdash::cbshv::b1", count, n);          // B_{k+1}
-  auto b2 = impl::new_stack<T>("kdash::cbshv::b2", count, n);          // B_{k+2}
+  auto b1 = impl::new_stack<T>(exec, "kdash::cbshv::b1", count, n);    // B_{k+1}
+  auto b2 = impl::new_stack<T>(exec, "kdash::cbshv::b2", count, n);    // B_{k+2}
   auto result = b1;
   if (d == 0) {
     Kokkos::deep_copy(exec, const_c, static_cast<T>(c[0]));
@@ -70,7 +71,7 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const impl::C
     result = b2;
   }
   // A non-finite result of a finite block (overflow) is reported and not written, like a non-finite input.
-  PerBlock<int> finite_out("kdash::cbshv::finite_out", count);
+  auto finite_out = backends::scratch_view<PerBlock<int>>(exec, "kdash::cbshv::finite_out", true, count);
   impl::finite_blocks<T>(exec, impl::ConstStackT<T>(result), finite_out);
   auto write = conv.finished_finite();
   Kokkos::parallel_for(

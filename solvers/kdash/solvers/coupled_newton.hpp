@@ -56,7 +56,8 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::C
   impl::IterativeStart<T> start(exec, a, options);
   const int count = start.count, n = start.n, p = start.p;
   // The scalars of X0 = z^(1/p) I and M0 = z A.
-  PerBlock<T> z("kdash::cn::z", count), x0("kdash::cn::x0", count);
+  auto z = backends::scratch_view<PerBlock<T>>(exec, "kdash::cn::z", true, count);
+  auto x0 = backends::scratch_view<PerBlock<T>>(exec, "kdash::cn::x0", true, count);
   impl::scalars_from_scale<T>(
       exec, "kdash::cn::initial_scalars", start.prep.scale, z, x0, KOKKOS_LAMBDA(const T s, T& zb, T& x0b) {
         zb = T(p + 1) / (T(2) * s);
@@ -64,13 +65,13 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::C
       });
   const auto& prep = start.prep;
   auto& conv = start.conv;
-  std::array<Stack<T>, 2> m{impl::new_stack<T>("kdash::cn::m0", count, n),
-                            impl::new_stack<T>("kdash::cn::m1", count, n)};
-  std::array<Stack<T>, 2> xs{impl::new_stack<T>("kdash::cn::x0", count, n),
-                             impl::new_stack<T>("kdash::cn::x1", count, n)};
-  std::array<Stack<T>, 3> work{impl::new_stack<T>("kdash::cn::t", count, n),
-                               impl::new_stack<T>("kdash::cn::w1", count, n),
-                               impl::new_stack<T>("kdash::cn::w2", count, n)};
+  std::array<Stack<T>, 2> m{impl::new_stack<T>(exec, "kdash::cn::m0", count, n),
+                            impl::new_stack<T>(exec, "kdash::cn::m1", count, n)};
+  std::array<Stack<T>, 2> xs{impl::new_stack<T>(exec, "kdash::cn::x0", count, n),
+                             impl::new_stack<T>(exec, "kdash::cn::x1", count, n)};
+  std::array<Stack<T>, 3> work{impl::new_stack<T>(exec, "kdash::cn::t", count, n),
+                               impl::new_stack<T>(exec, "kdash::cn::w1", count, n),
+                               impl::new_stack<T>(exec, "kdash::cn::w2", count, n)};
   impl::scale_add_identity<T>(exec, impl::ConstStackT<T>(prep.ridged), m[0], z, T(0), conv.active);
   impl::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
 

@@ -19,58 +19,67 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
   std::vector<BlockRootResult> results(count);
   if (count == 0) return results;
 
-  PerBlock<int> finite("kdash::evd::finite", count);
+  auto finite = backends::scratch_view<PerBlock<int>>(exec, "kdash::evd::finite", true, count);
   impl::finite_blocks<T>(exec, a, finite);
 
-  Stack<T> q(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::evd::q"), count, n, n);
+  auto q = backends::scratch_view<Stack<T>>(exec, "kdash::evd::q", false, count, n, n);
   impl::copy_add_identity<T>(exec, a, q, static_cast<T>(options.eps));
-  StackVectors<T> w(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::evd::w"), count, n);
-  PerBlock<int> info("kdash::evd::info", count);
+  auto w = backends::scratch_view<StackVectors<T>>(exec, "kdash::evd::w", false, count, n);
+  auto info = backends::scratch_view<PerBlock<int>>(exec, "kdash::evd::info", true, count);
   backends::batched_eigh(exec, q, w, info);
 
   // Fix up the eigenvalues and scale row i of Q^T... (row i of q is eigenvector i) by lambda_i^(-1/p).
   const T eps = static_cast<T>(options.eps);
   const T exponent = static_cast<T>(-1.0 / options.p);
   const EigenFixup fixup = options.fixup;
-  PerBlock<T> lambda_max("kdash::evd::lambda_max", count);
+  auto lambda_max = backends::scratch_view<PerBlock<T>>(exec, "kdash::evd::lambda_max", true, count);
   // 1 when a fixed-up eigenvalue has no finite root (e.g. 0^(-1/p) for a zero block with eps = 0).
-  PerBlock<int> bad_root("kdash::evd::bad_root", count);
-  Stack<T> scaled(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::evd::scaled"), count, n, n);
-  using Policy = Kokkos::TeamPolicy<ExecSpace>;
-  using Member = typename Policy::member_type;
+  auto bad_root = backends::scratch_view<PerBlock<int>>(exec, "kdash::evd::bad_root", true, count);
+  auto scaled = backends::scratch_view<Stack<T>>(exec, "kdash::evd::scaled", false, count, n, n);
+  // Three flat kernels rather than one team per block (a team per block keeps one SM busy per 1024 x 1024 block on a
+  // GPU): the shift and lambda_max per block, the factor per eigenvalue, then every entry of D Q.
+  auto shift = backends::scratch_view<PerBlock<T>>(exec, "kdash::evd::shift", true, count);
+  auto factors = backends::scratch_view<StackVectors<T>>(exec, "kdash::evd::factors", false, count, n);
   Kokkos::parallel_for(
-      "kdash::evd::fixup_and_scale", Policy(exec, count, Kokkos::AUTO), KOKKOS_LAMBDA(const Member& member) {
-        const int b = member.league_rank();
+      "kdash::evd::shift", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
         if (!finite(b) || info(b) != 0) return;
         T lmin = w(b, 0);  // ascending
         for (int i = 1; i < n; ++i) lmin = lmin < w(b, i) ? lmin : w(b, i);
-        const T shift = eps - (lmin < T(0) ? lmin : T(0));
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { lambda_max(b) = w(b, n - 1) - eps; });  // of A, not A + eps I
-        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n), [&](const int i) {
-          const T l = w(b, i);
-          T factor;
-          switch (fixup) {
-            case EigenFixup::shampoo:
-              factor = compat::pow(l + shift, exponent);
-              break;
-            case EigenFixup::abs:
-              factor = compat::pow(compat::abs(l), exponent);
-              break;
-            case EigenFixup::abs_add:
-              factor = compat::pow(compat::abs(l) + eps, exponent);
-              break;
-            default:
-              factor = l > eps ? compat::pow(l, exponent) : T(0);
-              break;  // relu: pseudo-inverse
-          }
-          if (!compat::isfinite(factor)) bad_root(b) = 1;  // every writer stores 1: a benign race
-          Kokkos::parallel_for(Kokkos::ThreadVectorRange(member, n),
-                               [&](const int j) { scaled(b, i, j) = factor * q(b, i, j); });
-        });
+        shift(b) = eps - (lmin < T(0) ? lmin : T(0));
+        lambda_max(b) = w(b, n - 1) - eps;  // of A, not A + eps I
+      });
+  Kokkos::parallel_for(
+      "kdash::evd::fixup", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<2>>(exec, {0, 0}, {count, n}),
+      KOKKOS_LAMBDA(const int b, const int i) {
+        if (!finite(b) || info(b) != 0) return;
+        const T l = w(b, i);
+        T factor;
+        switch (fixup) {
+          case EigenFixup::shampoo:
+            factor = compat::pow(l + shift(b), exponent);
+            break;
+          case EigenFixup::abs:
+            factor = compat::pow(compat::abs(l), exponent);
+            break;
+          case EigenFixup::abs_add:
+            factor = compat::pow(compat::abs(l) + eps, exponent);
+            break;
+          default:
+            factor = l > eps ? compat::pow(l, exponent) : T(0);
+            break;  // relu: pseudo-inverse
+        }
+        if (!compat::isfinite(factor)) bad_root(b) = 1;  // every writer stores 1: a benign race
+        factors(b, i) = factor;
+      });
+  Kokkos::parallel_for(
+      "kdash::evd::scale_rows", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {count, n, n}),
+      KOKKOS_LAMBDA(const int b, const int i, const int j) {
+        if (!finite(b) || info(b) != 0) return;
+        scaled(b, i, j) = factors(b, i) * q(b, i, j);
       });
 
   // X = Q^T (D Q) with Q's rows the eigenvectors. Non-finite / failed blocks keep their X.
-  Kokkos::View<int*, MemSpace> ok("kdash::evd::ok", count);
+  auto ok = backends::scratch_view<PerBlock<int>>(exec, "kdash::evd::ok", true, count);
   Kokkos::parallel_for(
       "kdash::evd::ok_mask", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
       KOKKOS_LAMBDA(const int b) { ok(b) = finite(b) && info(b) == 0 && !bad_root(b) ? 1 : 0; });

@@ -63,7 +63,8 @@ std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstS
   impl::IterativeStart<T> start(exec, a, options);
   const int count = start.count, n = start.n, p = start.p;
   // The input is A/s; the output Z s^(-1/p).
-  PerBlock<T> inv_scale("kdash::ndb::inv_scale", count), out_factor("kdash::ndb::out_factor", count);
+  auto inv_scale = backends::scratch_view<PerBlock<T>>(exec, "kdash::ndb::inv_scale", true, count);
+  auto out_factor = backends::scratch_view<PerBlock<T>>(exec, "kdash::ndb::out_factor", true, count);
   impl::scalars_from_scale<T>(
       exec, "kdash::ndb::scalars", start.prep.scale, inv_scale, out_factor, KOKKOS_LAMBDA(const T s, T& inv, T& out) {
         inv = T(1) / s;
@@ -71,12 +72,12 @@ std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstS
       });
   const auto& prep = start.prep;
   auto& conv = start.conv;
-  auto input = impl::new_stack<T>("kdash::ndb::input", count, n);
-  std::array<Stack<T>, 2> y{impl::new_stack<T>("kdash::ndb::y0", count, n),
-                            impl::new_stack<T>("kdash::ndb::y1", count, n)};
-  std::array<Stack<T>, 2> z{impl::new_stack<T>("kdash::ndb::z0", count, n),
-                            impl::new_stack<T>("kdash::ndb::z1", count, n)};
-  auto w = impl::new_stack<T>("kdash::ndb::w", count, n);
+  auto input = impl::new_stack<T>(exec, "kdash::ndb::input", count, n);
+  std::array<Stack<T>, 2> y{impl::new_stack<T>(exec, "kdash::ndb::y0", count, n),
+                            impl::new_stack<T>(exec, "kdash::ndb::y1", count, n)};
+  std::array<Stack<T>, 2> z{impl::new_stack<T>(exec, "kdash::ndb::z0", count, n),
+                            impl::new_stack<T>(exec, "kdash::ndb::z1", count, n)};
+  auto w = impl::new_stack<T>(exec, "kdash::ndb::w", count, n);
   impl::scale_add_identity<T>(exec, impl::ConstStackT<T>(prep.ridged), input, inv_scale, T(0), conv.active);
   detail::newton_db_stage<T>(exec, input, options, conv, y, z, w);
 

@@ -60,7 +60,7 @@ void normalize_columns(const ExecSpace& exec, const Stack<T>& v) {
 template <class T>
 Stack<T> random_start_vectors(const ExecSpace& exec, int count, int n, int vectors, std::uint64_t seed,
                               std::uint64_t first_block) {
-  Stack<T> v(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::scaling::start_vectors"), count, n, vectors);
+  auto v = backends::scratch_view<Stack<T>>(exec, "kdash::scaling::start_vectors", false, count, n, vectors);
   using Generator = Kokkos::Random_XorShift64<ExecSpace>;
   Kokkos::parallel_for(
       "kdash::scaling::random_start_vectors",
@@ -83,7 +83,7 @@ void power_iteration(const ExecSpace& exec, const impl::ConstStackT<T>& a, const
                      const PerBlock<T>& lambda, backends::GemmPath path = backends::GemmPath::automatic) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
   const int vectors = static_cast<int>(v.extent(2));
-  Stack<T> w(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::scaling::av"), count, n, vectors);
+  auto w = backends::scratch_view<Stack<T>>(exec, "kdash::scaling::av", false, count, n, vectors);
   backends::GemmOptions<T, ExecSpace> gemm;
   gemm.path = path;
   for (int step = 0; step < steps; ++step) {

@@ -9,11 +9,14 @@
 #include <kdash/backends/cuda/cublas_gemm.hpp>
 #include <kdash/backends/cuda/cusolver_syevd.hpp>
 #include <kdash/backends/low_precision.hpp>
+#include <kdash/backends/scratch_cache.hpp>
 
 #include <Kokkos_Core.hpp>
 
 #include <cstdint>
 #include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace kdash::backends::detail {
 
@@ -37,70 +40,95 @@ KOKKOS_INLINE_FUNCTION std::uint16_t bf16_bits(float on_grid) {
   return static_cast<std::uint16_t>(float_bits(on_grid) >> 16);
 }
 
+// Grow-only device buffers of this host thread for the 16-bit copies of GEMM inputs (slot 0: A, slot 1: B), so that
+// a solver's tens of GEMMs per root do not each pay a cudaMalloc/cudaFree (which synchronises the device). Released
+// at Kokkos::finalize. Calls on another stream than the previous one first wait for that stream.
+Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> sixteen_bit_scratch(const Kokkos::Cuda& exec, int slot,
+                                                                    std::size_t count);
+
+// Writes the 16-bit copy of src[0 .. count) into a scratch slot and returns its address.
 template <class T>
-Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> to_16bit(const Kokkos::Cuda& exec, const T* src, std::size_t count,
-                                                         InputPrecision p) {
-  Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> out(
-      Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::gemm::sixteen_bit_input"), count);
+const std::uint16_t* to_16bit(const Kokkos::Cuda& exec, int slot, const T* src, std::size_t count, InputPrecision p) {
+  auto out = sixteen_bit_scratch(exec, slot, count);
+  std::uint16_t* dst = out.data();
   Kokkos::parallel_for(
       "kdash::gemm::to_16bit", Kokkos::RangePolicy<Kokkos::Cuda>(exec, 0, count), KOKKOS_LAMBDA(const std::size_t i) {
         const float v = round_input(static_cast<float>(src[i]), p);
-        out(i) = p == InputPrecision::fp16 ? fp16_bits(v) : bf16_bits(v);
+        dst[i] = p == InputPrecision::fp16 ? fp16_bits(v) : bf16_bits(v);
       });
-  return out;
+  return dst;
 }
 
-// C = alpha op(A) op(B) + beta C through cublasGemmStridedBatchedEx. A mask computes every block into a copy and
-// keeps only the active ones: cuBLAS cannot skip blocks of a strided batch.
+// The runs [first, last) of consecutive active blocks of a mask, read on the host (one small device-to-host copy and
+// a wait for the stream). An empty mask is one run over every block.
+std::vector<std::pair<std::int64_t, std::int64_t>> active_runs(
+    const Kokkos::Cuda& exec, const Kokkos::View<const int*, Kokkos::CudaSpace>& active, std::int64_t count);
+
+// A masked GEMM with at least this much work (flops) reads the mask on the host and multiplies only the runs of
+// active blocks: the wait for the stream then costs well under 1 % of the product, and retired blocks cost nothing.
+// Smaller ones (one block of a few hundred, the one-block-at-a-time modes) must not stall the stream once per GEMM:
+// they multiply every block into a scratch copy of C and keep the active blocks, two extra passes over C on the
+// device and no wait.
+inline constexpr double kMaskOnHostFlops = 1.0e9;
+
+// C = alpha op(A) op(B) + beta C through cublasGemmStridedBatchedEx; inactive blocks of a mask keep their C.
 template <class T>
 void cuda_vendor_gemm(const Kokkos::Cuda& exec, bool trans_a, bool trans_b, T alpha,
                       const Kokkos::View<const T***, Kokkos::LayoutRight, Kokkos::CudaSpace>& a,
                       const Kokkos::View<const T***, Kokkos::LayoutRight, Kokkos::CudaSpace>& b, T beta,
                       const Kokkos::View<T***, Kokkos::LayoutRight, Kokkos::CudaSpace>& c, InputPrecision input,
                       const Kokkos::View<const int*, Kokkos::CudaSpace>& active) {
+  using CStack = Kokkos::View<T***, Kokkos::LayoutRight, Kokkos::CudaSpace>;
+  const std::int64_t count = static_cast<std::int64_t>(c.extent(0));
+  const std::int64_t k = static_cast<std::int64_t>(trans_a ? a.extent(1) : a.extent(2));
+  const double flops = 2.0 * double(count) * double(c.extent(1)) * double(c.extent(2)) * double(k);
   const bool masked = active.extent(0) > 0;
-  Kokkos::View<T***, Kokkos::LayoutRight, Kokkos::CudaSpace> target = c;
-  if (masked) {
-    target = Kokkos::View<T***, Kokkos::LayoutRight, Kokkos::CudaSpace>(
-        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::gemm::masked_target"), c.extent(0), c.extent(1),
-        c.extent(2));
+  const bool mask_on_device = masked && flops < kMaskOnHostFlops;
+  const auto runs = mask_on_device ? active_runs(exec, {}, count) : active_runs(exec, active, count);
+  if (runs.empty()) return;
+  CStack target = c;
+  if (mask_on_device) {
+    target = scratch_view<CStack>(exec, "kdash::gemm::masked_target", false, c.extent(0), c.extent(1), c.extent(2));
     Kokkos::deep_copy(exec, target, c);
   }
   cuda::GemmArgs args;
   args.op_a = trans_a ? cuda::Op::T : cuda::Op::N;
   args.op_b = trans_b ? cuda::Op::T : cuda::Op::N;
-  args.batch = static_cast<std::int64_t>(c.extent(0));
   args.m = static_cast<std::int64_t>(c.extent(1));
   args.n = static_cast<std::int64_t>(c.extent(2));
-  args.k = static_cast<std::int64_t>(trans_a ? a.extent(1) : a.extent(2));
+  args.k = k;
   args.alpha = alpha;
   args.beta = beta;
   args.output_type = std::is_same_v<T, double> ? cuda::DataType::f64 : cuda::DataType::f32;
-  args.c = target.data();
-  Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> a16, b16;
+  args.input_type = args.output_type;
+  const std::size_t size_a = a.extent(1) * a.extent(2), size_b = b.extent(1) * b.extent(2);
+  const std::size_t size_c = c.extent(1) * c.extent(2);
+  const void* base_a = a.data();
+  const void* base_b = b.data();
+  std::size_t element_in = sizeof(T);
   if constexpr (std::is_same_v<T, float>) {
     if (input != InputPrecision::native) {
-      a16 = to_16bit(exec, a.data(), a.size(), input);
-      b16 = to_16bit(exec, b.data(), b.size(), input);
+      // Tensor cores take real 16-bit inputs: round and convert the stacks once for all runs.
+      base_a = to_16bit(exec, 0, a.data(), a.size(), input);
+      base_b = to_16bit(exec, 1, b.data(), b.size(), input);
       args.input_type = input == InputPrecision::fp16 ? cuda::DataType::f16 : cuda::DataType::bf16;
-      args.a = a16.data();
-      args.b = b16.data();
+      element_in = sizeof(std::uint16_t);
     }
   }
-  if (a16.extent(0) == 0 && b16.extent(0) == 0) {
-    args.input_type = args.output_type;
-    args.a = a.data();
-    args.b = b.data();
+  for (const auto& [first, last] : runs) {
+    args.batch = last - first;
+    args.a = static_cast<const unsigned char*>(base_a) + first * size_a * element_in;
+    args.b = static_cast<const unsigned char*>(base_b) + first * size_b * element_in;
+    args.c = target.data() + first * size_c;
+    cuda::gemm_strided_batched(cublas_handle(), exec.cuda_stream(), args);
   }
-  cuda::gemm_strided_batched(cublas_handle(), exec.cuda_stream(), args);
-  if (masked) {
-    const std::size_t per_block = c.extent(1) * c.extent(2);
+  if (mask_on_device) {
     T* dst = c.data();
     const T* src = target.data();
     Kokkos::parallel_for(
         "kdash::gemm::keep_active_blocks", Kokkos::RangePolicy<Kokkos::Cuda>(exec, 0, c.size()),
         KOKKOS_LAMBDA(const std::size_t i) {
-          if (active(i / per_block)) dst[i] = src[i];
+          if (active(i / size_c)) dst[i] = src[i];
         });
   }
 }

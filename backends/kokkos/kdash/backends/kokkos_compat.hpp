@@ -5,6 +5,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <string>
+#include <type_traits>
 
 #if !defined(KOKKOS_VERSION)
 #error "kdash: KOKKOS_VERSION is not defined; is this Kokkos?"
@@ -55,6 +56,17 @@ KOKKOS_INLINE_FUNCTION bool isnan(T x) {
   return kmath::isnan(x);
 }
 
+// A quiet NaN usable in device code (std::numeric_limits is host-only under nvcc; Kokkos' quiet_NaN trait does not
+// exist in 3.4). Every compiler kdash builds with (GCC, Clang, nvcc, hipcc) has the builtins.
+template <class T>
+KOKKOS_INLINE_FUNCTION constexpr T quiet_nan() {
+  if constexpr (sizeof(T) == sizeof(float)) {
+    return __builtin_nanf("");
+  } else {
+    return __builtin_nan("");
+  }
+}
+
 // Kokkos' version as "major.minor.patch".
 inline std::string kokkos_version_string() {
   constexpr int v = KOKKOS_VERSION;
@@ -66,6 +78,31 @@ inline std::string kokkos_version_string() {
 template <class ExecSpace>
 int concurrency(const ExecSpace& exec) {
   return static_cast<int>(exec.concurrency());
+}
+
+// The stream behind an execution space instance (CUDA, HIP), or nullptr on host spaces whose kernels finish before
+// they return; fence_stream() waits for everything queued on such a stream.
+template <class ExecSpace>
+const void* stream_of(const ExecSpace& exec) {
+#if defined(KOKKOS_ENABLE_CUDA)
+  if constexpr (std::is_same_v<ExecSpace, Kokkos::Cuda>) return exec.cuda_stream();
+#endif
+#if defined(KOKKOS_ENABLE_HIP) && KOKKOS_VERSION >= 40000
+  if constexpr (std::is_same_v<ExecSpace, Kokkos::HIP>) return exec.hip_stream();
+#elif defined(KOKKOS_ENABLE_HIP)
+  if constexpr (std::is_same_v<ExecSpace, Kokkos::Experimental::HIP>) return exec.hip_stream();
+#endif
+  (void)exec;
+  return nullptr;
+}
+
+inline void fence_stream(const void* stream) {
+  if (stream == nullptr) return;
+#if defined(KOKKOS_ENABLE_CUDA)
+  cudaStreamSynchronize(static_cast<cudaStream_t>(const_cast<void*>(stream)));
+#elif defined(KOKKOS_ENABLE_HIP)
+  (void)hipStreamSynchronize(static_cast<hipStream_t>(const_cast<void*>(stream)));
+#endif
 }
 
 }  // namespace kdash::compat

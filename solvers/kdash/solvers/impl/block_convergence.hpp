@@ -9,6 +9,7 @@
 
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
+#include <kdash/backends/scratch_cache.hpp>
 #include <kdash/solvers/impl/stack_ops.hpp>
 #include <kdash/solvers/root_options.hpp>
 
@@ -39,10 +40,11 @@ class BlockConvergence {
   // usable(b) != 0: block b iterates; the others are `skipped` (non-finite input, no usable scale).
   BlockConvergence(const ExecSpace& exec, const PerBlock<int>& usable, int check_every)
       : exec_(exec),
-        active("kdash::convergence::active", usable.extent(0)),
-        state("kdash::convergence::state", usable.extent(0)),
-        iterations("kdash::convergence::iterations", usable.extent(0)),
-        residual("kdash::convergence::residual", usable.extent(0)),
+        active(backends::scratch_view<PerBlock<int>>(exec, "kdash::convergence::active", true, usable.extent(0))),
+        state(backends::scratch_view<PerBlock<int>>(exec, "kdash::convergence::state", true, usable.extent(0))),
+        iterations(
+            backends::scratch_view<PerBlock<int>>(exec, "kdash::convergence::iterations", true, usable.extent(0))),
+        residual(backends::scratch_view<PerBlock<T>>(exec, "kdash::convergence::residual", true, usable.extent(0))),
         check_every_(check_every > 0 ? check_every : (is_host_space_v<ExecSpace> ? 1 : 4)) {
     init_block_states(exec, usable, active, state);
   }
@@ -87,7 +89,7 @@ class BlockConvergence {
 
   // Blocks whose result is worth writing out: converged or merely not converged, but finite.
   PerBlock<int> finished_finite() const {
-    PerBlock<int> write("kdash::convergence::write", state.extent(0));
+    auto write = backends::scratch_view<PerBlock<int>>(exec_, "kdash::convergence::write", true, state.extent(0));
     auto state_ = state;
     Kokkos::parallel_for(
         "kdash::convergence::finished_finite", Kokkos::RangePolicy<ExecSpace>(exec_, 0, int(state.extent(0))),

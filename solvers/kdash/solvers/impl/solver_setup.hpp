@@ -23,10 +23,11 @@ struct ScaledStack {
 template <class T>
 ScaledStack<T> prepare(const ExecSpace& exec, const ConstStackT<T>& a, const RootOptions& options) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
-  ScaledStack<T> s{Stack<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::solvers::ridged"), count, n, n),
-                   PerBlock<T>("kdash::solvers::scale", count), PerBlock<T>("kdash::solvers::lambda", count),
-                   PerBlock<int>("kdash::solvers::usable", count)};
-  PerBlock<int> finite("kdash::solvers::finite", count);
+  ScaledStack<T> s{backends::scratch_view<Stack<T>>(exec, "kdash::solvers::ridged", false, count, n, n),
+                   backends::scratch_view<PerBlock<T>>(exec, "kdash::solvers::scale", true, count),
+                   backends::scratch_view<PerBlock<T>>(exec, "kdash::solvers::lambda", true, count),
+                   backends::scratch_view<PerBlock<int>>(exec, "kdash::solvers::usable", true, count)};
+  auto finite = backends::scratch_view<PerBlock<int>>(exec, "kdash::solvers::finite", true, count);
   finite_blocks<T>(exec, a, finite);
   copy_add_identity<T>(exec, a, s.ridged, static_cast<T>(options.eps));
   estimate_scale<T>(exec, ConstStackT<T>(s.ridged), options, s.scale, s.lambda);
@@ -81,9 +82,10 @@ struct MaskedGemm {
   }
 };
 
+// A count x n x n solver temporary, contents unspecified (reused from the scratch cache when one is free).
 template <class T>
-Stack<T> new_stack(const char* label, int count, int n) {
-  return Stack<T>(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), count, n, n);
+Stack<T> new_stack(const ExecSpace& exec, const char* label, int count, int n) {
+  return backends::scratch_view<Stack<T>>(exec, label, false, count, n, n);
 }
 
 }  // namespace kdash::solvers::impl

@@ -1,8 +1,9 @@
-// Batched element-wise kernels and per-block reductions shared by every solver (one team per block).
+// Batched element-wise kernels and per-block reductions shared by every solver.
 #pragma once
 
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
+#include <kdash/backends/scratch_cache.hpp>
 
 #include <limits>
 
@@ -11,23 +12,60 @@ namespace kdash::solvers::impl {
 template <class T>
 using ConstStackT = Kokkos::View<const T***, Kokkos::LayoutRight, MemSpace>;
 
+// Per-block reductions over n x n entries use several teams per block: one team per block leaves a GPU with one busy
+// SM per block, and one block at a time (the sequential and layerwise modes, any small stack) a 1024 x 1024
+// reduction then took milliseconds. Team (b, c) reduces chunk c (kReduceChunk consecutive entries) of block b into
+// partial(b, c); a second kernel combines block b's chunks in chunk order, so the result does not depend on the
+// number of teams or threads.
+inline constexpr int kReduceChunk = 16384;
+
+inline int reduce_chunks(std::size_t entries) {
+  return static_cast<int>(entries == 0 ? 1 : (entries + kReduceChunk - 1) / kReduceChunk);
+}
+
+// For every selected block b (an empty mask selects all) and chunk c: f(member, b, first, last) runs on one team over
+// the entries [first, last) of block b.
+template <class F>
+void for_each_block_chunk(const ExecSpace& exec, const char* label, int count, std::size_t entries,
+                          const Kokkos::View<int*, MemSpace>& active, const F& f) {
+  using Policy = Kokkos::TeamPolicy<ExecSpace>;
+  using Member = typename Policy::member_type;
+  const int chunks = reduce_chunks(entries);
+  Kokkos::parallel_for(
+      label, Policy(exec, count * chunks, Kokkos::AUTO), KOKKOS_LAMBDA(const Member& member) {
+        const int b = member.league_rank() / chunks, c = member.league_rank() % chunks;
+        if (active.extent(0) != 0 && active(b) == 0) return;
+        const std::size_t first = std::size_t(c) * kReduceChunk;
+        const std::size_t last = first + kReduceChunk < entries ? first + kReduceChunk : entries;
+        f(member, b, c, static_cast<int>(first), static_cast<int>(last));
+      });
+}
+
 // finite(b) = 1 when every entry of a(b) is finite, else 0.
 template <class T>
 void finite_blocks(const ExecSpace& exec, const ConstStackT<T>& a, const PerBlock<int>& finite) {
-  using Policy = Kokkos::TeamPolicy<ExecSpace>;
-  using Member = typename Policy::member_type;
-  const int n = static_cast<int>(a.extent(1) * a.extent(2));
+  const int count = static_cast<int>(a.extent(0));
+  const std::size_t nn = a.extent(1) * a.extent(2);
+  const int chunks = reduce_chunks(nn);
+  auto bad = backends::scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemSpace>>(
+      exec, "kdash::solvers::finite_partial", false, count, chunks);
   const T* data = a.data();
-  Kokkos::parallel_for(
-      "kdash::solvers::finite_blocks", Policy(exec, static_cast<int>(a.extent(0)), Kokkos::AUTO),
-      KOKKOS_LAMBDA(const Member& member) {
-        const int blk = member.league_rank();
-        const T* block = data + std::size_t(blk) * n;
-        int bad = 0;
+  for_each_block_chunk(
+      exec, "kdash::solvers::finite_blocks", count, nn, {},
+      KOKKOS_LAMBDA(const typename Kokkos::TeamPolicy<ExecSpace>::member_type& member, int b, int c, int first,
+                    int last) {
+        const T* block = data + std::size_t(b) * nn;
+        int nb = 0;
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, n),
-            [&](const int i, int& count) { count += compat::isfinite(block[i]) ? 0 : 1; }, bad);
-        Kokkos::single(Kokkos::PerTeam(member), [&]() { finite(blk) = bad == 0 ? 1 : 0; });
+            Kokkos::TeamThreadRange(member, first, last),
+            [&](const int i, int& sum) { sum += compat::isfinite(block[i]) ? 0 : 1; }, nb);
+        Kokkos::single(Kokkos::PerTeam(member), [&]() { bad(b, c) = nb; });
+      });
+  Kokkos::parallel_for(
+      "kdash::solvers::finite_combine", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
+        int total = 0;
+        for (int c = 0; c < chunks; ++c) total += bad(b, c);
+        finite(b) = total == 0 ? 1 : 0;
       });
 }
 
@@ -105,34 +143,51 @@ void add_identity(const ExecSpace& exec, const Stack<T>& out, T shift, const Blo
       });
 }
 
-// residual(b) = max_ij |m(b, i, j) - delta_ij| on the selected blocks (one team per block). A non-finite entry makes
-// the residual NaN, so the caller can tell divergence from slow convergence.
+// residual(b) = max_ij |m(b, i, j) - delta_ij| on the selected blocks. A non-finite entry makes the residual NaN, so
+// the caller can tell divergence from slow convergence.
 template <class T>
 void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T>& m, const PerBlock<T>& residual,
                             const BlockMask& active) {
-  using Policy = Kokkos::TeamPolicy<ExecSpace>;
-  using Member = typename Policy::member_type;
+  const int count = static_cast<int>(m.extent(0));
   const int n = static_cast<int>(m.extent(1));
-  Kokkos::parallel_for(
-      "kdash::solvers::max_abs_minus_identity", Policy(exec, static_cast<int>(m.extent(0)), Kokkos::AUTO),
-      KOKKOS_LAMBDA(const Member& member) {
-        const int b = member.league_rank();
-        if (!selected(active, b)) return;
-        T worst = 0;
-        int bad = 0;
+  const std::size_t nn = std::size_t(n) * n;
+  const int chunks = reduce_chunks(nn);
+  auto worst = backends::scratch_view<StackVectors<T>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
+  auto bad = backends::scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemSpace>>(
+      exec, "kdash::solvers::residual_bad_partial", false, count, chunks);
+  const T* data = m.data();
+  for_each_block_chunk(
+      exec, "kdash::solvers::max_abs_minus_identity", count, nn, active,
+      KOKKOS_LAMBDA(const typename Kokkos::TeamPolicy<ExecSpace>::member_type& member, int b, int c, int first,
+                    int last) {
+        const T* block = data + std::size_t(b) * nn;
+        T w = 0;
+        int nb = 0;
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, n * n),
+            Kokkos::TeamThreadRange(member, first, last),
             [&](const int k, T& local) {
-              const int i = k / n, j = k % n;
-              const T d = compat::abs(m(b, i, j) - (i == j ? T(1) : T(0)));
+              const T d = compat::abs(block[k] - (k / n == k % n ? T(1) : T(0)));
               local = d > local ? d : local;
             },
-            Kokkos::Max<T>(worst));
+            Kokkos::Max<T>(w));
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, n * n),
-            [&](const int k, int& count) { count += compat::isfinite(m(b, k / n, k % n)) ? 0 : 1; }, bad);
-        Kokkos::single(Kokkos::PerTeam(member),
-                       [&]() { residual(b) = bad == 0 ? worst : std::numeric_limits<T>::quiet_NaN(); });
+            Kokkos::TeamThreadRange(member, first, last),
+            [&](const int k, int& sum) { sum += compat::isfinite(block[k]) ? 0 : 1; }, nb);
+        Kokkos::single(Kokkos::PerTeam(member), [&]() {
+          worst(b, c) = w;
+          bad(b, c) = nb;
+        });
+      });
+  Kokkos::parallel_for(
+      "kdash::solvers::residual_combine", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
+        if (!selected(active, b)) return;
+        T w = 0;
+        int nb = 0;
+        for (int c = 0; c < chunks; ++c) {
+          w = worst(b, c) > w ? worst(b, c) : w;
+          nb += bad(b, c);
+        }
+        residual(b) = nb == 0 ? w : compat::quiet_nan<T>();
       });
 }
 

@@ -1,0 +1,96 @@
+// Reusable scratch Views. One inverse-root call allocates ~10-25 stacks and per-block vectors; one block at a time
+// (the sequential and layerwise modes) that is tens of thousands of device allocations per root step, and on CUDA
+// every cudaFree synchronises the whole device. scratch_view() keeps Views in a per-thread cache keyed by label, type
+// and extents, and hands one out again once nobody else holds it (use_count() == 1), like a caching allocator.
+// Views above kScratchViewBytes are plain allocations; past kScratchTotalBytes per View type the oldest free entries
+// are dropped (a run that moves from one shape to another does not keep the old shape's memory). The cache is emptied
+// at Kokkos::finalize.
+#pragma once
+
+#include <kdash/backends/execution.hpp>
+#include <kdash/backends/kokkos_compat.hpp>
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace kdash::backends {
+
+inline constexpr std::size_t kScratchViewBytes = std::size_t(1) << 30;
+inline constexpr std::size_t kScratchTotalBytes = std::size_t(4) << 30;
+
+namespace detail {
+
+template <class ViewT>
+struct ScratchEntry {
+  std::string label;
+  std::array<std::size_t, 8> extents;
+  ViewT view;
+  const void* stream;  // the instance it was last handed out on (compat::stream_of)
+};
+
+template <class ViewT>
+struct ScratchCache {
+  std::vector<ScratchEntry<ViewT>> entries;
+  std::size_t bytes = 0;
+};
+
+template <class ViewT>
+ScratchCache<ViewT>& scratch_cache() {
+  thread_local ScratchCache<ViewT> cache;
+  thread_local bool hooked = false;
+  if (!hooked) {
+    // Device memory goes back before Kokkos does, not at thread exit.
+    Kokkos::push_finalize_hook([] { cache = ScratchCache<ViewT>(); });
+    hooked = true;
+  }
+  return cache;
+}
+
+}  // namespace detail
+
+// A View labelled `label` with these extents, on `exec`'s memory space: a cached one nobody else holds, else a new
+// one. zero: every entry set to 0 in `exec`'s order (what a plain labelled allocation gives); else the contents are
+// unspecified.
+template <class ViewT, class... Extents>
+ViewT scratch_view(const ExecSpace& exec, const char* label, bool zero, Extents... extents) {
+  static_assert(sizeof...(Extents) <= 8);
+  const std::array<std::size_t, 8> key{static_cast<std::size_t>(extents)...};
+  std::size_t elements = 1;
+  for (std::size_t e : {static_cast<std::size_t>(extents)...}) elements *= e;
+  const std::size_t bytes = elements * sizeof(typename ViewT::value_type);
+  const void* stream = compat::stream_of(exec);
+  auto fresh = [&] {
+    ViewT v(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), extents...);
+    if (zero) Kokkos::deep_copy(exec, v, typename ViewT::value_type(0));
+    return v;
+  };
+  if (bytes > kScratchViewBytes) return fresh();
+  auto& cache = detail::scratch_cache<ViewT>();
+  for (auto& e : cache.entries) {
+    if (e.view.use_count() != 1 || e.extents != key || e.label != label) continue;
+    // Kernels queued on another instance may still use it: let them finish first.
+    if (e.stream != stream) compat::fence_stream(e.stream);
+    e.stream = stream;
+    if (zero) Kokkos::deep_copy(exec, e.view, typename ViewT::value_type(0));
+    return e.view;
+  }
+  // Make room: drop the oldest entries nobody holds (their memory goes back now, before the new allocation).
+  for (auto it = cache.entries.begin(); it != cache.entries.end() && cache.bytes + bytes > kScratchTotalBytes;) {
+    if (it->view.use_count() == 1) {
+      cache.bytes -= it->view.size() * sizeof(typename ViewT::value_type);
+      it = cache.entries.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  ViewT v = fresh();
+  if (cache.bytes + bytes <= kScratchTotalBytes) {
+    cache.entries.push_back({label, key, v, stream});
+    cache.bytes += bytes;
+  }
+  return v;
+}
+
+}  // namespace kdash::backends
