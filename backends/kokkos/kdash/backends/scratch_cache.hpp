@@ -3,8 +3,9 @@
 // every cudaFree synchronises the whole device. scratch_view() keeps Views in a per-thread cache keyed by label, type
 // and extents, and hands one out again once nobody else holds it (use_count() == 1), like a caching allocator.
 // Views above kScratchViewBytes are plain allocations; past kScratchTotalBytes per View type the oldest free entries
-// are dropped (a run that moves from one shape to another does not keep the old shape's memory). The cache is emptied
-// at Kokkos::finalize.
+// are dropped (a run that moves from one shape to another does not keep the old shape's memory). The calling
+// thread's cache is emptied at Kokkos::finalize; a thread other than the one that finalizes must end before it, or
+// its cached Views outlive Kokkos (Kokkos reports that at exit).
 #pragma once
 
 #include <kdash/backends/execution.hpp>
