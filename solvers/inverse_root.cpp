@@ -6,6 +6,8 @@
 #include "kdash/solvers/evd_root.hpp"
 #include "kdash/solvers/newton_db.hpp"
 
+#include <kdash/backends/for_each_entry.hpp>
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -72,9 +74,8 @@ std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T
     const int count = int(a.extent(0)), n = int(a.extent(1));
     auto ac = backends::scratch_view<Stack<C>>(exec, "kdash::root::a_converted", false, count, n, n);
     auto xc = backends::scratch_view<Stack<C>>(exec, "kdash::root::x_converted", false, count, n, n);
-    Kokkos::parallel_for(
-        "kdash::root::convert_in", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {count, n, n}),
-        KOKKOS_LAMBDA(const int b, const int i, const int j) {
+    backends::for_each_entry(
+        exec, "kdash::root::convert_in", count, n, n, KOKKOS_LAMBDA(const int b, const int i, const int j) {
           ac(b, i, j) = static_cast<C>(a(b, i, j));
           xc(b, i, j) = static_cast<C>(x(b, i, j));  // blocks a solver does not write must round-trip
         });

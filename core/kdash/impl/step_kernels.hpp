@@ -4,6 +4,7 @@
 #pragma once
 
 #include <kdash/backends/execution.hpp>
+#include <kdash/backends/for_each_entry.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/impl/optimizer_state.hpp>
 #include <kdash/solvers/impl/stack_ops.hpp>
@@ -344,9 +345,8 @@ void copy_matrices(const ExecSpace& exec, const Stack<S>& src, const Stack<D>& d
                    const Kokkos::View<int*, MemSpace>& index, bool scatter) {
   const int count = static_cast<int>(index.extent(0));
   const int n = static_cast<int>(src.extent(1)), m = static_cast<int>(src.extent(2));
-  Kokkos::parallel_for(
-      "kdash::step::copy_matrices", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {count, n, m}),
-      KOKKOS_LAMBDA(const int k, const int i, const int j) {
+  backends::for_each_entry(
+      exec, "kdash::step::copy_matrices", count, n, m, KOKKOS_LAMBDA(const int k, const int i, const int j) {
         if (scatter)
           dst(index(k), i, j) = static_cast<D>(src(k, i, j));
         else
@@ -358,9 +358,8 @@ void copy_matrices(const ExecSpace& exec, const Stack<S>& src, const Stack<D>& d
 inline void masked_copy(const ExecSpace& exec, const Stack<float>& src, const Stack<float>& dst,
                         const Kokkos::View<int*, MemSpace>& mask) {
   const int n = static_cast<int>(src.extent(1));
-  Kokkos::parallel_for(
-      "kdash::step::accept_roots",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(src.extent(0)), n, n}),
+  backends::for_each_entry(
+      exec, "kdash::step::accept_roots", int(src.extent(0)), n, n,
       KOKKOS_LAMBDA(const int b, const int i, const int j) {
         if (mask(b)) dst(b, i, j) = src(b, i, j);
       });
@@ -370,9 +369,8 @@ inline void masked_copy(const ExecSpace& exec, const Stack<float>& src, const St
 // grafted gradient, not zero).
 inline void set_identity(const ExecSpace& exec, const Stack<float>& a) {
   const int n = static_cast<int>(a.extent(1));
-  Kokkos::parallel_for(
-      "kdash::step::identity",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(a.extent(0)), n, n}),
+  backends::for_each_entry(
+      exec, "kdash::step::identity", int(a.extent(0)), n, n,
       KOKKOS_LAMBDA(const int b, const int i, const int j) { a(b, i, j) = i == j ? 1.0f : 0.0f; });
 }
 

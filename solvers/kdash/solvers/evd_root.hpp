@@ -4,6 +4,7 @@
 
 #include <kdash/backends/batched_eigh.hpp>
 #include <kdash/backends/batched_gemm.hpp>
+#include <kdash/backends/for_each_entry.hpp>
 #include <kdash/solvers/impl/stack_ops.hpp>
 #include <kdash/solvers/root_options.hpp>
 
@@ -71,9 +72,8 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
         if (!compat::isfinite(factor)) bad_root(b) = 1;  // every writer stores 1: a benign race
         factors(b, i) = factor;
       });
-  Kokkos::parallel_for(
-      "kdash::evd::scale_rows", Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {count, n, n}),
-      KOKKOS_LAMBDA(const int b, const int i, const int j) {
+  backends::for_each_entry(
+      exec, "kdash::evd::scale_rows", count, n, n, KOKKOS_LAMBDA(const int b, const int i, const int j) {
         if (!finite(b) || info(b) != 0) return;
         scaled(b, i, j) = factors(b, i) * q(b, i, j);
       });

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <kdash/backends/batched_gemm.hpp>
+#include <kdash/backends/for_each_entry.hpp>
 #include <kdash/solvers/impl/stack_ops.hpp>
 #include <kdash/solvers/root_options.hpp>
 
@@ -62,9 +63,8 @@ Stack<T> random_start_vectors(const ExecSpace& exec, int count, int n, int vecto
                               std::uint64_t first_block) {
   auto v = backends::scratch_view<Stack<T>>(exec, "kdash::scaling::start_vectors", false, count, n, vectors);
   using Generator = Kokkos::Random_XorShift64<ExecSpace>;
-  Kokkos::parallel_for(
-      "kdash::scaling::random_start_vectors",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {count, n, vectors}),
+  backends::for_each_entry(
+      exec, "kdash::scaling::random_start_vectors", count, n, vectors,
       KOKKOS_LAMBDA(const int b, const int i, const int j) {
         std::uint64_t key = detail::splitmix64(seed);
         key = detail::splitmix64(key ^ (first_block + std::uint64_t(b)));

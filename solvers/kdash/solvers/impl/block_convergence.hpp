@@ -8,6 +8,7 @@
 #pragma once
 
 #include <kdash/backends/execution.hpp>
+#include <kdash/backends/for_each_entry.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/backends/scratch_cache.hpp>
 #include <kdash/solvers/impl/stack_ops.hpp>
@@ -135,9 +136,8 @@ void commit_iterate(const ExecSpace& exec, const Stack<T>& even, const Stack<T>&
                     const Stack<T>& out) {
   const int n = static_cast<int>(out.extent(1));
   const bool scaled = factor.extent(0) > 0;
-  Kokkos::parallel_for(
-      "kdash::solvers::commit_iterate",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(out.extent(0)), n, n}),
+  backends::for_each_entry(
+      exec, "kdash::solvers::commit_iterate", int(out.extent(0)), n, n,
       KOKKOS_LAMBDA(const int b, const int i, const int j) {
         if (write(b) == 0) return;
         const T v = (iterations(b) - offset) % 2 ? odd(b, i, j) : even(b, i, j);

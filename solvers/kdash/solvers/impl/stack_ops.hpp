@@ -2,6 +2,7 @@
 #pragma once
 
 #include <kdash/backends/execution.hpp>
+#include <kdash/backends/for_each_entry.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/backends/scratch_cache.hpp>
 
@@ -73,9 +74,8 @@ void finite_blocks(const ExecSpace& exec, const ConstStackT<T>& a, const PerBloc
 template <class T>
 void copy_add_identity(const ExecSpace& exec, const ConstStackT<T>& a, const Stack<T>& out, T shift) {
   const int n = static_cast<int>(a.extent(1));
-  Kokkos::parallel_for(
-      "kdash::solvers::copy_add_identity",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(a.extent(0)), n, n}),
+  backends::for_each_entry(
+      exec, "kdash::solvers::copy_add_identity", int(a.extent(0)), n, n,
       KOKKOS_LAMBDA(const int b, const int i, const int j) { out(b, i, j) = a(b, i, j) + (i == j ? shift : T(0)); });
 }
 
@@ -93,9 +93,8 @@ template <class T>
 void scale_add_identity(const ExecSpace& exec, const ConstStackT<T>& in, const Stack<T>& out,
                         const Kokkos::View<const T*, MemSpace>& alpha, T beta, const BlockMask& active) {
   const int n = static_cast<int>(in.extent(1));
-  Kokkos::parallel_for(
-      "kdash::solvers::scale_add_identity",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(in.extent(0)), n, n}),
+  backends::for_each_entry(
+      exec, "kdash::solvers::scale_add_identity", int(in.extent(0)), n, n,
       KOKKOS_LAMBDA(const int b, const int i, const int j) {
         if (!selected(active, b)) return;
         out(b, i, j) = alpha(b) * in(b, i, j) + (i == j ? beta : T(0));
@@ -107,9 +106,8 @@ template <class T>
 void affine_identity(const ExecSpace& exec, const ConstStackT<T>& in, const Stack<T>& out, T alpha, T beta,
                      const BlockMask& active) {
   const int n = static_cast<int>(in.extent(1));
-  Kokkos::parallel_for(
-      "kdash::solvers::affine_identity",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(in.extent(0)), n, n}),
+  backends::for_each_entry(
+      exec, "kdash::solvers::affine_identity", int(in.extent(0)), n, n,
       KOKKOS_LAMBDA(const int b, const int i, const int j) {
         if (!selected(active, b)) return;
         out(b, i, j) = alpha * in(b, i, j) + (i == j ? beta : T(0));
@@ -121,9 +119,8 @@ template <class T>
 void set_scaled_identity(const ExecSpace& exec, const Stack<T>& out, const Kokkos::View<const T*, MemSpace>& diag,
                          const BlockMask& active) {
   const int n = static_cast<int>(out.extent(1));
-  Kokkos::parallel_for(
-      "kdash::solvers::set_scaled_identity",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(out.extent(0)), n, n}),
+  backends::for_each_entry(
+      exec, "kdash::solvers::set_scaled_identity", int(out.extent(0)), n, n,
       KOKKOS_LAMBDA(const int b, const int i, const int j) {
         if (!selected(active, b)) return;
         out(b, i, j) = i == j ? diag(b) : T(0);
@@ -248,9 +245,8 @@ void copy_scaled_where(const ExecSpace& exec, const Kokkos::View<const T***, Kok
                        const Kokkos::View<const int*, MemSpace>& write) {
   const int n = static_cast<int>(in.extent(1));
   const bool scaled = factor.extent(0) > 0;
-  Kokkos::parallel_for(
-      "kdash::solvers::copy_scaled_where",
-      Kokkos::MDRangePolicy<ExecSpace, Kokkos::Rank<3>>(exec, {0, 0, 0}, {int(in.extent(0)), n, n}),
+  backends::for_each_entry(
+      exec, "kdash::solvers::copy_scaled_where", int(in.extent(0)), n, n,
       KOKKOS_LAMBDA(const int b, const int i, const int j) {
         if (write(b) == 0) return;
         out(b, i, j) = static_cast<U>(scaled ? factor(b) * in(b, i, j) : in(b, i, j));
