@@ -20,7 +20,8 @@ fi
 
 packages=(build-essential cmake pkg-config dpkg-dev xz-utils
   openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev gnuplot-nox zlib1g-dev)
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev gnuplot-nox zlib1g-dev
+  libamdhip64-dev) # the HIP runtime (18 MB): the HIP adapters' runtime half is compiled and tested without a GPU
 
 # --- 1. Debian packages -------------------------------------------------------------------------------------------
 missing=()

@@ -1,11 +1,6 @@
 #include <kdash/backends/hip/device_info.hpp>
 
 #include <hip/hip_runtime_api.h>
-#include <rocblas/rocblas.h>
-#include <rocsolver/rocsolver.h>
-#if KDASH_HIP_ADAPTERS_HAVE_RCCL
-#include <rccl/rccl.h>
-#endif
 
 #include <string>
 
@@ -20,23 +15,13 @@ int device_count_or_zero() noexcept {
   return count;
 }
 
-std::string toolkit_versions() {
-  std::string out = "HIP runtime ";
-  int runtime = 0;
-  out += hipRuntimeGetVersion(&runtime) == hipSuccess ? std::to_string(runtime) : std::string("unknown");
-  char buffer[128] = {};
-  out += ", rocBLAS ";
-  out += rocblas_get_version_string(buffer, sizeof buffer) == rocblas_status_success ? buffer : "unknown";
-  buffer[0] = '\0';
-  out += ", rocSOLVER ";
-  out += rocsolver_get_version_string(buffer, sizeof buffer) == rocblas_status_success ? buffer : "unknown";
-#if KDASH_HIP_ADAPTERS_HAVE_RCCL
-  int rccl = 0;
-  out += ", RCCL " + (ncclGetVersion(&rccl) == ncclSuccess ? std::to_string(rccl) : std::string("unknown"));
-#else
-  out += ", RCCL not built";
-#endif
-  return out;
+std::string runtime_version() {
+  int v = 0;
+  if (hipRuntimeGetVersion(&v) != hipSuccess || v <= 0) {
+    (void)hipGetLastError();
+    return "unknown";
+  }
+  return std::to_string(v / 10000000) + "." + std::to_string(v / 100000 % 100) + "." + std::to_string(v % 100000);
 }
 
 }  // namespace kdash::backends::hip

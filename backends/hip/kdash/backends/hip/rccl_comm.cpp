@@ -1,4 +1,4 @@
-#include <kdash/backends/hip/hip_error.hpp>
+#include <kdash/backends/hip/library_error.hpp>
 #include <kdash/backends/hip/rccl_comm.hpp>
 #include <kdash/backends/vendor/collective_args.hpp>
 

@@ -1,4 +1,4 @@
-#include <kdash/backends/hip/hip_error.hpp>
+#include <kdash/backends/hip/library_error.hpp>
 #include <kdash/backends/hip/rocsolver_syevd.hpp>
 #include <kdash/backends/vendor/syevd_args.hpp>
 
