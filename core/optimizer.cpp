@@ -3,6 +3,7 @@
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/impl/step_kernels.hpp"
 
+#include <kdash/backends/scratch_cache.hpp>
 #include <kdash/distributed/single_process_communicator.hpp>
 #include <kdash/solvers/inverse_root.hpp>
 
@@ -310,8 +311,8 @@ bool root_failed(const BlockRootResult& r, const RootOptions& o) {
 }
 
 // Recomputes the roots of the entries `which` of one factor stack with escalated options into `scratch`.
-void recompute(const ExecSpace& exec, const impl::FactorState& st, const std::vector<int>& which,
-               const RootOptions& options, std::vector<BlockRootResult>& results) {
+void recompute_some(const ExecSpace& exec, const impl::FactorState& st, const std::vector<int>& which,
+                    const RootOptions& options, std::vector<BlockRootResult>& results) {
   const int n = static_cast<int>(st.stats.extent(1));
   const int k = static_cast<int>(which.size());
   Kokkos::View<int*, MemSpace> index("kdash::escalate::index", k);
@@ -333,14 +334,24 @@ void recompute(const ExecSpace& exec, const impl::FactorState& st, const std::ve
   for (int i = 0; i < k; ++i) results[which[i]] = sub[i];
 }
 
+// The same, `slice` entries per solver call (root_batch_mb bounds the escalated attempts too: fp64 has the largest
+// working set).
+void recompute(const ExecSpace& exec, const impl::FactorState& st, const std::vector<int>& which,
+               const RootOptions& options, int slice, std::vector<BlockRootResult>& results) {
+  for (std::size_t first = 0; first < which.size(); first += static_cast<std::size_t>(slice)) {
+    const std::size_t last = std::min(which.size(), first + static_cast<std::size_t>(slice));
+    recompute_some(exec, st, std::vector<int>(which.begin() + first, which.begin() + last), options, results);
+  }
+}
+
 // The solvers' temporaries, in stacks the size of their input: coupled Newton holds the most (ridged input, two M
 // and two X iterates, three products, 16-bit input copies).
 constexpr double kSolverTemporaries = 10;
 
 // Matrices per solver call so that one call's working set stays within root_batch_mb (0: no limit).
-int root_slice(const Config& c, int n, int count) {
+int root_slice(const Config& c, int n, int count, Precision precision) {
   if (c.root_batch_mb <= 0 || count <= 1) return std::max(count, 1);
-  const double element = c.precision == Precision::fp64 ? sizeof(double) + sizeof(float) : sizeof(float);
+  const double element = precision == Precision::fp64 ? sizeof(double) + sizeof(float) : sizeof(float);
   const double per_matrix = kSolverTemporaries * element * double(n) * double(n);
   const double fit = c.root_batch_mb * 1024.0 * 1024.0 / per_matrix;
   return fit >= count ? count : std::max(1, static_cast<int>(fit));
@@ -387,14 +398,17 @@ void compute_roots(Optimizer::State& s) {
     RootOptions o = c.to_root_options();
     o.p = fs.p;
     o.seed = mix_seed(c.seed, s.root_calls);
-    std::vector<BlockRootResult> results = roots_in_slices(exec, st, o, root_slice(c, fs.n, count));
+    std::vector<BlockRootResult> results = roots_in_slices(exec, st, o, root_slice(c, fs.n, count, o.precision));
 
     // Entries that failed last time get an escalated attempt, level by level.
     for (int level = 1; level <= 3; ++level) {
       std::vector<int> which;
       for (int e = 0; e < count; ++e)
         if (std::min(st.consecutive_failures[e], 3) == level) which.push_back(e);
-      if (!which.empty()) recompute(exec, st, which, escalated(o, level), results);
+      if (!which.empty()) {
+        const RootOptions e = escalated(o, level);
+        recompute(exec, st, which, e, root_slice(c, fs.n, static_cast<int>(which.size()), e.precision), results);
+      }
     }
 
     const Kokkos::View<int*, MemSpace>& ok = st.accepted;
@@ -431,6 +445,8 @@ void compute_roots(Optimizer::State& s) {
       masked_copy(exec, st.scratch, st.root, ok);  // failed entries keep their previous root
     }
   }
+  // The solvers' cached temporaries (up to root_batch_mb, per precision) are not kept between root steps.
+  backends::release_scratch();
   ++s.root_calls;
 }
 

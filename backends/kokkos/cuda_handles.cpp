@@ -3,9 +3,10 @@
 
 #if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
 
-#include <kdash/backends/cuda/cuda_error.hpp>
+#include <kdash/backends/scratch_cache.hpp>
 
 #include <array>
+#include <optional>
 
 namespace kdash::backends::detail {
 
@@ -23,18 +24,21 @@ Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> sixteen_bit_scratch(const Kokkos
                                                                     std::size_t count) {
   using Buffer = Kokkos::View<std::uint16_t*, Kokkos::CudaSpace>;
   thread_local std::array<Buffer, 2> buffers;
-  thread_local bool hook_registered = false;
-  thread_local cudaStream_t last_stream = nullptr;
+  thread_local std::optional<Kokkos::Cuda> last_user;  // a copy keeps its stream alive
+  thread_local bool registered = false;
+  if (!registered) {
+    // Device memory (and the instance) must go before Kokkos does, not at thread exit; release_scratch() frees the
+    // buffers between root computations (a device free waits for the work still reading them).
+    Kokkos::push_finalize_hook([] {
+      buffers = {};
+      last_user.reset();
+    });
+    scratch_releasers().push_back([] { buffers = {}; });
+    registered = true;
+  }
   // Work queued on another stream may still read the buffers: let it finish before this stream overwrites them.
-  if (last_stream != nullptr && last_stream != exec.cuda_stream()) {
-    cuda::check_cuda(cudaStreamSynchronize(last_stream), "cudaStreamSynchronize");
-  }
-  last_stream = exec.cuda_stream();
-  if (!hook_registered) {
-    // Device memory must be returned before Kokkos goes away, not at thread exit.
-    Kokkos::push_finalize_hook([] { buffers = {}; });
-    hook_registered = true;
-  }
+  if (last_user && !compat::same_stream(*last_user, exec)) last_user->fence();
+  last_user = exec;
   Buffer& buffer = buffers.at(static_cast<std::size_t>(slot));
   if (buffer.extent(0) < count) {
     buffer = Buffer();  // free first: the old and the new buffer need not fit together

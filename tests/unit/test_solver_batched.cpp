@@ -62,17 +62,21 @@ TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
           HostStack<float> x1;
           auto r1 = run_root<float>(Stack<const float>(to_device(single_block(stack.host, b))), x1, alone);
           SCOPED_TRACE(::testing::Message() << to_string(m) << " " << to_string(sc) << " n=" << n << " block " << b);
-          EXPECT_EQ(r1[0].status, r[b].status);
           // On the host every block is the same BLAS/LAPACK call, so the runs round alike. On a GPU the vendor
           // GEMM and eigensolver may pick another kernel for a batch of 5 than for a batch of 1: the stacked run then
           // equals the one-block run up to rounding (the bounds below), and a convergence test may flip by one
           // iteration. Kokkos Kernels' team GEMM (n <= kSmallBlock) computes each block alike at any batch size.
           const bool same_rounding = is_host_space_v<ExecSpace> || (m != RootMethod::evd && n <= backends::kSmallBlock);
           if (same_rounding) {
+            EXPECT_EQ(r1[0].status, r[b].status);
             EXPECT_EQ(r1[0].iterations, r[b].iterations);
             EXPECT_EQ(r1[0].residual, r[b].residual);
           } else {
             EXPECT_LE(std::abs(r1[0].iterations - r[b].iterations), 1);
+            // The one iteration may be the last one allowed: converged in one run, not_converged in the other.
+            const bool flip_at_cap =
+                std::max(r1[0].iterations, r[b].iterations) >= o.max_iters && r1[0].iterations != r[b].iterations;
+            if (!flip_at_cap) EXPECT_EQ(r1[0].status, r[b].status);
           }
           if (m == RootMethod::evd || !same_rounding) {
             // EVD: the eigenvector perturbation bound. Iterative solvers: each run's X is within 2 k delta_g

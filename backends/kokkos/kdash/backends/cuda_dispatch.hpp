@@ -41,8 +41,9 @@ KOKKOS_INLINE_FUNCTION std::uint16_t bf16_bits(float on_grid) {
 }
 
 // Grow-only device buffers of this host thread for the 16-bit copies of GEMM inputs (slot 0: A, slot 1: B), so that
-// a solver's tens of GEMMs per root do not each pay a cudaMalloc/cudaFree (which synchronises the device). Released
-// at Kokkos::finalize. Calls on another stream than the previous one first wait for that stream.
+// a solver's tens of GEMMs per root do not each pay a cudaMalloc/cudaFree (which synchronises the device). Freed by
+// release_scratch() (scratch_cache.hpp) and at Kokkos::finalize. Calls on another stream than the previous one first
+// wait for that stream.
 Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> sixteen_bit_scratch(const Kokkos::Cuda& exec, int slot,
                                                                     std::size_t count);
 

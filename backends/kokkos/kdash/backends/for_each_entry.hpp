@@ -14,14 +14,14 @@ namespace kdash::backends {
 template <class F>
 void for_each_entry(const ExecSpace& exec, const char* label, int count, int rows, int cols, const F& f) {
   if (count <= 0 || rows <= 0 || cols <= 0) return;
+  using Policy = Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>;
   if constexpr (is_host_space_v<ExecSpace>) {
     Kokkos::parallel_for(
-        label, Kokkos::RangePolicy<ExecSpace>(exec, 0, count * rows), KOKKOS_LAMBDA(const int r) {
-          const int b = r / rows, i = r - b * rows;
+        label, Policy(exec, 0, std::int64_t(count) * rows), KOKKOS_LAMBDA(const std::int64_t r) {
+          const int b = static_cast<int>(r / rows), i = static_cast<int>(r - std::int64_t(b) * rows);
           for (int j = 0; j < cols; ++j) f(b, i, j);
         });
   } else {
-    using Policy = Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>;
     const std::int64_t total = std::int64_t(count) * rows * cols;
     Kokkos::parallel_for(
         label, Policy(exec, 0, total), KOKKOS_LAMBDA(const std::int64_t k) {

@@ -3,9 +3,9 @@
 // every cudaFree synchronises the whole device. scratch_view() keeps Views in a per-thread cache keyed by label, type
 // and extents, and hands one out again once nobody else holds it (use_count() == 1), like a caching allocator.
 // Views above kScratchViewBytes are plain allocations; past kScratchTotalBytes per View type the oldest free entries
-// are dropped (a run that moves from one shape to another does not keep the old shape's memory). The calling
-// thread's cache is emptied at Kokkos::finalize; a thread other than the one that finalizes must end before it, or
-// its cached Views outlive Kokkos (Kokkos reports that at exit).
+// are dropped. release_scratch() gives every free cached View of the calling thread back (the optimizer calls it
+// after each root computation, so the memory is not held between root steps); the rest goes at Kokkos::finalize,
+// for the finalizing thread: another thread that used the cache must end before Kokkos::finalize.
 #pragma once
 
 #include <kdash/backends/execution.hpp>
@@ -28,28 +28,52 @@ struct ScratchEntry {
   std::string label;
   std::array<std::size_t, 8> extents;
   ViewT view;
-  const void* stream;  // the instance it was last handed out on (compat::stream_of)
+  ExecSpace last_user;  // the instance it was last handed out on (a copy keeps its stream alive)
 };
 
 template <class ViewT>
 struct ScratchCache {
   std::vector<ScratchEntry<ViewT>> entries;
   std::size_t bytes = 0;
+
+  // Drops the entries nobody holds; their memory goes back now (a device free waits for queued work).
+  void release_free() {
+    for (auto it = entries.begin(); it != entries.end();) {
+      if (it->view.use_count() == 1) {
+        bytes -= it->view.size() * sizeof(typename ViewT::value_type);
+        it = entries.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
 };
+
+// What release_scratch() calls: one function per scratch kind this thread has used.
+inline std::vector<void (*)()>& scratch_releasers() {
+  thread_local std::vector<void (*)()> releasers;
+  return releasers;
+}
 
 template <class ViewT>
 ScratchCache<ViewT>& scratch_cache() {
   thread_local ScratchCache<ViewT> cache;
-  thread_local bool hooked = false;
-  if (!hooked) {
+  thread_local bool registered = false;
+  if (!registered) {
     // Device memory goes back before Kokkos does, not at thread exit.
     Kokkos::push_finalize_hook([] { cache = ScratchCache<ViewT>(); });
-    hooked = true;
+    scratch_releasers().push_back([] { cache.release_free(); });
+    registered = true;
   }
   return cache;
 }
 
 }  // namespace detail
+
+// Gives back every cached scratch View of the calling thread that nobody holds.
+inline void release_scratch() {
+  for (auto release : detail::scratch_releasers()) release();
+}
 
 // A View labelled `label` with these extents, on `exec`'s memory space: a cached one nobody else holds, else a new
 // one. zero: every entry set to 0 in `exec`'s order (what a plain labelled allocation gives); else the contents are
@@ -61,7 +85,6 @@ ViewT scratch_view(const ExecSpace& exec, const char* label, bool zero, Extents.
   std::size_t elements = 1;
   for (std::size_t e : {static_cast<std::size_t>(extents)...}) elements *= e;
   const std::size_t bytes = elements * sizeof(typename ViewT::value_type);
-  const void* stream = compat::stream_of(exec);
   auto fresh = [&] {
     ViewT v(Kokkos::view_alloc(Kokkos::WithoutInitializing, std::string(label)), extents...);
     if (zero) Kokkos::deep_copy(exec, v, typename ViewT::value_type(0));
@@ -71,9 +94,9 @@ ViewT scratch_view(const ExecSpace& exec, const char* label, bool zero, Extents.
   auto& cache = detail::scratch_cache<ViewT>();
   for (auto& e : cache.entries) {
     if (e.view.use_count() != 1 || e.extents != key || e.label != label) continue;
-    // Kernels queued on another instance may still use it: let them finish first.
-    if (e.stream != stream) compat::fence_stream(e.stream);
-    e.stream = stream;
+    // Kernels queued on another instance (another stream) may still use it: let them finish first.
+    if (!compat::same_stream(e.last_user, exec)) e.last_user.fence();
+    e.last_user = exec;
     if (zero) Kokkos::deep_copy(exec, e.view, typename ViewT::value_type(0));
     return e.view;
   }
@@ -88,7 +111,7 @@ ViewT scratch_view(const ExecSpace& exec, const char* label, bool zero, Extents.
   }
   ViewT v = fresh();
   if (cache.bytes + bytes <= kScratchTotalBytes) {
-    cache.entries.push_back({label, key, v, stream});
+    cache.entries.push_back({label, key, v, exec});
     cache.bytes += bytes;
   }
   return v;
