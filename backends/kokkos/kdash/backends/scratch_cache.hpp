@@ -20,6 +20,7 @@ namespace kdash::backends {
 
 inline constexpr std::size_t kScratchViewBytes = std::size_t(1) << 30;
 inline constexpr std::size_t kScratchTotalBytes = std::size_t(4) << 30;
+static_assert(kScratchViewBytes < kScratchTotalBytes);
 
 namespace detail {
 
@@ -36,9 +37,10 @@ struct ScratchCache {
   std::vector<ScratchEntry<ViewT>> entries;
   std::size_t bytes = 0;
 
-  // Drops the entries nobody holds; their memory goes back now (a device free waits for queued work).
-  void release_free() {
-    for (auto it = entries.begin(); it != entries.end();) {
+  // Drops the entries nobody holds, oldest first, until at most `keep` bytes stay cached; their memory goes back now
+  // (a device free waits for queued work).
+  void release_free(std::size_t keep = 0) {
+    for (auto it = entries.begin(); it != entries.end() && bytes > keep;) {
       if (it->view.use_count() == 1) {
         bytes -= it->view.size() * sizeof(typename ViewT::value_type);
         it = entries.erase(it);
@@ -100,15 +102,8 @@ ViewT scratch_view(const ExecSpace& exec, const char* label, bool zero, Extents.
     if (zero) Kokkos::deep_copy(exec, e.view, typename ViewT::value_type(0));
     return e.view;
   }
-  // Make room: drop the oldest entries nobody holds (their memory goes back now, before the new allocation).
-  for (auto it = cache.entries.begin(); it != cache.entries.end() && cache.bytes + bytes > kScratchTotalBytes;) {
-    if (it->view.use_count() == 1) {
-      cache.bytes -= it->view.size() * sizeof(typename ViewT::value_type);
-      it = cache.entries.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  // Make room before the new allocation (bytes <= kScratchViewBytes < kScratchTotalBytes here).
+  cache.release_free(kScratchTotalBytes - bytes);
   ViewT v = fresh();
   if (cache.bytes + bytes <= kScratchTotalBytes) {
     cache.entries.push_back({label, key, v, exec});
