@@ -65,11 +65,12 @@ const std::uint16_t* to_16bit(const Kokkos::Cuda& exec, int slot, const T* src, 
 std::vector<std::pair<std::int64_t, std::int64_t>> active_runs(
     const Kokkos::Cuda& exec, const Kokkos::View<const int*, Kokkos::CudaSpace>& active, std::int64_t count);
 
-// A masked GEMM with at least this much work (flops) reads the mask on the host and multiplies only the runs of
-// active blocks: the wait for the stream then costs well under 1 % of the product, and retired blocks cost nothing.
-// Smaller ones (one block of a few hundred, the one-block-at-a-time modes) must not stall the stream once per GEMM:
-// they multiply every block into a scratch copy of C and keep the active blocks, two extra passes over C on the
-// device and no wait.
+// A masked GEMM over several blocks with at least this much work (flops) reads the mask on the host and multiplies
+// only the runs of active blocks: the wait for the stream (~20 us) then costs well under 1 % of the product, and
+// retired blocks cost nothing. The others must not stall the stream once per GEMM: they multiply every block into a
+// scratch copy of C and keep the active blocks, two extra passes over C on the device and no wait. That includes
+// every single-block GEMM (one block at a time: ~40 per root and block), which has no run to skip but its own: at
+// n = 1024 the two passes over its 4 MB take a few microseconds, less than the wait.
 inline constexpr double kMaskOnHostFlops = 1.0e9;
 
 // C = alpha op(A) op(B) + beta C through cublasGemmStridedBatchedEx; inactive blocks of a mask keep their C.
@@ -84,7 +85,7 @@ void cuda_vendor_gemm(const Kokkos::Cuda& exec, bool trans_a, bool trans_b, T al
   const std::int64_t k = static_cast<std::int64_t>(trans_a ? a.extent(1) : a.extent(2));
   const double flops = 2.0 * double(count) * double(c.extent(1)) * double(c.extent(2)) * double(k);
   const bool masked = active.extent(0) > 0;
-  const bool mask_on_device = masked && flops < kMaskOnHostFlops;
+  const bool mask_on_device = masked && (count == 1 || flops < kMaskOnHostFlops);
   const auto runs = mask_on_device ? active_runs(exec, {}, count) : active_runs(exec, active, count);
   if (runs.empty()) return;
   CStack target = c;
