@@ -101,6 +101,36 @@ TEST(Scaling, FrobeniusNormIsExactAndSurvivesHugeAndTinyEntries) {
   }
 }
 
+TEST(Scaling, FrobeniusNormCombinesChunksOfDifferentMagnitudeAndPropagatesNonFinite) {
+  // 200 x 200 = 40,000 entries: the reduction splits each block into chunks, each scaled by its own largest entry.
+  // Block 0 falls in five steps of 4x from 2^60 (squares overflow float), block 1 rises in five steps of 4x to 2^-60
+  // (squares underflow): every chunk weighs in, each with another largest entry. Block 2 has a NaN in its last
+  // chunk, block 3 an infinity in its first, block 4 is all zero.
+  const int n = 200, nn = n * n, count = 5;
+  auto h = random_host_stack<float>(count, n, n, 17);
+  double ref[2] = {0, 0};
+  for (int b = 0; b < 2; ++b)
+    for (int i = 0; i < nn; ++i) {
+      const int step = int(std::int64_t(i) * 5 / nn);  // 0..4
+      float& v = h.data()[b * nn + i];
+      v = std::ldexp(v, b == 0 ? 60 - 2 * step : -68 + 2 * step);
+      ref[b] += double(v) * double(v);
+    }
+  h.data()[2 * nn + nn - 3] = std::numeric_limits<float>::quiet_NaN();
+  h.data()[3 * nn + 7] = -std::numeric_limits<float>::infinity();
+  for (int i = 0; i < nn; ++i) h.data()[4 * nn + i] = 0;
+  RootOptions o;
+  o.scaling = Scaling::fro;
+  PerBlock<float> s("s", count), l("l", count);
+  solvers::estimate_scale<float>(ExecSpace(), Stack<const float>(to_device(h)), o, s, l);
+  auto lh = to_host(l);
+  // Two roundings per term, the rescaling of each chunk's sum (three more) and a sum of n^2 terms: (n^2 + 5) u.
+  for (int b = 0; b < 2; ++b) EXPECT_NEAR(lh(b) / std::sqrt(ref[b]), 1.0, (nn + 5) * 6e-8) << "block " << b;
+  EXPECT_TRUE(std::isnan(lh(2)));
+  EXPECT_EQ(lh(3), std::numeric_limits<float>::infinity());
+  EXPECT_EQ(lh(4), 0.0f);
+}
+
 TEST(Scaling, StartVectorsAreReproducibleAndKeyedByTheGlobalBlockIndex) {
   auto a = to_host(solvers::random_start_vectors<float>(ExecSpace(), 4, 9, 3, 42, 0));
   auto b = to_host(solvers::random_start_vectors<float>(ExecSpace(), 4, 9, 3, 42, 0));

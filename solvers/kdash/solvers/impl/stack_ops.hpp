@@ -220,21 +220,45 @@ KOKKOS_INLINE_FUNCTION ScaledSumOfSquares<T> team_scaled_sum_of_squares(const Me
 }
 
 // Per-block Frobenius norm, computed as max|a| * ||a / max|a|||_F so that float blocks with entries near 1e20 (whose
-// squares overflow) or 1e-20 (whose squares underflow) still get their norm.
+// squares overflow) or 1e-20 (whose squares underflow) still get their norm. Each chunk of a block is scaled by its
+// own largest entry big_c; combining rescales by (big_c / big)^2 <= 1, the largest entry of the block being big.
+// A NaN entry makes the norm NaN, an infinite one (and no NaN) +inf.
 template <class T>
 void frobenius_norms(const ExecSpace& exec, const ConstStackT<T>& a, const PerBlock<T>& norm) {
-  using Policy = Kokkos::TeamPolicy<ExecSpace>;
-  using Member = typename Policy::member_type;
-  const int nn = static_cast<int>(a.extent(1) * a.extent(2));
+  const int count = static_cast<int>(a.extent(0));
+  const std::size_t nn = a.extent(1) * a.extent(2);
+  const int chunks = reduce_chunks(nn);
+  auto big_part =
+      backends::scratch_view<StackVectors<T>>(exec, "kdash::solvers::fro_big_partial", false, count, chunks);
+  auto sum_part =
+      backends::scratch_view<StackVectors<T>>(exec, "kdash::solvers::fro_sum_partial", false, count, chunks);
   const T* data = a.data();
+  for_each_block_chunk(
+      exec, "kdash::solvers::frobenius_norms", count, nn, {},
+      KOKKOS_LAMBDA(const typename Kokkos::TeamPolicy<ExecSpace>::member_type& member, int b, int c, int first,
+                    int last) {
+        const T* chunk = data + std::size_t(b) * nn + first;
+        const auto s = team_scaled_sum_of_squares<T>(member, last - first, [&](const int k) { return chunk[k]; });
+        Kokkos::single(Kokkos::PerTeam(member), [&]() {
+          big_part(b, c) = s.big;
+          sum_part(b, c) = s.sum;  // scaled by 1 / big_c, or by 1 when big_c is 0 or infinite
+        });
+      });
   Kokkos::parallel_for(
-      "kdash::solvers::frobenius_norms", Policy(exec, static_cast<int>(a.extent(0)), Kokkos::AUTO),
-      KOKKOS_LAMBDA(const Member& member) {
-        const int b = member.league_rank();
-        const T* block = data + std::size_t(b) * nn;
-        const auto s = team_scaled_sum_of_squares<T>(member, nn, [&](const int k) { return block[k]; });
-        Kokkos::single(Kokkos::PerTeam(member),
-                       [&]() { norm(b) = (s.inv == T(1) ? T(1) : s.big) * compat::sqrt(s.sum); });
+      "kdash::solvers::frobenius_combine", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
+        T big = 0;  // NaN entries never win a comparison: they reach the norm through their chunk's sum
+        for (int c = 0; c < chunks; ++c) big = big_part(b, c) > big ? big_part(b, c) : big;
+        T sum = 0;
+        if (big > T(0) && compat::isfinite(big)) {
+          for (int c = 0; c < chunks; ++c) {
+            const T ratio = big_part(b, c) / big;
+            sum += big_part(b, c) > T(0) ? sum_part(b, c) * ratio * ratio : sum_part(b, c);
+          }
+          norm(b) = big * compat::sqrt(sum);
+        } else {  // all zero (and NaN), or an infinite entry: the plain sum is 0, +inf or NaN
+          for (int c = 0; c < chunks; ++c) sum += sum_part(b, c);
+          norm(b) = compat::sqrt(sum);
+        }
       });
 }
 
