@@ -4,16 +4,15 @@
 #   KDASH_BACKEND          validated against what the found Kokkos enables
 #   KDASH_BUILD_CUDA_ADAPTERS, KDASH_HAVE_NCCL
 
+# Where scripts/bootstrap.sh puts what it builds or downloads (KDASH_DEPS, default <repo>/.deps).
+if(DEFINED ENV{KDASH_DEPS})
+  set(KDASH_DEPS_DIR $ENV{KDASH_DEPS})
+else()
+  set(KDASH_DEPS_DIR ${PROJECT_SOURCE_DIR}/.deps)
+endif()
 # Default Kokkos location: the prefix scripts/bootstrap.sh installs into.
-if(NOT Kokkos_ROOT AND NOT DEFINED ENV{Kokkos_ROOT})
-  if(DEFINED ENV{KDASH_DEPS})
-    set(_kdash_deps $ENV{KDASH_DEPS})
-  else()
-    set(_kdash_deps ${PROJECT_SOURCE_DIR}/.deps)
-  endif()
-  if(EXISTS ${_kdash_deps}/install/lib/cmake/Kokkos)
-    set(Kokkos_ROOT ${_kdash_deps}/install)
-  endif()
+if(NOT Kokkos_ROOT AND NOT DEFINED ENV{Kokkos_ROOT} AND EXISTS ${KDASH_DEPS_DIR}/install/lib/cmake/Kokkos)
+  set(Kokkos_ROOT ${KDASH_DEPS_DIR}/install)
 endif()
 if(Kokkos_ROOT AND NOT KokkosKernels_ROOT)
   set(KokkosKernels_ROOT ${Kokkos_ROOT})
@@ -109,9 +108,11 @@ if(KDASH_ENABLE_MPI)
   find_package(MPI REQUIRED COMPONENTS CXX)
 endif()
 
-# CUDA toolkit: the vendor adapters are plain host code and build whenever the toolkit is there.
+# CUDA toolkit: the vendor adapters are plain host code and build whenever the toolkit is there, except that AUTO
+# skips them in HIP builds (which have no use for them, as CUDA builds skip the HIP adapters).
 set(KDASH_BUILD_CUDA_ADAPTERS OFF)
-if(NOT KDASH_ENABLE_CUDA_ADAPTERS STREQUAL "OFF")
+if(NOT KDASH_ENABLE_CUDA_ADAPTERS STREQUAL "OFF" AND
+   NOT (KDASH_ENABLE_CUDA_ADAPTERS STREQUAL "AUTO" AND KDASH_BACKEND STREQUAL "hip"))
   find_package(CUDAToolkit QUIET)
   if(CUDAToolkit_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/backends/cuda/CMakeLists.txt)
     set(KDASH_BUILD_CUDA_ADAPTERS ON)

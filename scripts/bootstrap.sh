@@ -40,73 +40,111 @@ else
 fi
 
 # --- 2. Kokkos + Kokkos Kernels 3.4.01 from Debian's trilinos source package --------------------------------------
-if [ -f "$prefix/.kdash-kokkos-ok" ]; then
-  say "Kokkos + Kokkos Kernels: already installed in $prefix"
-  exit 0
-fi
-
-src_list=/etc/apt/sources.list.d/kdash-deb-src.sources
-if [ ! -f "$src_list" ]; then
-  say "adding deb-src entries derived from the existing apt sources ($src_list)"
-  tmp=$(mktemp)
-  # deb822 files: copy each stanza whose Types include 'deb', with Types set to deb-src.
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    [ "$f" = "$src_list" ] && continue
-    awk 'BEGIN{RS=""; ORS="\n\n"}
-         /(^|\n)Types:[^\n]*(^|[ \t])deb([ \t]|\n|$)/ && /(^|\n)URIs:[^\n]*debian/ {
-           gsub(/(^|\n)Types:[^\n]*/, "\nTypes: deb-src"); sub(/^\n/, ""); print }' "$f" >>"$tmp"
-  done
-  # one-line style: deb URI SUITE COMPONENTS...
-  if [ -f /etc/apt/sources.list ]; then
-    grep -E '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list | grep debian | while read -r _ rest; do
-      set -- $rest
-      opts=""
-      if [[ "$1" == \[* ]]; then opts=$1; shift; fi
-      uri=$1; suite=$2; shift 2
-      printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: %s\n\n' "$uri" "$suite" "$*"
-    done >>"$tmp"
+install_kokkos() {
+  if [ -f "$prefix/.kdash-kokkos-ok" ]; then
+    say "Kokkos + Kokkos Kernels: already installed in $prefix"
+    return 0
   fi
-  [ -s "$tmp" ] || die "found no Debian 'deb' source in /etc/apt to derive a deb-src entry from"
-  "${sudo_cmd[@]}" install -m 0644 "$tmp" "$src_list"
-  rm -f "$tmp"
-  apt_updated=0
-fi
-if [ "$apt_updated" -eq 0 ]; then
-  say "apt-get update (for the source index)"
-  "${sudo_cmd[@]}" apt-get update -qq || die "apt-get update failed"
-fi
 
-mkdir -p "$deps/src"
-cd "$deps/src"
-if ! ls trilinos_*.orig.tar.* >/dev/null 2>&1; then
-  say "downloading Debian's trilinos source package (about 150 MB)"
-  apt-get source --download-only trilinos >/dev/null || die "apt-get source --download-only trilinos failed"
-fi
-orig=$(ls trilinos_*.orig.tar.* | head -n 1)
-if [ ! -d trilinos/packages/kokkos-kernels ]; then
-  say "extracting packages/kokkos and packages/kokkos-kernels from $orig"
-  rm -rf trilinos && mkdir trilinos
-  tar -xf "$orig" -C trilinos --strip-components=1 --wildcards '*/packages/kokkos/*' '*/packages/kokkos-kernels/*' \
-    || die "extracting Kokkos from $orig failed"
-fi
-ksrc=$deps/src/trilinos/packages
-
-build_one() { # name srcdir extra-cmake-args...
-  local name=$1 src=$2
-  shift 2
-  say "building $name (log: $deps/build-$name.log)"
-  if ! { cmake -S "$src" -B "$deps/build-$name" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
-           -DCMAKE_CXX_STANDARD=17 -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON "$@" &&
-         cmake --build "$deps/build-$name" -j "$jobs" &&
-         cmake --install "$deps/build-$name"; } >"$deps/build-$name.log" 2>&1; then
-    tail -n 30 "$deps/build-$name.log" >&2
-    die "building $name failed; full log: $deps/build-$name.log"
+  src_list=/etc/apt/sources.list.d/kdash-deb-src.sources
+  if [ ! -f "$src_list" ]; then
+    say "adding deb-src entries derived from the existing apt sources ($src_list)"
+    tmp=$(mktemp)
+    # deb822 files: copy each stanza whose Types include 'deb', with Types set to deb-src.
+    for f in /etc/apt/sources.list.d/*.sources; do
+      [ -f "$f" ] || continue
+      [ "$f" = "$src_list" ] && continue
+      awk 'BEGIN{RS=""; ORS="\n\n"}
+           /(^|\n)Types:[^\n]*(^|[ \t])deb([ \t]|\n|$)/ && /(^|\n)URIs:[^\n]*debian/ {
+             gsub(/(^|\n)Types:[^\n]*/, "\nTypes: deb-src"); sub(/^\n/, ""); print }' "$f" >>"$tmp"
+    done
+    # one-line style: deb URI SUITE COMPONENTS...
+    if [ -f /etc/apt/sources.list ]; then
+      grep -E '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list | grep debian | while read -r _ rest; do
+        set -- $rest
+        opts=""
+        if [[ "$1" == \[* ]]; then opts=$1; shift; fi
+        uri=$1; suite=$2; shift 2
+        printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: %s\n\n' "$uri" "$suite" "$*"
+      done >>"$tmp"
+    fi
+    [ -s "$tmp" ] || die "found no Debian 'deb' source in /etc/apt to derive a deb-src entry from"
+    "${sudo_cmd[@]}" install -m 0644 "$tmp" "$src_list"
+    rm -f "$tmp"
+    apt_updated=0
   fi
+  if [ "$apt_updated" -eq 0 ]; then
+    say "apt-get update (for the source index)"
+    "${sudo_cmd[@]}" apt-get update -qq || die "apt-get update failed"
+  fi
+
+  mkdir -p "$deps/src"
+  cd "$deps/src"
+  if ! ls trilinos_*.orig.tar.* >/dev/null 2>&1; then
+    say "downloading Debian's trilinos source package (about 150 MB)"
+    apt-get source --download-only trilinos >/dev/null || die "apt-get source --download-only trilinos failed"
+  fi
+  orig=$(ls trilinos_*.orig.tar.* | head -n 1)
+  if [ ! -d trilinos/packages/kokkos-kernels ]; then
+    say "extracting packages/kokkos and packages/kokkos-kernels from $orig"
+    rm -rf trilinos && mkdir trilinos
+    tar -xf "$orig" -C trilinos --strip-components=1 --wildcards '*/packages/kokkos/*' '*/packages/kokkos-kernels/*' \
+      || die "extracting Kokkos from $orig failed"
+  fi
+  ksrc=$deps/src/trilinos/packages
+
+  build_one() { # name srcdir extra-cmake-args...
+    local name=$1 src=$2
+    shift 2
+    say "building $name (log: $deps/build-$name.log)"
+    if ! { cmake -S "$src" -B "$deps/build-$name" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$prefix" \
+             -DCMAKE_CXX_STANDARD=17 -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON "$@" &&
+           cmake --build "$deps/build-$name" -j "$jobs" &&
+           cmake --install "$deps/build-$name"; } >"$deps/build-$name.log" 2>&1; then
+      tail -n 30 "$deps/build-$name.log" >&2
+      die "building $name failed; full log: $deps/build-$name.log"
+    fi
+  }
+  build_one kokkos "$ksrc/kokkos" -DKokkos_ENABLE_SERIAL=ON -DKokkos_ENABLE_OPENMP=ON
+  build_one kokkos-kernels "$ksrc/kokkos-kernels" -DKokkos_ROOT="$prefix" \
+    -DKokkosKernels_ENABLE_TPL_BLAS=ON -DKokkosKernels_ENABLE_TPL_LAPACK=ON \
+    -DKokkosKernels_ENABLE_TESTS=OFF -DKokkosKernels_ENABLE_EXAMPLES=OFF
+  touch "$prefix/.kdash-kokkos-ok"
+  say "Kokkos + Kokkos Kernels 3.4.01 installed in $prefix"
 }
-build_one kokkos "$ksrc/kokkos" -DKokkos_ENABLE_SERIAL=ON -DKokkos_ENABLE_OPENMP=ON
-build_one kokkos-kernels "$ksrc/kokkos-kernels" -DKokkos_ROOT="$prefix" \
-  -DKokkosKernels_ENABLE_TPL_BLAS=ON -DKokkosKernels_ENABLE_TPL_LAPACK=ON \
-  -DKokkosKernels_ENABLE_TESTS=OFF -DKokkosKernels_ENABLE_EXAMPLES=OFF
-touch "$prefix/.kdash-kokkos-ok"
-say "Kokkos + Kokkos Kernels 3.4.01 installed in $prefix"
+
+# --- 3. rocBLAS / rocSOLVER / RCCL headers from Debian 13 ----------------------------------------------------------
+# Debian 12 has the HIP runtime but not the ROCm libraries; Debian 13 (trixie) packages their headers. They are
+# downloaded (apt verifies the archive's signature and each file's hash) and unpacked into $deps/rocm-headers, never
+# installed: the HIP adapters' rocBLAS/rocSOLVER/RCCL half is compiled against them (nothing links it: the libraries
+# need a newer glibc). A private apt configuration leaves the machine's sources untouched.
+install_rocm_headers() {
+  local dest=$deps/rocm-headers apt_dir=$deps/apt-trixie
+  local rocm_packages=(librocblas-dev librocsolver-dev librccl-dev)
+  if [ -f "$dest/.kdash-rocm-headers-ok" ]; then
+    say "rocBLAS / rocSOLVER / RCCL headers: already in $dest"
+    return 0
+  fi
+  say "downloading the rocBLAS / rocSOLVER / RCCL headers from Debian 13 (trixie) into $dest"
+  rm -rf "$dest" "$apt_dir"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$dest"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
+    >"$apt_dir/sources.list"
+  local apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Dir::State::status=/dev/null
+    -o APT::Sandbox::User=root)
+  apt-get "${apt_opts[@]}" update -qq >"$apt_dir/update.log" 2>&1 ||
+    { cat "$apt_dir/update.log" >&2; die "apt-get update for Debian 13's index failed"; }
+  (cd "$apt_dir/debs" && apt-get "${apt_opts[@]}" download "${rocm_packages[@]}") >"$apt_dir/download.log" 2>&1 ||
+    { cat "$apt_dir/download.log" >&2; die "downloading ${rocm_packages[*]} from Debian 13 failed"; }
+  for deb in "$apt_dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dest" || die "unpacking $deb failed"; done
+  for h in rocblas/rocblas.h rocsolver/rocsolver.h rccl/rccl.h; do
+    [ -f "$dest/usr/include/$h" ] || die "$h missing from the Debian 13 packages"
+  done
+  (cd "$apt_dir/debs" && ls) >"$dest/.kdash-rocm-headers-ok"
+  rm -rf "$apt_dir"
+  say "rocBLAS / rocSOLVER / RCCL headers in $dest/usr/include"
+}
+
+install_kokkos
+install_rocm_headers

@@ -42,7 +42,7 @@ void syevd(RocsolverHandle& handle, hipStream_t stream, std::int64_t n, std::int
 }  // namespace
 
 RocsolverHandle::~RocsolverHandle() {
-  if (scratch_ != nullptr) hipFree(scratch_);  // hipFree synchronizes with the device
+  if (scratch_ != nullptr) (void)hipFree(scratch_);  // hipFree synchronizes with the device; no throwing here
   if (handle_ != nullptr) rocblas_destroy_handle(handle_);
 }
 
