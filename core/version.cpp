@@ -43,6 +43,7 @@ std::string build_info() {
   out << "BLAS/LAPACK: " << backends::host::blas_description() << " (" << KDASH_BLAS_LIBRARY << ", LAPACKE)\n";
   out << "MPI: " << (KDASH_HAVE_MPI ? "yes" : "no") << "\n";
   out << "CUDA adapters (cuBLAS, cuSOLVER): " << (KDASH_HAVE_CUDA_ADAPTERS ? "yes" : "no") << "\n";
+  out << "HIP adapters (rocBLAS, rocSOLVER): " << (KDASH_HAVE_HIP_ADAPTERS ? "yes" : "no") << "\n";
   out << "NCCL: " << (KDASH_HAVE_NCCL ? "yes" : "no") << "\n";
   return out.str();
 }

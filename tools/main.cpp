@@ -57,7 +57,9 @@ class Runtime {
   }
 
  private:
+#if KDASH_HAVE_MPI
   bool owns_mpi_ = false;
+#endif
 };
 
 }  // namespace

@@ -1,30 +1,64 @@
-// Per-thread vendor handles and scratch of the CUDA path (see cuda_dispatch.hpp). Empty in non-CUDA builds.
-#include "kdash/backends/cuda_dispatch.hpp"
+// Per-thread vendor handles and scratch of the GPU vendor path (see device_vendor_dispatch.hpp). Empty in builds
+// without one.
+#include "kdash/backends/device_vendor_dispatch.hpp"
 
-#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
+#if KDASH_HAVE_DEVICE_VENDOR
 
 #include <kdash/backends/scratch_cache.hpp>
+#if KDASH_BACKEND_IS_CUDA
+#include <kdash/backends/cuda/cublas_gemm.hpp>
+#include <kdash/backends/cuda/cusolver_syevd.hpp>
+#else
+#include <kdash/backends/hip/rocblas_gemm.hpp>
+#include <kdash/backends/hip/rocsolver_syevd.hpp>
+#endif
 
 #include <array>
 #include <optional>
 
 namespace kdash::backends::detail {
+namespace {
 
-cuda::CublasHandle& cublas_handle() {
-  thread_local cuda::CublasHandle handle;
+#if KDASH_BACKEND_IS_CUDA
+using BlasHandle = cuda::CublasHandle;
+using SolverHandle = cuda::CusolverHandle;
+auto stream_of(const VendorExec& exec) { return exec.cuda_stream(); }
+namespace adapters = cuda;
+#else
+using BlasHandle = hip::RocblasHandle;
+using SolverHandle = hip::RocsolverHandle;
+auto stream_of(const VendorExec& exec) { return exec.hip_stream(); }
+namespace adapters = hip;
+#endif
+
+BlasHandle& blas_handle() {
+  thread_local BlasHandle handle;
   return handle;
 }
 
-cuda::CusolverHandle& cusolver_handle() {
-  thread_local cuda::CusolverHandle handle;
+SolverHandle& solver_handle() {
+  thread_local SolverHandle handle;
   return handle;
 }
 
-Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> sixteen_bit_scratch(const Kokkos::Cuda& exec, int slot,
-                                                                    std::size_t count) {
-  using Buffer = Kokkos::View<std::uint16_t*, Kokkos::CudaSpace>;
+}  // namespace
+
+void vendor_gemm_strided_batched(const VendorExec& exec, const vendor::GemmArgs& args) {
+  adapters::gemm_strided_batched(blas_handle(), stream_of(exec), args);
+}
+
+void vendor_batched_syevd(const VendorExec& exec, std::int64_t n, std::int64_t batch, float* a, float* w, int* info) {
+  adapters::batched_syevd(solver_handle(), stream_of(exec), n, batch, a, w, info);
+}
+
+void vendor_batched_syevd(const VendorExec& exec, std::int64_t n, std::int64_t batch, double* a, double* w, int* info) {
+  adapters::batched_syevd(solver_handle(), stream_of(exec), n, batch, a, w, info);
+}
+
+Kokkos::View<std::uint16_t*, VendorMem> sixteen_bit_scratch(const VendorExec& exec, int slot, std::size_t count) {
+  using Buffer = Kokkos::View<std::uint16_t*, VendorMem>;
   thread_local std::array<Buffer, 2> buffers;
-  thread_local std::optional<Kokkos::Cuda> last_user;  // a copy keeps its stream alive
+  thread_local std::optional<VendorExec> last_user;  // a copy keeps its stream alive
   thread_local bool registered = false;
   if (!registered) {
     // Device memory (and the instance) must go before Kokkos does, not at thread exit; release_scratch() frees the
@@ -47,8 +81,9 @@ Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> sixteen_bit_scratch(const Kokkos
   return buffer;
 }
 
-std::vector<std::pair<std::int64_t, std::int64_t>> active_runs(
-    const Kokkos::Cuda& exec, const Kokkos::View<const int*, Kokkos::CudaSpace>& active, std::int64_t count) {
+std::vector<std::pair<std::int64_t, std::int64_t>> active_runs(const VendorExec& exec,
+                                                               const Kokkos::View<const int*, VendorMem>& active,
+                                                               std::int64_t count) {
   std::vector<std::pair<std::int64_t, std::int64_t>> runs;
   if (active.extent(0) == 0) {
     if (count > 0) runs.emplace_back(0, count);

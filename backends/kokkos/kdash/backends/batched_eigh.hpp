@@ -1,7 +1,8 @@
-// Batched symmetric eigendecomposition over a stack (SPEC §6): host LAPACKE ?syevd per block, blocks in parallel.
+// Batched symmetric eigendecomposition over a stack (SPEC §6): host LAPACKE ?syevd per block, blocks in parallel;
+// cuSOLVER / rocSOLVER batched syevd on GPUs (device_vendor_dispatch.hpp).
 #pragma once
 
-#include <kdash/backends/cuda_dispatch.hpp>
+#include <kdash/backends/device_vendor_dispatch.hpp>
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/host/host_blas.hpp>
 #include <kdash/backends/host_block_loop.hpp>
@@ -42,18 +43,18 @@ void batched_eigh(const ExecSpace& exec,
     };
     detail::for_each_block_on_host(exec, count, n, "kdash::eigh::syevd_per_block", one_block);
   }
-#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
-  else if constexpr (std::is_same_v<ExecSpace, Kokkos::Cuda>) {
-    // cuSOLVER: the same layout contract (row i of a(b) is eigenvector i, ascending eigenvalues).
-    cuda::batched_syevd(detail::cusolver_handle(), exec.cuda_stream(), n, count, a.data(), w.data(), info.data());
+#if KDASH_HAVE_DEVICE_VENDOR
+  else if constexpr (std::is_same_v<ExecSpace, detail::VendorExec>) {
+    // cuSOLVER / rocSOLVER: the same layout contract (row i of a(b) is eigenvector i, ascending eigenvalues).
+    detail::vendor_batched_syevd(exec, n, count, a.data(), w.data(), info.data());
   }
 #endif
   else {
-    // HIP builds: the rocSOLVER adapter (backends/hip) is not wired: it could not be compiled on the machines
-    // kdash is developed on (docs/backends.md).
+    // A device build without its vendor adapters (KDASH_ENABLE_CUDA_ADAPTERS / KDASH_ENABLE_HIP_ADAPTERS off or
+    // not found): no eigensolver.
     (void)exec;
     throw std::runtime_error("kdash::batched_eigh: no eigensolver for the " KDASH_BACKEND_NAME
-                             " backend in this build");
+                             " backend in this build (its vendor adapters were not built)");
   }
 }
 

@@ -7,7 +7,7 @@
 //              devices: vendor for blocks larger than kSmallBlock, kk otherwise.
 #pragma once
 
-#include <kdash/backends/cuda_dispatch.hpp>
+#include <kdash/backends/device_vendor_dispatch.hpp>
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/host/host_blas.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
@@ -192,12 +192,12 @@ void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const Cons
   if (count == 0 || m == 0 || n == 0) return;
 
   const GemmPath path = resolve_gemm_path<ExecSpace>(options.path, m, n, ak);
-#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
-  if constexpr (std::is_same_v<ExecSpace, Kokkos::Cuda>) {
+#if KDASH_HAVE_DEVICE_VENDOR
+  if constexpr (std::is_same_v<ExecSpace, detail::VendorExec>) {
     if (path == GemmPath::vendor) {
-      // The adapter takes real 16-bit inputs (tensor cores): it rounds and converts the stacks itself.
-      detail::cuda_vendor_gemm(exec, ta == Trans::transpose, tb == Trans::transpose, alpha, a, b, beta, c,
-                               options.input, options.active);
+      // The adapter takes real 16-bit inputs (tensor/matrix cores): it rounds and converts the stacks itself.
+      detail::device_vendor_gemm(exec, ta == Trans::transpose, tb == Trans::transpose, alpha, a, b, beta, c,
+                                 options.input, options.active);
       return;
     }
   }
@@ -214,7 +214,7 @@ void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const Cons
       return;
     }
   }
-  // The kk path, and the device path of HIP builds: Kokkos Kernels' team GEMM.
+  // The kk path, and the device path of builds without vendor adapters: Kokkos Kernels' team GEMM.
   detail::kk_gemm(exec, ta, tb, alpha, a_in, b_in, beta, c, options.active);
 }
 

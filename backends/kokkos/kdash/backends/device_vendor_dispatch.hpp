@@ -1,15 +1,19 @@
-// The CUDA vendor path of the batched operations: Kokkos stacks handed to the cuBLAS / cuSOLVER adapters
-// (backends/cuda) on the execution space instance's stream. Only compiled into CUDA builds with the adapters.
+// The GPU vendor path of the batched operations: Kokkos stacks handed to the vendor adapters on the execution space
+// instance's stream: cuBLAS / cuSOLVER (backends/cuda) in CUDA builds, rocBLAS / rocSOLVER (backends/hip) in HIP
+// builds. Only compiled into device builds whose adapters are built (KDASH_HAVE_DEVICE_VENDOR); everything here but
+// the two adapter calls is the same for both vendors.
 #pragma once
 
 #include <kdash/config.hpp>
 
-#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
+#if (KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS) || (KDASH_BACKEND_IS_HIP && KDASH_HAVE_HIP_ADAPTERS)
+#define KDASH_HAVE_DEVICE_VENDOR 1
 
-#include <kdash/backends/cuda/cublas_gemm.hpp>
-#include <kdash/backends/cuda/cusolver_syevd.hpp>
+#include <kdash/backends/execution.hpp>
 #include <kdash/backends/low_precision.hpp>
 #include <kdash/backends/scratch_cache.hpp>
+#include <kdash/backends/vendor/data_type.hpp>
+#include <kdash/backends/vendor/gemm_args.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -20,9 +24,15 @@
 
 namespace kdash::backends::detail {
 
-// One handle of each kind per host thread (the adapters' handles are not thread-safe); the stream is set per call.
-cuda::CublasHandle& cublas_handle();
-cuda::CusolverHandle& cusolver_handle();
+// The device execution space and memory of this build (Kokkos::Cuda or Kokkos::HIP).
+using VendorExec = ExecSpace;
+using VendorMem = MemSpace;
+
+// The adapter calls, on the instance's stream with this host thread's handles (one per thread: the adapters' handles
+// are not thread-safe; device_vendor_handles.cpp).
+void vendor_gemm_strided_batched(const VendorExec& exec, const vendor::GemmArgs& args);
+void vendor_batched_syevd(const VendorExec& exec, std::int64_t n, std::int64_t batch, float* a, float* w, int* info);
+void vendor_batched_syevd(const VendorExec& exec, std::int64_t n, std::int64_t batch, double* a, double* w, int* info);
 
 // IEEE binary16 bits of a float already on the fp16 grid (round_to_fp16), bfloat16 bits of one on the bf16 grid.
 KOKKOS_INLINE_FUNCTION std::uint16_t fp16_bits(float on_grid) {
@@ -44,16 +54,15 @@ KOKKOS_INLINE_FUNCTION std::uint16_t bf16_bits(float on_grid) {
 // a solver's tens of GEMMs per root do not each pay a cudaMalloc/cudaFree (which synchronises the device). Freed by
 // release_scratch() (scratch_cache.hpp) and at Kokkos::finalize. Calls on another stream than the previous one first
 // wait for that stream.
-Kokkos::View<std::uint16_t*, Kokkos::CudaSpace> sixteen_bit_scratch(const Kokkos::Cuda& exec, int slot,
-                                                                    std::size_t count);
+Kokkos::View<std::uint16_t*, VendorMem> sixteen_bit_scratch(const VendorExec& exec, int slot, std::size_t count);
 
 // Writes the 16-bit copy of src[0 .. count) into a scratch slot and returns its address.
 template <class T>
-const std::uint16_t* to_16bit(const Kokkos::Cuda& exec, int slot, const T* src, std::size_t count, InputPrecision p) {
+const std::uint16_t* to_16bit(const VendorExec& exec, int slot, const T* src, std::size_t count, InputPrecision p) {
   auto out = sixteen_bit_scratch(exec, slot, count);
   std::uint16_t* dst = out.data();
   Kokkos::parallel_for(
-      "kdash::gemm::to_16bit", Kokkos::RangePolicy<Kokkos::Cuda>(exec, 0, count), KOKKOS_LAMBDA(const std::size_t i) {
+      "kdash::gemm::to_16bit", Kokkos::RangePolicy<VendorExec>(exec, 0, count), KOKKOS_LAMBDA(const std::size_t i) {
         const float v = round_input(static_cast<float>(src[i]), p);
         dst[i] = p == InputPrecision::fp16 ? fp16_bits(v) : bf16_bits(v);
       });
@@ -62,8 +71,9 @@ const std::uint16_t* to_16bit(const Kokkos::Cuda& exec, int slot, const T* src, 
 
 // The runs [first, last) of consecutive active blocks of a mask, read on the host (one small device-to-host copy and
 // a wait for the stream). An empty mask is one run over every block.
-std::vector<std::pair<std::int64_t, std::int64_t>> active_runs(
-    const Kokkos::Cuda& exec, const Kokkos::View<const int*, Kokkos::CudaSpace>& active, std::int64_t count);
+std::vector<std::pair<std::int64_t, std::int64_t>> active_runs(const VendorExec& exec,
+                                                               const Kokkos::View<const int*, VendorMem>& active,
+                                                               std::int64_t count);
 
 // A masked GEMM over several blocks with at least this much work (flops) reads the mask on the host and multiplies
 // only the runs of active blocks: the wait for the stream (~20 us) then costs well under 1 % of the product, and
@@ -73,14 +83,15 @@ std::vector<std::pair<std::int64_t, std::int64_t>> active_runs(
 // n = 1024 the two passes over its 4 MB take a few microseconds, less than the wait.
 inline constexpr double kMaskOnHostFlops = 1.0e9;
 
-// C = alpha op(A) op(B) + beta C through cublasGemmStridedBatchedEx; inactive blocks of a mask keep their C.
+// C = alpha op(A) op(B) + beta C through the vendor's strided-batched GEMM (cublasGemmStridedBatchedEx,
+// rocblas_gemm_strided_batched_ex); inactive blocks of a mask keep their C.
 template <class T>
-void cuda_vendor_gemm(const Kokkos::Cuda& exec, bool trans_a, bool trans_b, T alpha,
-                      const Kokkos::View<const T***, Kokkos::LayoutRight, Kokkos::CudaSpace>& a,
-                      const Kokkos::View<const T***, Kokkos::LayoutRight, Kokkos::CudaSpace>& b, T beta,
-                      const Kokkos::View<T***, Kokkos::LayoutRight, Kokkos::CudaSpace>& c, InputPrecision input,
-                      const Kokkos::View<const int*, Kokkos::CudaSpace>& active) {
-  using CStack = Kokkos::View<T***, Kokkos::LayoutRight, Kokkos::CudaSpace>;
+void device_vendor_gemm(const VendorExec& exec, bool trans_a, bool trans_b, T alpha,
+                        const Kokkos::View<const T***, Kokkos::LayoutRight, VendorMem>& a,
+                        const Kokkos::View<const T***, Kokkos::LayoutRight, VendorMem>& b, T beta,
+                        const Kokkos::View<T***, Kokkos::LayoutRight, VendorMem>& c, InputPrecision input,
+                        const Kokkos::View<const int*, VendorMem>& active) {
+  using CStack = Kokkos::View<T***, Kokkos::LayoutRight, VendorMem>;
   const std::int64_t count = static_cast<std::int64_t>(c.extent(0));
   const std::int64_t k = static_cast<std::int64_t>(trans_a ? a.extent(1) : a.extent(2));
   const double flops = 2.0 * double(count) * double(c.extent(1)) * double(c.extent(2)) * double(k);
@@ -93,15 +104,15 @@ void cuda_vendor_gemm(const Kokkos::Cuda& exec, bool trans_a, bool trans_b, T al
     target = scratch_view<CStack>(exec, "kdash::gemm::masked_target", false, c.extent(0), c.extent(1), c.extent(2));
     Kokkos::deep_copy(exec, target, c);
   }
-  cuda::GemmArgs args;
-  args.op_a = trans_a ? cuda::Op::T : cuda::Op::N;
-  args.op_b = trans_b ? cuda::Op::T : cuda::Op::N;
+  vendor::GemmArgs args;
+  args.op_a = trans_a ? vendor::Op::T : vendor::Op::N;
+  args.op_b = trans_b ? vendor::Op::T : vendor::Op::N;
   args.m = static_cast<std::int64_t>(c.extent(1));
   args.n = static_cast<std::int64_t>(c.extent(2));
   args.k = k;
   args.alpha = alpha;
   args.beta = beta;
-  args.output_type = std::is_same_v<T, double> ? cuda::DataType::f64 : cuda::DataType::f32;
+  args.output_type = std::is_same_v<T, double> ? vendor::DataType::f64 : vendor::DataType::f32;
   args.input_type = args.output_type;
   const std::size_t size_a = a.extent(1) * a.extent(2), size_b = b.extent(1) * b.extent(2);
   const std::size_t size_c = c.extent(1) * c.extent(2);
@@ -113,7 +124,7 @@ void cuda_vendor_gemm(const Kokkos::Cuda& exec, bool trans_a, bool trans_b, T al
       // Tensor cores take real 16-bit inputs: round and convert the stacks once for all runs.
       base_a = to_16bit(exec, 0, a.data(), a.size(), input);
       base_b = to_16bit(exec, 1, b.data(), b.size(), input);
-      args.input_type = input == InputPrecision::fp16 ? cuda::DataType::f16 : cuda::DataType::bf16;
+      args.input_type = input == InputPrecision::fp16 ? vendor::DataType::f16 : vendor::DataType::bf16;
       element_in = sizeof(std::uint16_t);
     }
   }
@@ -122,13 +133,13 @@ void cuda_vendor_gemm(const Kokkos::Cuda& exec, bool trans_a, bool trans_b, T al
     args.a = static_cast<const unsigned char*>(base_a) + first * size_a * element_in;
     args.b = static_cast<const unsigned char*>(base_b) + first * size_b * element_in;
     args.c = target.data() + first * size_c;
-    cuda::gemm_strided_batched(cublas_handle(), exec.cuda_stream(), args);
+    vendor_gemm_strided_batched(exec, args);
   }
   if (mask_on_device) {
     T* dst = c.data();
     const T* src = target.data();
     Kokkos::parallel_for(
-        "kdash::gemm::keep_active_blocks", Kokkos::RangePolicy<Kokkos::Cuda>(exec, 0, c.size()),
+        "kdash::gemm::keep_active_blocks", Kokkos::RangePolicy<VendorExec>(exec, 0, c.size()),
         KOKKOS_LAMBDA(const std::size_t i) {
           if (active(i / size_c)) dst[i] = src[i];
         });
