@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Configures (if needed) and builds one backend's tree: scripts/configure.sh <openmp|serial|...> [targets...]
-# Shared by scripts/test.sh and scripts/demo.sh. Extra CMake options: KDASH_CMAKE_ARGS.
+# Shared by scripts/test.sh, scripts/demo.sh and scripts/sanitize.sh. Extra CMake options: KDASH_CMAKE_ARGS; the build
+# directory is build/<backend> unless KDASH_BUILD_NAME names another one under build/.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 backend=$1
 shift
-dir=$repo/build/$backend
+name=${KDASH_BUILD_NAME:-$backend}
+dir=$repo/build/$name
 jobs=${KDASH_JOBS:-$(nproc)}
 as_root=OFF
 [ "$(id -u)" -eq 0 ] && as_root=ON
-printf '[build] configuring %s (build/%s)\n' "$backend" "$backend"
+printf '[build] configuring %s (build/%s)\n' "$backend" "$name"
 mkdir -p "$dir"
 # shellcheck disable=SC2086
 cmake -S "$repo" -B "$dir" -DKDASH_BACKEND="$backend" -DKDASH_MPI_RUN_AS_ROOT="$as_root" \
   ${KDASH_CMAKE_ARGS:-} >"$dir.configure.log" 2>&1 || { cat "$dir.configure.log" >&2; exit 2; }
-printf '[build] building %s\n' "$backend"
+printf '[build] building %s (build/%s)\n' "$backend" "$name"
 if [ $# -gt 0 ]; then
   cmake --build "$dir" -j "$jobs" --target "$@"
 else
