@@ -2,7 +2,7 @@
 # Fuzzes the readers of untrusted files: builds the libFuzzer targets of tests/fuzz with clang, AddressSanitizer and
 # UndefinedBehaviorSanitizer (Serial backend, build/fuzz) and runs each for the given number of seconds, starting
 # from a working copy of its seed corpus (build/fuzz/corpus/<target>: the repository's seeds are never modified).
-# Prints each target's execution count; an input that crashes, leaks, allocates more than 512 MiB or runs longer than
+# Prints each target's execution count; an input that crashes, leaks, allocates more than 256 MiB or runs longer than
 # 10 s is saved under build/fuzz/findings/<target>/ (emptied at the start of each run) and the script exits 1.
 # Usage: scripts/fuzz.sh [seconds per target (default 60)] [target...]   targets: npy config_json checkpoint
 #   KDASH_FUZZ_KEEP_GOING=1: keep fuzzing after a finding (libFuzzer's fork mode), to collect several at once.
@@ -24,6 +24,8 @@ export CXXFLAGS="-fsanitize=fuzzer-no-link,$sanitizers -fno-sanitize-recover=all
 export LDFLAGS="-fsanitize=$sanitizers"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Serial backend; the OpenMP space Kokkos also starts keeps to one quiet thread.
+export OMP_NUM_THREADS=1 OMP_PROC_BIND=false OMP_WAIT_POLICY=passive
 KDASH_BUILD_NAME=fuzz KDASH_CMAKE_ARGS="-DCMAKE_CXX_COMPILER=$clang -DCMAKE_BUILD_TYPE=Debug \
   -DKDASH_FUZZ_WITH_LIBFUZZER=ON -DKDASH_ENABLE_BENCHMARKS=OFF -DKDASH_ENABLE_EXAMPLES=OFF \
   -DKDASH_ENABLE_TOOLS=OFF ${KDASH_CMAKE_ARGS:-}" \
@@ -44,7 +46,7 @@ for t in "${targets[@]}"; do
   printf '[fuzz] %s: %s s\n' "$t" "$seconds"
   rc=0
   # shellcheck disable=SC2086
-  (cd "$findings" && "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -malloc_limit_mb=512 \
+  (cd "$findings" && "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -malloc_limit_mb=256 \
     -rss_limit_mb=2048 -print_final_stats=1 -dict="$repo/tests/fuzz/$t.dict" -artifact_prefix="$findings/" \
     "${mode[@]}" ${KDASH_FUZZ_ARGS:-} "$corpus") >"$log" 2>&1 || rc=$?
   # Plain mode prints stat::number_of_executed_units; fork mode only its progress lines "#<runs>: cov: ...".
