@@ -68,25 +68,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   Fixture& f = fixture();
   const std::string path = ScratchDirectory::instance().write("input.ckpt", data, size);
-  try {
-    f.opt.load(path);
-  } catch (const std::runtime_error& e) {
-    kdash::fuzz::require_mentions(e, path);
-    try {
-      check_state_unchanged(f);
-    } catch (const std::exception& e2) {
-      kdash::fuzz::unexpected_exception("saving after a rejected checkpoint", e2);
-    }
+  if (!kdash::fuzz::accepted<std::runtime_error>(
+          "Optimizer::load", [&] { f.opt.load(path); }, path)) {
+    kdash::fuzz::must_succeed("saving after a rejected checkpoint", [&] { check_state_unchanged(f); });
     kdash::fuzz::reject();
     return 0;
-  } catch (const std::exception& e) {
-    kdash::fuzz::unexpected_exception("Optimizer::load", e);
   }
-  try {
-    check_accepted_state(f);
-  } catch (const std::exception& e) {
-    kdash::fuzz::unexpected_exception("save, load and step after an accepted checkpoint", e);
-  }
+  kdash::fuzz::must_succeed("save, load and step after an accepted checkpoint", [&] { check_accepted_state(f); });
   kdash::fuzz::accept();
   return 0;
 }

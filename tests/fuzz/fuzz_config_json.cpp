@@ -59,24 +59,12 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   kdash::Config c;
-  try {
-    c = kdash::config_from_json(text);
-  } catch (const std::invalid_argument&) {
+  if (!kdash::fuzz::accepted<std::invalid_argument>("config_from_json", [&] { c = kdash::config_from_json(text); })) {
     kdash::fuzz::reject();
     return 0;
-  } catch (const std::exception& e) {
-    kdash::fuzz::unexpected_exception("config_from_json", e);
   }
-  try {
-    check_round_trip(c);
-  } catch (const std::exception& e) {
-    kdash::fuzz::unexpected_exception("config_to_json + config_from_json of an accepted config", e);
-  }
-  try {
-    check_optimizer_runs(c);
-  } catch (const std::exception& e) {
-    kdash::fuzz::unexpected_exception("an optimizer on an accepted config", e);
-  }
+  kdash::fuzz::must_succeed("config_to_json + config_from_json of an accepted config", [&] { check_round_trip(c); });
+  kdash::fuzz::must_succeed("an optimizer on an accepted config", [&] { check_optimizer_runs(c); });
   kdash::fuzz::accept();
   return 0;
 }

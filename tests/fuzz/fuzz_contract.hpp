@@ -36,4 +36,33 @@ inline void require_mentions(const std::exception& e, const std::string& name) {
   violation(std::string(call) + " threw " + typeid(e).name() + ": " + e.what());
 }
 
+// Calls read(): true if it returns, false if it throws a `Rejection` (whose message must then name `name`, unless
+// that is empty); any other exception is a contract violation.
+template <class Rejection, class Read>
+bool accepted(const char* call, Read&& read, const std::string& name = "") {
+  try {
+    read();
+    return true;
+  } catch (const Rejection& e) {
+    if (!name.empty()) require_mentions(e, name);
+    return false;
+  } catch (const std::exception& e) {
+    unexpected_exception(call, e);
+  } catch (...) {
+    violation(std::string(call) + " threw an exception not derived from std::exception");
+  }
+}
+
+// Calls check(), which must not throw.
+template <class Check>
+void must_succeed(const char* call, Check&& check) {
+  try {
+    check();
+  } catch (const std::exception& e) {
+    unexpected_exception(call, e);
+  } catch (...) {
+    violation(std::string(call) + " threw an exception not derived from std::exception");
+  }
+}
+
 }  // namespace kdash::fuzz
