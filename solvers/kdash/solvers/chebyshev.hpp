@@ -9,11 +9,12 @@
 // X approximates f(A/s + eps I) = (A/s + eps I)^(-1/p) = s^(1/p) (A + eps s I)^(-1/p): the result is NOT rescaled by
 // s^(-1/p) (as in the reference). Shampoo's grafting rescales each block's direction, so a positive factor per block
 // cancels; a caller that needs the true root multiplies by s^(-1/p) (BlockRootResult::scale holds s).
-// The ridge is the fit interval's eps (A itself is not shifted). No iteration, so residual = 0 (not measured) and
-// iterations = d.
+// The ridge is the fit interval's eps (A itself is not shifted). No iteration, so iterations = d and residual = 0 (not
+// measured) unless RootOptions::measure_residual asks for max|X^p (A/s + eps I) - I|.
 #pragma once
 
 #include <kdash/solvers/impl/block_convergence.hpp>
+#include <kdash/solvers/impl/root_quality.hpp>
 #include <kdash/solvers/impl/solver_setup.hpp>
 
 #include <vector>
@@ -79,11 +80,16 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const impl::C
       KOKKOS_LAMBDA(const int b) { write(b) = write(b) && finite_out(b) ? 1 : 0; });
   impl::copy_scaled_where<T, T>(exec, impl::ConstStackT<T>(result), x, {}, write);
   auto results = conv.results(prep.lambda, prep.scale);
+  if (options.measure_residual) {
+    // A_reg = A/s + eps I = (S + I)/2 + eps I, in place of S; the residual of the unscaled X against it.
+    impl::affine_identity<T>(exec, impl::ConstStackT<T>(s), s, T(0.5), static_cast<T>(0.5 + options.eps), write);
+    impl::store_root_residuals<T>(exec, x, s, result.data() == b1.data() ? b2 : b1, options, write, results);
+  }
   auto fin = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), finite_out);
   for (int b = 0; b < count; ++b) {
     if (results[b].status == RootStatus::non_finite) continue;
     results[b].iterations = d;
-    results[b].residual = 0;
+    if (!options.measure_residual) results[b].residual = 0;
     results[b].status = fin(b) ? RootStatus::converged : RootStatus::non_finite;
   }
   return results;
