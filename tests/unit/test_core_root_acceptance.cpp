@@ -79,12 +79,18 @@ TEST(RootAcceptance, FloatEvdOnLargeRankDeficientStatisticsNeverFails) {
   EXPECT_TRUE(run.finite());
 }
 
-TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCounted) {
-  const std::vector<ParamSpec> specs = {{"w", {8, 12}}};
+// Roots every step by `solver`, stopped after two iterations.
+Config two_iteration_roots(kdash::RootMethod solver) {
   Config c = kdash::testing::test_config();
   c.root_freq = 1;
-  c.solver = kdash::RootMethod::cn;
+  c.solver = solver;
   c.newton_steps = 2;
+  return c;
+}
+
+TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCounted) {
+  const std::vector<ParamSpec> specs = {{"w", {8, 12}}};
+  Config c = two_iteration_roots(kdash::RootMethod::cn);
   c.tolerance = 1e-30;  // never met in float: every root ends not_converged
   kdash::Optimizer opt(specs, c);
   GaussianSteps run(specs);
@@ -103,10 +109,7 @@ TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCounted) 
 
 TEST(RootAcceptance, NotConvergedIterateAboveTheUsableResidualFailsAndIsDumped) {
   const std::vector<ParamSpec> specs = {{"w", {4, 4}}};
-  Config c = kdash::testing::test_config();
-  c.root_freq = 1;
-  c.solver = kdash::RootMethod::ndb;
-  c.newton_steps = 2;
+  Config c = two_iteration_roots(kdash::RootMethod::ndb);
   c.pi_const = 0.1;  // A/s has eigenvalues up to 10: Newton-DB diverges (see newton_db.hpp)
   c.max_failures = 5;
   const auto dump = std::filesystem::temp_directory_path() /
