@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -429,8 +430,9 @@ void compute_roots(Optimizer::State& s) {
         const FactorStack::Entry& entry = fs.entries[e];
         std::string why = to_string(results[e].status);
         if (results[e].status == RootStatus::not_converged && used.method != RootMethod::evd) {
-          why += " with residual " + std::to_string(results[e].residual) + " (usable below " +
-                 std::to_string(used.usable_residual) + ")";
+          std::ostringstream detail;
+          detail << " with residual " << results[e].residual << " (usable below " << used.usable_residual << ")";
+          why += detail.str();
         }
         dump_failing_factor(s, f, e, why);
         if (st.consecutive_failures[e] > c.max_failures) {

@@ -1,4 +1,4 @@
-// What the optimizer reports about itself (SPEC §8): per-factor root results, failure and skip counters, timings.
+// What the optimizer reports about itself: per-factor root results, failure and skip counters, timings.
 #pragma once
 
 #include <kdash/solvers/root_options.hpp>
@@ -46,7 +46,7 @@ struct Metrics {
   std::vector<std::int64_t> skipped_per_block;  // by block id (BlockMap order)
   StepTimings timings;
 
-  // Distribution (SPEC §5). factors lists this rank's own blocks only; the counters cover this rank's blocks.
+  // Distribution. factors lists this rank's own blocks only; the counters cover this rank's blocks.
   int rank = 0, ranks = 1;
   std::int64_t owned_blocks = 0;  // blocks this rank updates
   double load_balance = 1.0;      // max over ranks of the modelled cost / mean (1: perfect)

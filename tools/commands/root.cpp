@@ -1,4 +1,4 @@
-// kdash root: batched inverse roots of the blocks of an .npy stack (SPEC §8), also the replay tool for dumped
+// kdash root: batched inverse roots of the blocks of an .npy stack, also the replay tool for dumped
 // failing blocks. Input float32/float64 (N, n, n) or (n, n); output float32 (float64 with --precision fp64) of the same
 // shape; optional JSON report with one record per block. Malformed input (unreadable file, wrong rank, non-square or
 // non-symmetric blocks) is a usage error (exit 2) naming the file and the block; a block with NaN/Inf is reported

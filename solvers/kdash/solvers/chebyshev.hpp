@@ -1,4 +1,4 @@
-// Chebyshev + Clenshaw inverse roots (SPEC §3), p = 2 or 4.
+// Chebyshev + Clenshaw inverse roots, p = 2 or 4.
 // f(x) = x^(-1/p) is fitted on [a, b] = [eps, 1 + eps] at N Chebyshev nodes (default N = 10000, the reference's):
 //   theta_j = pi (j + 1/2) / N,  x_j = (b - a)/2 cos(theta_j) + (b + a)/2,  c_k = (2/N) sum_j f(x_j) cos(k theta_j),
 //   c_0 /= 2, k = 0..d — in double, on the host, once per (eps, degree, p, nodes) (a process-wide cache).

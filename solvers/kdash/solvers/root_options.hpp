@@ -1,4 +1,4 @@
-// Options and per-block results of the batched inverse-root solvers (SPEC §3).
+// Options and per-block results of the batched inverse-root solvers.
 #pragma once
 
 #include <kdash/backends/batched_gemm.hpp>
