@@ -1,8 +1,9 @@
-// kdash root: batched inverse roots of the blocks of an .npy stack (SPEC §8), also the replay tool for dumped
+// kdash root: batched inverse roots of the blocks of an .npy stack, also the replay tool for dumped
 // failing blocks. Input float32/float64 (N, n, n) or (n, n); output float32 (float64 with --precision fp64) of the same
 // shape; optional JSON report with one record per block. Malformed input (unreadable file, wrong rank, non-square or
 // non-symmetric blocks) is a usage error (exit 2) naming the file and the block; a block with NaN/Inf is reported
-// non_finite (its output is zero) while the others are computed.
+// non_finite (its output is zero) while the others are computed. With a report, every solver measures each block's
+// residual, and every block carries its condition estimate and ill_conditioned flag (docs/solvers.md).
 #include "command.hpp"
 
 #include <kdash/backends/execution.hpp>
@@ -89,6 +90,7 @@ int run(const RootArgs& args) {
   o.pi_steps = args.pi_steps;
   o.pim_vectors = args.pim_vectors;
   o.seed = args.seed;
+  o.measure_residual = !args.report.empty();  // every block of a report carries the residual its root achieved
   if (!(args.sym_tol >= 0)) throw UsageError("--sym-tol must be >= 0");
 
   io::NpyArray in;
@@ -123,7 +125,10 @@ int run(const RootArgs& args) {
   }
 
   std::map<std::string, int> tally;
-  for (const auto& r : results) tally[to_string(r.status)] += 1;
+  for (const auto& r : results) {
+    tally[to_string(r.status)] += 1;
+    if (r.ill_conditioned) tally["ill_conditioned"] += 1;
+  }
   std::cout << "kdash root: " << count << " block(s) of " << rows << "x" << rows << ", solver " << args.solver
             << ", root " << args.root << ", precision " << args.precision << ": " << seconds << " s;";
   for (const auto& [status, n] : tally) std::cout << " " << status << " " << n;
@@ -139,6 +144,8 @@ int run(const RootArgs& args) {
                         {"residual", number(r.residual)},
                         {"lambda_max", number(r.lambda_max)},
                         {"scale", number(r.scale)},
+                        {"condition", number(r.condition)},
+                        {"ill_conditioned", r.ill_conditioned},
                         {"status", to_string(r.status)}});
     }
     nlohmann::json report = {{"solver", args.solver},   {"root", args.root},  {"precision", args.precision},
