@@ -227,7 +227,7 @@ TEST_F(RootBadInput, CostOptionsHaveUpperBoundsNamedInTheMessage) {
        {"--nodes 2147483647", "--degree 2147483646 --nodes 2147483647", "--pim-vectors 2147483647 --scaling pim",
         "--iters 2147483647", "--pi-steps 2147483647"}) {
     SCOPED_TRACE(option);
-    const Outcome o = root("--solver cbshv " + option, "ulimit -v 4000000;");
+    const Outcome o = root("--solver cbshv " + option);
     expect_failure(o, 2, {option.substr(0, option.find(' ')), "at most"});
     EXPECT_LT(o.seconds, 60);
     expect_outputs_untouched();

@@ -167,7 +167,7 @@ TEST(Npy, HeaderSyntaxIsCheckedStrictly) {
 }
 
 TEST(Npy, ADirectoryIsNamedAsSuch) {
-  const std::string dir = ::testing::TempDir() + "kdash_npy_a_directory.npy";
+  const std::string dir = ::testing::TempDir() + "kdash_npy_folder.npy";
   std::filesystem::create_directories(dir);
   const std::string m = message_of(dir);
   EXPECT_NE(m.find(dir), std::string::npos) << m;
