@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_directory.hpp"
+
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -83,12 +85,7 @@ std::string identity_blocks(std::size_t count, std::size_t n) {
 
 class BadInputCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("kdash_bad_input_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = kdash::testing::fresh_test_directory("kdash_bad_input"); }
   void TearDown() override {
     if (!HasFailure()) fs::remove_all(dir_);
   }

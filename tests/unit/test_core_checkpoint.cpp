@@ -46,6 +46,20 @@ class CoreCheckpoint : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  std::string write(const std::string& name, const std::string& bytes) const {
+    std::ofstream out(file(name), std::ios::binary);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+    return file(name);
+  }
+  // The bytes of good.ckpt, saved after 4 steps.
+  std::string checkpoint_after_four_steps(const Config& c) const {
+    kdash::Optimizer a(kSpecs, c);
+    Harness h(kSpecs);
+    for (int t = 1; t <= 4; ++t) h.step(a, t);
+    a.save(file("good.ckpt"));
+    std::ifstream in(file("good.ckpt"), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
   fs::path dir_;
 };
 
@@ -246,17 +260,7 @@ std::string with_counters(std::string b, const std::string& key, const std::vect
 
 TEST_F(CoreCheckpoint, OutOfRangeCountersAndReservedBytesAreRejected) {
   const Config c = test_config();
-  kdash::Optimizer a(kSpecs, c);
-  Harness h(kSpecs);
-  for (int t = 1; t <= 4; ++t) h.step(a, t);
-  a.save(file("good.ckpt"));
-  std::ifstream in(file("good.ckpt"), std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
-  auto write = [&](const std::string& name, const std::string& data) {
-    std::ofstream out(file(name), std::ios::binary);
-    out.write(data.data(), std::streamsize(data.size()));
-    return file(name);
-  };
+  const std::string bytes = checkpoint_after_four_steps(c);
   // The edit helpers reproduce a valid file unchanged.
   kdash::Optimizer b(kSpecs, c);
   ASSERT_NO_THROW(b.load(write("resealed", with_header(bytes, [](nlohmann::json&) {}))));
@@ -302,18 +306,9 @@ TEST_F(CoreCheckpoint, OutOfRangeCountersAndReservedBytesAreRejected) {
 // Files of format 1 (checksum over the payload only) still load, with the same state.
 TEST_F(CoreCheckpoint, FormatOneFilesStillLoad) {
   const Config c = test_config();
-  kdash::Optimizer a(kSpecs, c);
-  Harness h(kSpecs);
-  for (int t = 1; t <= 4; ++t) h.step(a, t);
-  a.save(file("current.ckpt"));
-  std::ifstream in(file("current.ckpt"), std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::string bytes = checkpoint_after_four_steps(c);
   set_field<std::uint32_t>(bytes, 8, 1);
-  {
-    std::ofstream out(file("v1.ckpt"), std::ios::binary);
-    const std::string v1 = seal(bytes);
-    out.write(v1.data(), std::streamsize(v1.size()));
-  }
+  write("v1.ckpt", seal(bytes));
   kdash::Optimizer b(kSpecs, c);
   ASSERT_NO_THROW(b.load(file("v1.ckpt")));
   EXPECT_EQ(b.step_count(), 4);

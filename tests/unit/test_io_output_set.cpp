@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "temp_directory.hpp"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -21,12 +23,7 @@ using kdash::io::OutputSet;
 
 class OutputSetTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("kdash_output_set_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = kdash::testing::fresh_test_directory("kdash_output_set"); }
   void TearDown() override { fs::remove_all(dir_); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
   std::string read(const std::string& name) const {
