@@ -27,7 +27,8 @@ std::string temporary_name(const std::string& target, unsigned attempt) {
   static std::atomic<unsigned long long> counter{0};
   const fs::path p(target);
   const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-  const std::string name = "." + p.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" +
+  // The target's name, shortened so that the temporary's stays within NAME_MAX whenever the target's does.
+  const std::string name = "." + p.filename().string().substr(0, 160) + ".tmp-" + std::to_string(::getpid()) + "-" +
                            std::to_string(counter++) + "-" + std::to_string((now + attempt) & 0xffffff);
   return (p.parent_path() / name).string();
 }

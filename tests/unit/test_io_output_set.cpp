@@ -157,4 +157,13 @@ TEST_F(OutputSetTest, AFullDiskFailsCleanly) {
   EXPECT_EQ(files(), (std::set<std::string>{"a"}));
 }
 
+// A target whose name is as long as a file name may be (255 bytes on Linux) still gets a temporary.
+TEST_F(OutputSetTest, LongTargetNamesWork) {
+  const std::string name(250, 'n');
+  plant(name, "old");
+  kdash::io::write_file_atomically(path(name), {"new"});
+  EXPECT_EQ(read(name), "new");
+  EXPECT_EQ(files(), (std::set<std::string>{name}));
+}
+
 }  // namespace
