@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace kdash {
@@ -53,6 +54,7 @@ std::size_t count_nonfinite(const ParamView& v) {
 class ReplayOutputs {
  public:
   ReplayOutputs(const std::string& dir, const std::vector<std::string>& names, bool trace) : dir_(dir) {
+    set_.emplace();
     std::error_code ec;
     if (!fs::exists(dir, ec)) {
       fs::create_directories(dir, ec);
@@ -63,11 +65,12 @@ class ReplayOutputs {
                                (ec ? ": " + ec.message() : std::string()));
     }
     for (const auto& name : names) {
-      set_.reserve(path(name, ".npy"));
-      if (trace) set_.reserve(path(name, ".trace.npy"));
+      set_->reserve(path(name, ".npy"));
+      if (trace) set_->reserve(path(name, ".trace.npy"));
     }
   }
   ~ReplayOutputs() {
+    set_.reset();  // removes the temporaries of an uncommitted set
     if (committed_ || !created_) return;
     std::error_code ec;
     fs::remove(dir_, ec);  // only if empty
@@ -75,16 +78,16 @@ class ReplayOutputs {
   std::string path(const std::string& name, const char* suffix) const {
     return (fs::path(dir_) / (name + suffix)).string();
   }
-  io::OutputSet& set() { return set_; }
+  io::OutputSet& set() { return *set_; }
   void commit() {
-    set_.commit();
+    set_->commit();
     committed_ = true;
   }
 
  private:
   std::string dir_;
   bool created_ = false, committed_ = false;
-  io::OutputSet set_;  // destroyed (its temporaries removed) before the directory
+  std::optional<io::OutputSet> set_;
 };
 
 std::string shape_text(const std::vector<std::size_t>& s) {

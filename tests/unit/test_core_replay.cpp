@@ -160,8 +160,7 @@ TEST_F(CoreReplay, NonFiniteParametersAreReported) {
   options_.config.lr = 1e308;
   options_.config.start_prec_step = 100;  // grafted Adam steps of size ~lr: the first step overflows
   expect_error_naming<std::runtime_error>([&] { kdash::replay(options_); }, "non-finite after step 1");
-  EXPECT_FALSE(fs::exists(root_ / "out" / "w.npy"));
-  EXPECT_FALSE(fs::exists(root_ / "out" / "b.npy"));
+  EXPECT_FALSE(fs::exists(root_ / "out")) << "the output directory the run created is removed again";
   options_.config.lr = 0.01;
   std::vector<double> w(12, 0.5);
   w[7] = std::numeric_limits<double>::infinity();
