@@ -5,11 +5,13 @@
 
 #include <kdash/backends/scratch_cache.hpp>
 #include <kdash/distributed/single_process_communicator.hpp>
+#include <kdash/solvers/automatic_method.hpp>
 #include <kdash/solvers/inverse_root.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -302,12 +304,12 @@ RootOptions escalated(RootOptions o, int level) {
   return o;
 }
 
-bool root_failed(const BlockRootResult& r, const RootOptions& o) {
-  if (r.status == RootStatus::non_finite) return true;
-  // An EVD that did not converge (LAPACK info != 0) leaves its output untouched: no root. An iterative solver that
-  // ran out of iterations still returns a usable (finite, checked below) approximation.
-  if (r.status == RootStatus::not_converged) return o.method == RootMethod::evd || o.method == RootMethod::automatic;
-  return false;
+// A root is kept when the solver says it is usable (solvers::root_is_usable): converged, or a not_converged CN/NDB
+// iterate whose residual is below RootOptions::usable_residual (kept, and counted in the metrics). Anything else,
+// and any non-finite entry (checked separately), takes the failure path: previous root kept, dump, escalation.
+bool root_failed(const BlockRootResult& r, const RootOptions& o, int n) {
+  const RootMethod method = solvers::resolve_automatic(o, n, is_host_space_v<ExecSpace>).method;
+  return !root_is_usable(r, method, o);
 }
 
 // Recomputes the roots of the entries `which` of one factor stack with escalated options into `scratch`.
@@ -417,7 +419,7 @@ void compute_roots(Optimizer::State& s) {
     bool all_ok = true;
     for (int e = 0; e < count; ++e) {
       const RootOptions used = escalated(o, std::min(st.consecutive_failures[e], 3));
-      const bool failed = root_failed(results[e], used) || !ok_h(e);
+      const bool failed = root_failed(results[e], used, fs.n) || !ok_h(e);
       st.last[e] = results[e];
       if (failed) {
         if (st.last[e].status == RootStatus::converged) st.last[e].status = RootStatus::non_finite;
@@ -426,13 +428,18 @@ void compute_roots(Optimizer::State& s) {
         ++st.total_failures[e];
         ++st.consecutive_failures[e];
         const FactorStack::Entry& entry = fs.entries[e];
-        dump_failing_factor(s, f, e, to_string(results[e].status));
+        std::string why = to_string(results[e].status);
+        if (results[e].status == RootStatus::not_converged && used.method != RootMethod::evd) {
+          std::ostringstream detail;
+          detail << " with residual " << results[e].residual << " (usable below " << used.usable_residual << ")";
+          why += detail.str();
+        }
+        dump_failing_factor(s, f, e, why);
         if (st.consecutive_failures[e] > c.max_failures) {
-          throw std::runtime_error("kdash: the inverse root of factor " + std::string(1, entry.side) + " of " +
-                                   block_name(s.map, entry.block) + " failed " +
-                                   std::to_string(st.consecutive_failures[e]) +
-                                   " consecutive times (max_failures = " + std::to_string(c.max_failures) +
-                                   "; last status: " + to_string(results[e].status) + ")");
+          throw std::runtime_error(
+              "kdash: the inverse root of factor " + std::string(1, entry.side) + " of " +
+              block_name(s.map, entry.block) + " failed " + std::to_string(st.consecutive_failures[e]) +
+              " consecutive times (max_failures = " + std::to_string(c.max_failures) + "; last status: " + why + ")");
         }
       } else {
         st.consecutive_failures[e] = 0;
@@ -636,9 +643,14 @@ Metrics Optimizer::metrics() const {
       fm.residual = st.last[e].residual;
       fm.lambda_max = st.last[e].lambda_max;
       fm.status = st.last[e].status;
+      fm.condition = st.last[e].condition;
+      fm.ill_conditioned = st.last[e].ill_conditioned;
       fm.consecutive_failures = st.consecutive_failures[e];
       fm.total_failures = st.total_failures[e];
       m.root_failures += st.total_failures[e];
+      m.roots_not_converged_accepted +=
+          st.last[e].status == RootStatus::not_converged && st.consecutive_failures[e] == 0;
+      m.roots_ill_conditioned += st.last[e].ill_conditioned;
       m.factors.push_back(fm);
     }
   }

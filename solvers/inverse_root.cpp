@@ -4,6 +4,7 @@
 #include "kdash/solvers/chebyshev.hpp"
 #include "kdash/solvers/coupled_newton.hpp"
 #include "kdash/solvers/evd_root.hpp"
+#include "kdash/solvers/impl/root_quality.hpp"
 #include "kdash/solvers/newton_db.hpp"
 
 #include <kdash/backends/for_each_entry.hpp>
@@ -25,6 +26,7 @@ void validate(const RootOptions& o, std::size_t rows, std::size_t cols) {
   }
   if (!(o.p > 0) || !std::isfinite(o.p)) throw std::invalid_argument(m + "root p must be > 0");
   if (!(o.eps >= 0) || !std::isfinite(o.eps)) throw std::invalid_argument(m + "eps must be finite and >= 0");
+  if (!(o.usable_residual >= 0)) throw std::invalid_argument(m + "usable_residual must be >= 0");
   if (o.method == RootMethod::cn && !(is_integer(o.p) && o.p >= 1)) {
     throw std::invalid_argument(m + "coupled Newton needs an integer root p >= 1, got " + std::to_string(o.p));
   }
@@ -45,10 +47,10 @@ void validate(const RootOptions& o, std::size_t rows, std::size_t cols) {
   }
 }
 
-// One solve with state type C.
+// The solver of options.method, state type C.
 template <class C>
-std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C>& a, const Stack<C>& x,
-                                   const RootOptions& options) {
+std::vector<BlockRootResult> run_method(const ExecSpace& exec, const Stack<const C>& a, const Stack<C>& x,
+                                        const RootOptions& options) {
   switch (options.method) {
     case RootMethod::evd:
       return solvers::evd_root<C>(exec, a, x, options);
@@ -61,6 +63,17 @@ std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C>& 
     default:
       throw std::logic_error("inverse_root: unresolved solver");
   }
+}
+
+// One solve with state type C, with every block's condition estimate and ill-conditioning flag (root_quality.hpp;
+// EVD knows its condition from its eigenvalues, the iterative solvers get theirs from a power iteration on X).
+template <class C>
+std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C>& a, const Stack<C>& x,
+                                   const RootOptions& options) {
+  auto results = run_method<C>(exec, a, x, options);
+  if (options.method != RootMethod::evd) solvers::impl::estimate_root_conditions<C>(exec, x, options, results);
+  solvers::impl::flag_ill_conditioned<C>(options.precision, results);
+  return results;
 }
 
 // Converts the stack to the state type C of the requested precision (double for fp64, float otherwise), solves, and

@@ -34,4 +34,10 @@ Scaling parse_scaling(const std::string& name) { return detail::parse_name("scal
 Precision parse_precision(const std::string& name) { return detail::parse_name("precision", name, kPrecisions); }
 EigenFixup parse_eigen_fixup(const std::string& name) { return detail::parse_name("eigenvalue fix-up", name, kFixups); }
 
+bool root_is_usable(const BlockRootResult& r, RootMethod method, const RootOptions& options) {
+  if (r.status == RootStatus::converged) return true;
+  if (r.status != RootStatus::not_converged || method == RootMethod::evd) return false;
+  return r.residual < options.usable_residual;  // false for a NaN residual
+}
+
 }  // namespace kdash

@@ -1,4 +1,6 @@
-// kdash: the command line tool. Exit codes: 0 ok, 2 usage/configuration error, 1 runtime failure (SPEC §8).
+// kdash: the command line tool. Exit codes: 0 ok; 2 usage, configuration or input error (a bad option, config key
+// or input file, named in the message); 1 runtime failure (an optimizer error, non-finite parameters, an output that
+// cannot be written, memory exhausted).
 #include "command.hpp"
 
 #include <kdash/config.hpp>  // KDASH_HAVE_MPI: without it MPI was never initialised
@@ -10,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <new>
 
 #include <unistd.h>
 
@@ -120,8 +123,14 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::cerr << "kdash: " << e.what() << "\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "kdash: error: out of memory\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "kdash: error: " << e.what() << "\n";
+    return 1;
+  } catch (...) {
+    std::cerr << "kdash: error: unknown exception\n";
     return 1;
   }
 }

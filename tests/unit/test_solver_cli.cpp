@@ -85,6 +85,34 @@ TEST_F(RootCli, EverySolverComputesRootsAndReportsEveryBlock) {
     }
 }
 
+// Every block of a report carries the residual of its root (EVD measures it for the report), its condition estimate
+// and the ill_conditioned flag: a kappa-10 block is resolvable in float, a rank-1 block is not (its regularised
+// condition is ~ lambda_max / (u lambda_max + 2 eps)), and no report may call its root converged and unflagged.
+TEST_F(RootCli, ReportCarriesResidualConditionAndFlagOfEveryBlock) {
+  const int n = 16;
+  std::vector<double> rank_one(n, 0.0);
+  rank_one[0] = 100;
+  auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 10), rank_one}, 4);
+  io::write_npy(path("a.npy"), {2, std::size_t(n), std::size_t(n)}, stack.host.data());
+  for (std::string solver : {"evd", "cn"}) {
+    SCOPED_TRACE(solver);
+    ASSERT_EQ(run("--solver " + solver + " --iters 30 --tol 1e-5 --in " + path("a.npy") + " --out " + path("x.npy") +
+                  " --report " + path("r.json")),
+              0)
+        << err_;
+    std::ifstream f(path("r.json"));
+    const auto blocks = nlohmann::json::parse(f)["blocks"];
+    const double u = std::ldexp(1.0, -24), residual = blocks[0]["residual"], condition = blocks[0]["condition"];
+    EXPECT_GT(residual, 0.0);
+    EXPECT_LE(residual, 10.0 * 4 * n * u * 10);
+    EXPECT_GE(condition, 10 * 0.25 * 0.25);  // power iteration bounds (test_solver_root_quality.cpp); EVD: exact 10
+    EXPECT_LE(condition, 10 * 1.01);
+    EXPECT_EQ(blocks[0]["ill_conditioned"], false);
+    // EVD flags the rank-1 block; CN diverges on it (its null space never converges) and says so by its status.
+    EXPECT_TRUE(blocks[1]["ill_conditioned"] == true || blocks[1]["status"] != "converged") << blocks[1].dump();
+  }
+}
+
 TEST_F(RootCli, SingleMatrixKeepsItsTwoDimensionalShape) {
   const int n = 5;
   auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 4)}, 1);

@@ -1,4 +1,4 @@
-// Chebyshev + Clenshaw inverse roots (SPEC §3), p = 2 or 4.
+// Chebyshev + Clenshaw inverse roots, p = 2 or 4.
 // f(x) = x^(-1/p) is fitted on [a, b] = [eps, 1 + eps] at N Chebyshev nodes (default N = 10000, the reference's):
 //   theta_j = pi (j + 1/2) / N,  x_j = (b - a)/2 cos(theta_j) + (b + a)/2,  c_k = (2/N) sum_j f(x_j) cos(k theta_j),
 //   c_0 /= 2, k = 0..d — in double, on the host, once per (eps, degree, p, nodes) (a process-wide cache).
@@ -9,11 +9,12 @@
 // X approximates f(A/s + eps I) = (A/s + eps I)^(-1/p) = s^(1/p) (A + eps s I)^(-1/p): the result is NOT rescaled by
 // s^(-1/p) (as in the reference). Shampoo's grafting rescales each block's direction, so a positive factor per block
 // cancels; a caller that needs the true root multiplies by s^(-1/p) (BlockRootResult::scale holds s).
-// The ridge is the fit interval's eps (A itself is not shifted). No iteration, so residual = 0 (not measured) and
-// iterations = d.
+// The ridge is the fit interval's eps (A itself is not shifted). No iteration, so iterations = d and residual = 0 (not
+// measured) unless RootOptions::measure_residual asks for max|X^p (A/s + eps I) - I|.
 #pragma once
 
 #include <kdash/solvers/impl/block_convergence.hpp>
+#include <kdash/solvers/impl/root_quality.hpp>
 #include <kdash/solvers/impl/solver_setup.hpp>
 
 #include <vector>
@@ -79,11 +80,16 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const impl::C
       KOKKOS_LAMBDA(const int b) { write(b) = write(b) && finite_out(b) ? 1 : 0; });
   impl::copy_scaled_where<T, T>(exec, impl::ConstStackT<T>(result), x, {}, write);
   auto results = conv.results(prep.lambda, prep.scale);
+  if (options.measure_residual) {
+    // A_reg = A/s + eps I = (S + I)/2 + eps I, in place of S; the residual of the unscaled X against it.
+    impl::affine_identity<T>(exec, impl::ConstStackT<T>(s), s, T(0.5), static_cast<T>(0.5 + options.eps), write);
+    impl::store_root_residuals<T>(exec, x, s, result.data() == b1.data() ? b2 : b1, options, write, results);
+  }
   auto fin = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), finite_out);
   for (int b = 0; b < count; ++b) {
     if (results[b].status == RootStatus::non_finite) continue;
     results[b].iterations = d;
-    results[b].residual = 0;
+    if (!options.measure_residual) results[b].residual = 0;
     results[b].status = fin(b) ? RootStatus::converged : RootStatus::non_finite;
   }
   return results;

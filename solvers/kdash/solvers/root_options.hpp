@@ -1,4 +1,4 @@
-// Options and per-block results of the batched inverse-root solvers (SPEC §3).
+// Options and per-block results of the batched inverse-root solvers.
 #pragma once
 
 #include <kdash/backends/batched_gemm.hpp>
@@ -44,6 +44,11 @@ struct RootOptions {
   // device-to-host copy per 4 iterations).
   int check_every = 0;
   backends::GemmPath gemm_path = backends::GemmPath::automatic;
+  // EVD and Chebyshev: also measure residual = max|X^p A_reg - I| of every block (p GEMMs; integer p <= 16 only), the
+  // measure CN and NDB report anyway. Off by default: it costs about as much as EVD's own GEMM p times over.
+  bool measure_residual = false;
+  // A not_converged CN/NDB iterate is usable when its residual is below this (see root_is_usable).
+  double usable_residual = 1.0;
 };
 
 // The GEMM input rounding of a precision (fp64 runs natively in double; fp32 natively in float).
@@ -58,8 +63,25 @@ struct BlockRootResult {
   double residual = 0;    // max|M - I| (CN), or the method's own convergence measure; 0 when not measured
   double lambda_max = 0;  // estimate of the largest eigenvalue of A (+ eps I): EVD exact, fro: ||A||_F, pi/pim: RQ
   double scale = 0;       // the scale s of the iterative solvers (0 for EVD)
+  // Estimate of the condition number of the regularised block whose root was taken (EVD: exact ratio of its
+  // fixed-up eigenvalues; CN, NDB, Chebyshev: lambda_max estimate times ||X||_2^p by power iteration on X).
+  // +inf: singular or indefinite as far as the root can tell; 0: not estimated (no root was computed).
+  double condition = 0;
+  // condition * u > kResolvableCondition, u the working precision's unit roundoff (root_quality.hpp): the root's
+  // smallest-eigenvalue component is not resolved in this precision, whatever the status says.
+  bool ill_conditioned = false;
   RootStatus status = RootStatus::converged;
 };
+
+// A computed root is beyond what the working precision resolves when condition * u exceeds this: one rounding of
+// the largest eigenvalue (u lambda_max) is then more than 1% of the smallest, so a backward-stable method may move
+// the smallest eigenvalue, and the root's component there, by more than 1% (relative error of the root ~ u kappa / p).
+inline constexpr double kResolvableCondition = 1e-2;
+
+// Whether a result's X(b) holds a root a caller may use: converged, or a not_converged iterate of an iterative
+// solver (EVD's not_converged writes nothing) whose residual is below options.usable_residual. X = 0 has residual
+// max|0 - I| = 1, so an iterate at or above 1 carries no more information about the root than zero does.
+bool root_is_usable(const BlockRootResult& r, RootMethod method, const RootOptions& options);
 
 std::string to_string(RootMethod m);
 std::string to_string(Scaling s);
