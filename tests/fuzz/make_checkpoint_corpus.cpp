@@ -149,7 +149,7 @@ void write_corpus(const fs::path& dir) {
     write(dir / name, b);
   };
   raw("bad_magic.ckpt", [](std::string& b) { b[0] = 'X'; });
-  raw("bad_version.ckpt", [](std::string& b) { b[8] = 2; });
+  raw("bad_version.ckpt", [](std::string& b) { b[8] = 99; });  // no such format
   raw("bad_checksum.ckpt", [](std::string& b) { b.back() ^= 1; });
   raw("bad_truncated.ckpt", [](std::string& b) { b.resize(b.size() / 2); });
   raw("bad_preamble_only.ckpt", [](std::string& b) { b.resize(kdash::fuzz::kCheckpointPreambleBytes); });
