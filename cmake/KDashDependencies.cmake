@@ -87,7 +87,8 @@ message(STATUS "kdash: backend ${KDASH_BACKEND}; Kokkos ${KDASH_KOKKOS_VERSION} 
 # scripts/bootstrap.sh installed it into KDASH_DEPS (it does on Intel CPUs), else OpenBLAS (cmake/KDashHostBlas.cmake).
 set(KDASH_BLAS "auto" CACHE STRING
     "Host BLAS/LAPACK: auto (MKL from KDASH_DEPS if bootstrapped, else OpenBLAS), mkl, openblas, blis, or a CMake BLA_VENDOR")
-set(KDASH_MKL_DIR ${KDASH_DEPS_DIR}/mkl)
+# Cached, so that a later re-run of CMake from an environment without KDASH_DEPS keeps the library.
+set(KDASH_MKL_DIR ${KDASH_DEPS_DIR}/mkl CACHE PATH "oneMKL as scripts/bootstrap.sh installs it (KDASH_BLAS=auto|mkl)")
 set(KDASH_BLAS_RESOLVED ${KDASH_BLAS})
 if(KDASH_BLAS STREQUAL "auto")
   if(EXISTS ${KDASH_MKL_DIR}/.kdash-mkl-ok)
