@@ -172,7 +172,12 @@ std::vector<std::string> blas_warnings(const BlasCheckInput& in) {
                   "machine is busy. ",
                   in.calibration_gflops, 100 * in.calibration_gflops / peak, peak, cores, in.cpu.mhz * 1e-3,
                   isa_name(cpu).c_str(), name.c_str(), in.kernel.empty() ? "unknown" : in.kernel.c_str());
-    out.push_back(text + std::string("Fix: ") + advice(in, cpu));
+    // Kernels that fit the CPU point at the machine, not at the library.
+    const std::string what = kernel >= VectorIsa::avx2 && kernel >= cpu
+                                 ? "Its kernels fit this CPU: check the machine's load (other processes), "
+                                   "OMP_NUM_THREADS / OMP_PROC_BIND against the cores, and the CPU's clock."
+                                 : "Fix: " + advice(in, cpu);
+    out.push_back(text + what);
   }
   return out;
 }
