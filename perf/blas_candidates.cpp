@@ -1,9 +1,11 @@
-// Standalone measurement of a BLAS/LAPACK library for the kernels kdash's host backend calls: threaded sgemm, the
-// batched form (many independent blocks, one single-threaded sgemm each, blocks spread over the OpenMP threads) and
-// ssyevd (jobz = V). Linked against one candidate library at a time by perf/blas_candidates.sh; it calls only the
-// Fortran symbols every BLAS/LAPACK exports, so the same source builds against all of them.
+// Standalone measurement of a BLAS/LAPACK library for the kernels kdash's host backend calls: threaded sgemm and
+// ssyevd (jobz = V), and their batched forms (many independent blocks, one single-threaded call each, blocks spread
+// over the OpenMP threads: how kdash runs a stack of blocks). Linked against one candidate library at a time by
+// perf/blas_candidates.sh; it calls only the Fortran symbols every BLAS/LAPACK exports, so the same source builds
+// against all of them.
 //
-// Usage: blas_candidates <label> [repetitions]. Prints one CSV line per measurement:
+// Usage: blas_candidates <label> [repetitions] [kernels] (kernels: a part of the kernel names to run, e.g.
+// "batched"; default all). Prints one CSV line per measurement:
 //   label,kernel,n,gflops_median,gflops_best
 // over the repetitions (after one warm-up call). The first line (starting with '#') describes the library.
 #include <omp.h>
@@ -109,9 +111,8 @@ void threaded_sgemm(const char* label, int n, int reps) {
   std::vector<float> c(std::size_t(n) * n);
   const float alpha = 1.0f, beta = 0.0f;
   set_library_threads(omp_get_max_threads());
-  const Timing s = time_calls(reps, [&] {
-    sgemm_("N", "N", &n, &n, &n, &alpha, a.data(), &n, b.data(), &n, &beta, c.data(), &n);
-  });
+  const Timing s =
+      time_calls(reps, [&] { sgemm_("N", "N", &n, &n, &n, &alpha, a.data(), &n, b.data(), &n, &beta, c.data(), &n); });
   report(label, "sgemm", n, 2.0 * n * n * n, s);
 }
 
@@ -126,31 +127,50 @@ void batched_sgemm(const char* label, int n, int reps) {
   const Timing s = time_calls(reps, [&] {
 #pragma omp parallel for schedule(static)
     for (int blk = 0; blk < blocks; ++blk)
-      sgemm_("N", "N", &n, &n, &n, &alpha, a.data() + blk * sz, &n, b.data() + blk * sz, &n, &beta,
-             c.data() + blk * sz, &n);
+      sgemm_("N", "N", &n, &n, &n, &alpha, a.data() + blk * sz, &n, b.data() + blk * sz, &n, &beta, c.data() + blk * sz,
+             &n);
   });
   report(label, "batched_sgemm", n, 2.0 * n * n * n * blocks, s);
 }
 
+// One ssyevd workspace and input copy per block.
+struct EvdBlock {
+  std::vector<float> a, w, work;
+  std::vector<int> iwork;
+  explicit EvdBlock(int n) : a(std::size_t(n) * n), w(n), work(1 + 6 * n + 2 * n * n), iwork(3 + 5 * n) {}
+  void run(int n, const std::vector<float>& a0) {
+    a = a0;
+    const int lwork = int(work.size()), liwork = int(iwork.size());
+    int info = 0;
+    ssyevd_("V", "U", &n, a.data(), &n, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
+    if (info != 0) {
+      std::fprintf(stderr, "ssyevd n=%d failed: info=%d\n", n, info);
+      std::exit(1);
+    }
+  }
+};
+
+// The flop count of an EVD depends on the spectrum (deflation); the rates use a nominal 9 n^3 only so that larger
+// is better as in the GEMM rows: compare them between libraries, not with the GEMM rates.
 void threaded_ssyevd(const char* label, int n, int reps) {
   const std::vector<float> a0 = spd_matrix(n, 5);
-  std::vector<float> a(a0.size()), w(n);
-  const int lwork = 1 + 6 * n + 2 * n * n, liwork = 3 + 5 * n;
-  std::vector<float> work(lwork);
-  std::vector<int> iwork(liwork);
+  EvdBlock block(n);
   set_library_threads(omp_get_max_threads());
-  int info = 0;
-  const Timing s = time_calls(reps, [&] {
-    a = a0;
-    ssyevd_("V", "U", &n, a.data(), &n, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
-  });
-  if (info != 0) {
-    std::fprintf(stderr, "ssyevd n=%d failed: info=%d\n", n, info);
-    std::exit(1);
-  }
-  // The flop count of an EVD depends on the spectrum (deflation); the rate uses a nominal 9 n^3 only so that larger
-  // is better as in the GEMM rows: compare it between libraries, not with the GEMM rates.
+  const Timing s = time_calls(reps, [&] { block.run(n, a0); });
   report(label, "ssyevd", n, 9.0 * n * n * n, s);
+}
+
+// kdash's EVD solver on a stack: one single-threaded ssyevd per block, blocks spread over the OpenMP threads.
+void batched_ssyevd(const char* label, int n, int reps) {
+  const int blocks = std::max(2 * omp_get_max_threads(), int(1024 * 1024 / (std::size_t(n) * n)) & ~1);
+  const std::vector<float> a0 = spd_matrix(n, 6);
+  std::vector<EvdBlock> stack(blocks, EvdBlock(n));
+  set_library_threads(1);
+  const Timing s = time_calls(reps, [&] {
+#pragma omp parallel for schedule(static)
+    for (int blk = 0; blk < blocks; ++blk) stack[blk].run(n, a0);
+  });
+  report(label, "batched_ssyevd", n, 9.0 * n * n * n * blocks, s);
 }
 
 }  // namespace
@@ -162,9 +182,16 @@ int main(int argc, char** argv) {
   }
   const char* label = argv[1];
   const int reps = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
+  const std::string only = argc > 3 ? argv[3] : "";  // run only the kernels whose name contains this
+  auto wanted = [&](const char* kernel) { return std::string(kernel).find(only) != std::string::npos; };
   std::printf("# %s: %s; %d OpenMP threads\n", label, describe_library().c_str(), omp_get_max_threads());
-  for (int n : {128, 256, 512, 1024, 2048}) threaded_sgemm(label, n, reps);
-  for (int n : {128, 256, 512}) batched_sgemm(label, n, reps);
-  for (int n : {128, 256, 512, 1024}) threaded_ssyevd(label, n, reps);
+  if (wanted("sgemm") && only != "batched")
+    for (int n : {128, 256, 512, 1024, 2048}) threaded_sgemm(label, n, reps);
+  if (wanted("batched_sgemm"))
+    for (int n : {128, 256, 512}) batched_sgemm(label, n, reps);
+  if (wanted("ssyevd") && only != "batched")
+    for (int n : {128, 256, 512, 1024}) threaded_ssyevd(label, n, reps);
+  if (wanted("batched_ssyevd"))
+    for (int n : {128, 256, 512}) batched_ssyevd(label, n, reps);
   return 0;
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Measures the host BLAS/LAPACK candidates with perf/blas_candidates.cpp, interleaved so that a noisy machine slows
-# every candidate alike: perf/blas_candidates.sh [rounds] (default 5). Prints, per kernel and size, the median over the
+# every candidate alike: perf/blas_candidates.sh [rounds] (default 5). KDASH_BLAS_CANDIDATES (labels, space-separated;
+# default all) and KDASH_BLAS_KERNELS (a part of the kernel names, e.g. batched; default all) narrow the run; the raw
+# samples go to $KDASH_BLAS_CANDIDATES_DIR/raw.csv (default build/blas-candidates). Prints, per kernel and size, the
+# median over the
 # rounds of each candidate's in-run median GFLOP/s, the best rate seen in any round, and the spread (max/min - 1) of the
 # in-run medians over the rounds.
 #
@@ -51,8 +54,9 @@ for r in $(seq 1 "$rounds"); do
     set -- $c
     label=$1 bin=$2
     shift 2
+    [ -z "${KDASH_BLAS_CANDIDATES:-}" ] || [[ " $KDASH_BLAS_CANDIDATES " == *" $label "* ]] || continue
     # BLIS: the reference LAPACK (not the system's liblapack.so.3 alternative) calling BLIS' libblas.so.3.
-    env OMP_NUM_THREADS="$threads" "$@" "$work/$bin" "$label" 5 |
+    env OMP_NUM_THREADS="$threads" "$@" "$work/$bin" "$label" 5 "${KDASH_BLAS_KERNELS:-}" |
       tee -a "$raw" | grep '^#' | { [ "$r" -eq 1 ] && cat || cat >/dev/null; }
   done
 done
@@ -68,7 +72,7 @@ for line in open(sys.argv[1]):
     if label not in labels:
         labels.append(label)
     rows[(kernel, int(n), label)].append((float(median), float(best)))
-keys = sorted({(k, n) for k, n, _ in rows}, key=lambda t: (['sgemm', 'batched_sgemm', 'ssyevd'].index(t[0]), t[1]))
+keys = sorted({(k, n) for k, n, _ in rows}, key=lambda t: (['sgemm', 'batched_sgemm', 'ssyevd', 'batched_ssyevd'].index(t[0]), t[1]))
 print('GFLOP/s, median over the rounds / best (spread of the medians)')
 print('| kernel | n | ' + ' | '.join(labels) + ' |')
 print('| --- | --- |' + ' --- |' * len(labels))
