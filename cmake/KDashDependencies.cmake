@@ -103,6 +103,12 @@ install(TARGETS kdash_host_blas EXPORT KDashTargets)
 install(FILES ${PROJECT_SOURCE_DIR}/cmake/KDashHostBlas.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/KDash)
 set(KDASH_LAPACK_TARGETS kdash_host_blas)
 set(KDASH_BLAS_NAME ${KDASH_HOST_BLAS_LIBRARY})
+if(KDASH_HOST_BLAS_MKL)
+  # Installed binaries keep finding oneMKL where it was found (install strips the build tree's RPATH).
+  get_target_property(_kdash_mkl_core MKL::mkl_core IMPORTED_LOCATION)
+  get_filename_component(_kdash_mkl_lib_dir "${_kdash_mkl_core}" DIRECTORY)
+  list(APPEND CMAKE_INSTALL_RPATH ${_kdash_mkl_lib_dir})
+endif()
 message(STATUS "kdash: host BLAS/LAPACK ${KDASH_BLAS_RESOLVED} (KDASH_BLAS=${KDASH_BLAS}): ${KDASH_HOST_BLAS_LIBRARY}")
 
 find_package(nlohmann_json 3 REQUIRED)
