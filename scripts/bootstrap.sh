@@ -132,11 +132,6 @@ install_kokkos() {
   say "Kokkos + Kokkos Kernels 3.4.01 installed in $prefix"
 }
 
-# --- 3. rocBLAS / rocSOLVER / RCCL headers from Debian 13 ----------------------------------------------------------
-# Debian 12 has the HIP runtime but not the ROCm libraries; Debian 13 (trixie) packages their headers. They are
-# downloaded (apt verifies the archive's signature and each file's hash) and unpacked into $deps/rocm-headers, never
-# installed: the HIP adapters' rocBLAS/rocSOLVER/RCCL half is compiled against them (nothing links it: the libraries
-# need a newer glibc). A private apt configuration leaves the machine's sources untouched.
 # The URI of the Debian archive this machine's apt uses (its mirror), not the security archive: the first 'deb' URI
 # naming a Debian archive in /etc/apt/sources.list.d/*.sources (deb822) or /etc/apt/sources.list (one-line style).
 debian_archive_uri() {
@@ -157,6 +152,11 @@ debian_archive_uri() {
   printf '%s\n' "$uri"
 }
 
+# --- 3. rocBLAS / rocSOLVER / RCCL headers from Debian 13 ----------------------------------------------------------
+# Debian 12 has the HIP runtime but not the ROCm libraries; Debian 13 (trixie) packages their headers. They are
+# downloaded (apt verifies the archive's signature and each file's hash) and unpacked into $deps/rocm-headers, never
+# installed: the HIP adapters' rocBLAS/rocSOLVER/RCCL half is compiled against them (nothing links it: the libraries
+# need a newer glibc). A private apt configuration leaves the machine's sources untouched.
 install_rocm_headers() {
   local dest=$deps/rocm-headers apt_dir=$deps/apt-trixie
   local rocm_packages=(librocblas-dev librocsolver-dev librccl-dev)
@@ -212,7 +212,7 @@ for wheel in wheels:
     with zipfile.ZipFile(wheel) as z:
         for info in z.infolist():
             m = re.match(r"[^/]+\.data/data/(.+)", info.filename)
-            if not m or info.is_dir() or skip.search(m.group(1)) or m.group(1).startswith("share/"):
+            if not m or info.is_dir() or skip.search(m.group(1)):
                 continue
             path = os.path.join(dest, m.group(1))
             os.makedirs(os.path.dirname(path), exist_ok=True)
