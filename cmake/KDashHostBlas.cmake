@@ -60,11 +60,13 @@ macro(kdash_find_host_blas _kdash_choice _kdash_mkl_dir)
     target_compile_definitions(kdash_host_blas INTERFACE KDASH_HOST_BLAS_MKL=1)  # backends/host/cblas_lapacke.hpp
   else()
     if(BLA_VENDOR STREQUAL "FLAME")
-      set(_kdash_lapack ${KDASH_LAPACK_LIBRARY})
+      # BLIS ahead of the LAPACK library, which may be a whole other BLAS (Debian's liblapack.so.3 can be
+      # OpenBLAS'): the first library on the link line serves the BLAS symbols.
+      set(_kdash_blas_then_lapack BLAS::BLAS ${KDASH_LAPACK_LIBRARY})
     else()
-      set(_kdash_lapack LAPACK::LAPACK)
+      set(_kdash_blas_then_lapack LAPACK::LAPACK BLAS::BLAS)
     endif()
     target_include_directories(kdash_host_blas INTERFACE ${KDASH_CBLAS_INCLUDE_DIR} ${KDASH_LAPACKE_INCLUDE_DIR})
-    target_link_libraries(kdash_host_blas INTERFACE ${KDASH_LAPACKE_LIBRARY} ${_kdash_lapack} BLAS::BLAS)
+    target_link_libraries(kdash_host_blas INTERFACE ${KDASH_LAPACKE_LIBRARY} ${_kdash_blas_then_lapack})
   endif()
 endmacro()

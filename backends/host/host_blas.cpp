@@ -119,13 +119,10 @@ std::string mkl_branch_name(int branch) {
 }  // namespace
 
 BlasLibraryInfo blas_library_info() {
+  // oneMKL and BLIS first: their symbols are only there when KDASH_BLAS chose them, while OpenBLAS can also be
+  // loaded as the system's LAPACK next to BLIS (Debian's liblapack.so.3 alternative).
   BlasLibraryInfo info;
-  if (openblas_get_config) {
-    info.details = openblas_get_config();
-    info.library = "OpenBLAS";
-    info.version = word_after(info.details, "OpenBLAS ");
-    if (openblas_get_corename) info.kernel = openblas_get_corename();
-  } else if (MKL_Get_Version_String) {
+  if (MKL_Get_Version_String) {
     char text[256] = {};
     MKL_Get_Version_String(text, sizeof text);
     info.details = text;
@@ -137,6 +134,11 @@ BlasLibraryInfo blas_library_info() {
     info.version = bli_info_get_version_str();
     if (bli_arch_query_id && bli_arch_string) info.kernel = bli_arch_string(bli_arch_query_id());
     info.details = "BLIS " + info.version;
+  } else if (openblas_get_config) {
+    info.details = openblas_get_config();
+    info.library = "OpenBLAS";
+    info.version = word_after(info.details, "OpenBLAS ");
+    if (openblas_get_corename) info.kernel = openblas_get_corename();
   } else {
     info.library = KDASH_BLAS_LIBRARY;
   }
