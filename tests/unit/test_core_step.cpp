@@ -477,6 +477,27 @@ TEST(CoreStep, StackingModesAgree) {
               max_relative(layerwise, device), max_relative(sequential, device));
 }
 
+// The same with blocks on the host ?syrk path (statistics, coupled Newton's squarings; backends/batched_syrk.hpp):
+// 128-blocks (split into two units), 72-wide strips (one ?syrk) and 1-D segments, in stacks of 1 to 6 blocks
+// depending on the mode. The kernel depends on the block's size only, so on the host the modes agree to the bit.
+TEST(CoreStep, StackingModesAgreeOnTheSymmetricKernelPath) {
+  const std::vector<ParamSpec> specs = {{"a", {256, 128}}, {"b", {128, 128}}, {"c", {128, 200}}, {"v", {128}}};
+  Config c;
+  c.block_size = 128;
+  c.solver = kdash::RootMethod::cn;
+  c.scaling = kdash::Scaling::fro;
+  c.root_freq = 1;
+  c.stacking = kdash::StackingMode::device;
+  const HostParams device = run_kdash(specs, c, 3);
+  c.stacking = kdash::StackingMode::layerwise;
+  const HostParams layerwise = run_kdash(specs, c, 3);
+  c.stacking = kdash::StackingMode::sequential;
+  const HostParams sequential = run_kdash(specs, c, 3);
+  const double bound = kdash::is_host_space_v<kdash::ExecSpace> ? 0.0 : 1e-6;
+  EXPECT_LE(max_relative(layerwise, device), bound);
+  EXPECT_LE(max_relative(sequential, device), bound);
+}
+
 // root_batch_mb splits a factor stack's root computation into slices (here: one matrix per solver call). Each block
 // keeps its random start vectors (first_block), so on the host the result is the same to the last bit; on a GPU the
 // vendor GEMM may round a batch of 1 differently from a batch of 8, within the modes' 1e-6.
