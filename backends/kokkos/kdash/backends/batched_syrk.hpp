@@ -78,12 +78,7 @@ void host_batched_syrk(const ExecSpace& exec, Trans t, int k, T alpha, const Con
   const int n = static_cast<int>(c.extent(1));
   const int lda = static_cast<int>(a.extent(2));
   const std::size_t sa = a.extent(1) * a.extent(2), sc = c.extent(1) * c.extent(2);
-  const bool masked = active.extent(0) > 0;
-  exec.fence();  // the inputs (and the mask) may come from kernels still running on this instance
-  std::vector<int> todo;
-  todo.reserve(count);
-  for (int blk = 0; blk < count; ++blk)
-    if (!masked || active(blk) != 0) todo.push_back(blk);
+  const std::vector<int> todo = active_blocks(exec, count, active);
   const int work = static_cast<int>(todo.size());
   if (work == 0) return;
   const int* list = todo.data();
@@ -118,19 +113,22 @@ void batched_syrk(const ExecSpace& exec, Trans t, T alpha, const ConstStackIn<T,
         std::to_string(k) + " but C is " + std::to_string(c.extent(0)) + " x " + std::to_string(c.extent(1)) + "x" +
         std::to_string(c.extent(2)) + " (expected " + std::to_string(n) + "x" + std::to_string(n) + ")");
   }
-  if (!uses_host_syrk<ExecSpace>(options.path, n, k)) {
-    const Trans other = t == Trans::none ? Trans::transpose : Trans::none;
-    batched_gemm(exec, t, other, alpha, a, a, beta, c, options);
-    return;
+  if constexpr (is_host_space_v<ExecSpace>) {  // the host code below is never instantiated for a device
+    if (uses_host_syrk<ExecSpace>(options.path, n, k)) {
+      if (options.active.extent(0) != 0 && options.active.extent(0) != c.extent(0)) {
+        throw std::invalid_argument("kdash::batched_syrk: the active mask has " +
+                                    std::to_string(options.active.extent(0)) + " entries for " +
+                                    std::to_string(c.extent(0)) + " blocks");
+      }
+      if (c.extent(0) == 0 || n == 0) return;
+      ConstStackIn<T, ExecSpace> a_in = a;
+      if (options.input != InputPrecision::native) a_in = detail::rounded_copy(exec, a, options.input);
+      detail::host_batched_syrk(exec, t, k, alpha, a_in, beta, c, options.active);
+      return;
+    }
   }
-  if (options.active.extent(0) != 0 && options.active.extent(0) != c.extent(0)) {
-    throw std::invalid_argument("kdash::batched_syrk: the active mask has " + std::to_string(options.active.extent(0)) +
-                                " entries for " + std::to_string(c.extent(0)) + " blocks");
-  }
-  if (c.extent(0) == 0 || n == 0) return;
-  ConstStackIn<T, ExecSpace> a_in = a;
-  if (options.input != InputPrecision::native) a_in = detail::rounded_copy(exec, a, options.input);
-  detail::host_batched_syrk(exec, t, k, alpha, a_in, beta, c, options.active);
+  const Trans other = t == Trans::none ? Trans::transpose : Trans::none;
+  batched_gemm(exec, t, other, alpha, a, a, beta, c, options);
 }
 
 // C[b] = alpha * A[b] A[b] + beta * C[b] for symmetric square A[b]: A A^T by batched_syrk where the ?syrk path
