@@ -38,17 +38,29 @@ void prefer_passive_openmp_waits(char** argv) {
 #endif
 }
 
-// Kokkos (and MPI when built in) for the lifetime of a subcommand that computes.
+// True when an MPI launcher (mpirun/mpiexec of Open MPI, MPICH or Intel MPI; srun with PMI/PMIx) started this
+// process. Without one there is nothing to distribute over, and MPI_Init would start a singleton runtime (Open MPI
+// forks an `orted` daemon per process) for every plain command.
+bool started_by_mpi_launcher() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
+    if (std::getenv(name) != nullptr) return true;
+  }
+  return false;
+}
+
+// Kokkos, and MPI when asked for, for the lifetime of a subcommand that computes.
 class Runtime {
  public:
-  Runtime(int& argc, char** argv) {
+  Runtime(int& argc, char** argv, bool with_mpi) {
 #if KDASH_HAVE_MPI
     int initialized = 0;
     MPI_Initialized(&initialized);
-    if (!initialized) {
+    if (with_mpi && !initialized) {
       MPI_Init(&argc, &argv);
       owns_mpi_ = true;
     }
+#else
+    (void)with_mpi;
 #endif
     Kokkos::initialize(argc, argv);
   }
@@ -111,7 +123,8 @@ int main(int argc, char** argv) {
         // Kokkos' own flags (--kokkos-threads=...) are passed through the environment (KOKKOS_NUM_THREADS) or
         // after the subcommand's options; Kokkos ignores the rest.
         int kargc = 1;
-        Runtime runtime(kargc, argv);
+        // Only replay distributes (over the ranks of its launcher); every other command runs in one process.
+        Runtime runtime(kargc, argv, sub->get_name() == "replay" && started_by_mpi_launcher());
         return action();
       }
     }

@@ -14,6 +14,12 @@ void gemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* a, in
 void gemm(Op op_a, Op op_b, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb,
           double beta, double* c, int ldc);
 
+// Symmetric rank-k update of one row-major n x n matrix, upper triangle only (BLAS ?syrk; the strictly lower
+// triangle is left untouched): C = alpha * A A^T + beta * C with A n x k (op N) or C = alpha * A^T A + beta * C with
+// A k x n (op T).
+void syrk(Op op_a, int n, int k, float alpha, const float* a, int lda, float beta, float* c, int ldc);
+void syrk(Op op_a, int n, int k, double alpha, const double* a, int lda, double beta, double* c, int ldc);
+
 // Symmetric eigendecomposition of one n x n matrix (LAPACKE ?syevd). On entry `a` holds the symmetric matrix
 // (row-major equals column-major for it); on exit row i of `a` holds the eigenvector of eigenvalue w[i]
 // (eigenvalues ascending). Returns LAPACK's info (0 on success). The workspace vectors grow on demand.
@@ -25,10 +31,19 @@ struct SyevdWorkspace {
 int syevd(int n, float* a, float* w, SyevdWorkspace& ws);
 int syevd(int n, double* a, double* w, SyevdWorkspace& ws);
 
-// Threads the BLAS library may use for one call (OpenBLAS; a no-op for BLAS libraries without the call).
+// Threads the BLAS library may use for one call (OpenBLAS, oneMKL, BLIS; a no-op for other libraries).
 void set_blas_threads(int threads);
 int blas_threads();
-// "OpenBLAS 0.3.21 ..." or the library name.
+
+// What the linked BLAS/LAPACK says about itself at run time.
+struct BlasLibraryInfo {
+  std::string library;  // "OpenBLAS", "oneMKL", "BLIS", or the linked library's file name for any other
+  std::string version;  // "0.3.21", "2026.2", "0.9.0"; empty when the library does not say
+  std::string kernel;   // the kernels / code path it selected for this CPU: "Prescott", "AVX512_E1", "skx"; or empty
+  std::string details;  // the library's own description (OpenBLAS' build configuration, MKL's version string)
+};
+BlasLibraryInfo blas_library_info();
+// "OpenBLAS 0.3.21, kernels Prescott" (library, version, kernels).
 std::string blas_description();
 
 // Sets the BLAS thread count for a scope and restores it afterwards.
