@@ -1,4 +1,4 @@
-// Writing the statistics of factors whose inverse root failed (SPEC §4), so that `kdash root` can replay them:
+// Writing the statistics of factors whose inverse root failed (design.md §4), so that `kdash root` can replay them:
 // <dump_dir>/<param>.block<k>.<L|R>.step<t>.npy, float32 of shape (1, n, n) (a one-block stack).
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/io/npy.hpp"

@@ -297,7 +297,7 @@ Stack<float> factor_range(const Stack<float>& stack, int first, int count) {
   return Kokkos::subview(stack, Kokkos::make_pair(first, first + count), Kokkos::ALL, Kokkos::ALL);
 }
 
-// The options of an escalated attempt (SPEC §4): larger ridge x10, then fp64, then EVD.
+// The options of an escalated attempt (design.md §4): larger ridge x10, then fp64, then EVD.
 RootOptions escalated(RootOptions o, int level) {
   if (level >= 1) o.eps = o.eps > 0 ? o.eps * 10 : 1e-10;
   if (level >= 2) o.precision = Precision::fp64;
@@ -390,7 +390,7 @@ void distribution_metrics(const Optimizer::State& s, Metrics& m);
 // Dumps factor statistics of failing blocks (defined with the .npy support; no-op without dump_dir).
 void dump_failing_factor(const Optimizer::State& s, int stack, int entry, const std::string& why);
 
-// SPEC §1 step 5 with the failure handling of SPEC §4, for every factor stack of this rank.
+// design.md §1 step 5 with the failure handling of design.md §4, for every factor stack of this rank.
 void compute_roots(Optimizer::State& s) {
   const Config& c = s.config;
   const ExecSpace& exec = s.exec;
@@ -468,7 +468,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   const BlockMap& map = s.map;
   const ExecSpace& exec = s.exec;
   check_inputs(map, params, grads);
-  // Optional gradient averaging over the ranks (SPEC §5): the step then reads the averaged copies.
+  // Optional gradient averaging over the ranks (design.md §5): the step then reads the averaged copies.
   std::vector<GradView> averaged;
   if (s.average_gradients) averaged = impl::average_gradients(s, grads);
   const std::vector<GradView>& grad_views = s.average_gradients ? averaged : grads;
@@ -557,7 +557,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   shampoo.write_direction = precondition ? 0 : 1;
   shampoo.mu = static_cast<float>(c.mu);
   shampoo.nesterov = c.nesterov ? 1 : 0;
-  // 1-D AdamW (SPEC §1): beta1 0.9, beta2 0.95, eps 1e-8, no momentum on top, no weight decay.
+  // 1-D AdamW (design.md §1): beta1 0.9, beta2 0.95, eps 1e-8, no momentum on top, no weight decay.
   GraftCoefficients adamw;
   adamw.type = static_cast<int>(GraftingType::adam);
   adamw.beta_g = 0.9f;

@@ -69,7 +69,7 @@ void Config::validate() const {
   in_range("cheb_degree", cheb_degree, 1, limits::cheb_degree);
   in_range("cheb_nodes", cheb_nodes, static_cast<long long>(cheb_degree) + 1, limits::cheb_nodes);
   unit_interval("beta_g", beta_g);
-  // beta_lr >= 1 selects plain sums (SPEC §1 step 3): any finite value >= 0 is meaningful.
+  // beta_lr >= 1 selects plain sums (design.md §1 step 3): any finite value >= 0 is meaningful.
   non_negative("beta_lr", beta_lr);
   unit_interval("beta_graft", beta_graft);
   positive("eps_graft", eps_graft);

@@ -1,5 +1,5 @@
 // Batched GEMM over a stack versus a loop of per-block GEMMs (the sequential baseline), on the portable Kokkos Kernels
-// path (kk) and the vendor path (host: BLAS per block in parallel, or threaded BLAS for few blocks). SPEC §6 asks for
+// path (kk) and the vendor path (host: BLAS per block in parallel, or threaded BLAS for few blocks). design.md §6 asks for
 // the choice between the paths to be measured: this is where.
 //
 //   bench_batched_gemm --benchmark_format=json --benchmark_filter='stack/vendor'
@@ -69,7 +69,7 @@ void loop_gemm(benchmark::State& state, GemmPath path) {
 }
 
 // Sizes 32..1024 with batch counts that keep one iteration between ~1 MFLOP and ~4 GFLOP; Kokkos Kernels' unblocked
-// team GEMM is only meant for small blocks (SPEC §6), so the kk path stops at 512.
+// team GEMM is only meant for small blocks (design.md §6), so the kk path stops at 512.
 void gemm_sizes(benchmark::internal::Benchmark* b, int max_n) {
   for (int n = 32; n <= max_n; n *= 2) {
     for (int count : {1, 4, 16, 64, 256}) {

@@ -1,4 +1,4 @@
-// The two GEMM-shaped parts of a Shampoo step on a stack of (count, n, n) gradient blocks (SPEC §1 steps 3 and 8):
+// The two GEMM-shaped parts of a Shampoo step on a stack of (count, n, n) gradient blocks (design.md §1 steps 3 and 8):
 //   statistics update  L <- beta L + (1-beta) G G^T and R <- beta R + (1-beta) G^T G   (2 GEMMs, 4 n^3 flops),
 //   Shampoo direction  U = Lbar G Rbar                                                   (2 GEMMs, 4 n^3 flops),
 // each as one batched call per stack versus one call per block (the sequential baseline).

@@ -1,5 +1,5 @@
 // kdash::inverse_root per method, block size and batch size: A^(-1/4) of a stack of SPD matrices shaped like Shampoo
-// factor statistics. Every method of SPEC §3 is registered; a method the library does not provide yet is skipped
+// factor statistics. Every method of design.md §3 is registered; a method the library does not provide yet is skipped
 // with its message (state.SkipWithError) instead of failing the run.
 //
 //   bench_solvers --benchmark_format=json --benchmark_filter='cn/n:256'

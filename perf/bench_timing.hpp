@@ -1,4 +1,4 @@
-// Shared helpers of the Google Benchmark suite: manual timing with Kokkos::fence() around the timed region (SPEC §9),
+// Shared helpers of the Google Benchmark suite: manual timing with Kokkos::fence() around the timed region (design.md §9),
 // GFLOP/s counters, and random stacks made on the device.
 #pragma once
 

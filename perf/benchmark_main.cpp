@@ -1,6 +1,6 @@
 // Google Benchmark main for the kdash suite: Kokkos is initialised around the whole run (as in kokkos-fft's
 // BenchmarkMain.cpp), and the run's context records the backend, Kokkos version, threads and BLAS, so every
-// number printed or written with --benchmark_format=json carries the machine it was measured on (SPEC §9).
+// number printed or written with --benchmark_format=json carries the machine it was measured on (design.md §9).
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/host/host_blas.hpp>
 #include <kdash/backends/kokkos_compat.hpp>

@@ -25,7 +25,7 @@ std::vector<double> chebyshev_coefficients(double eps, int degree, double p, int
   std::lock_guard<std::mutex> lock(mutex);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
 
-  // SPEC §3: theta_j = pi (j + 1/2) / N, x_j = (b-a)/2 cos(theta_j) + (b+a)/2 on [a, b] = [eps, 1 + eps].
+  // design.md §3: theta_j = pi (j + 1/2) / N, x_j = (b-a)/2 cos(theta_j) + (b+a)/2 on [a, b] = [eps, 1 + eps].
   const double a = eps, b = 1 + eps, pi = std::acos(-1.0);
   std::vector<double> c(degree + 1, 0.0);
   for (int j = 0; j < nodes; ++j) {

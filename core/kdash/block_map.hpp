@@ -1,4 +1,4 @@
-// Blocking and stacking (SPEC §2): which blocks each parameter is cut into, which stack each block's state lives in,
+// Blocking and stacking (design.md §2): which blocks each parameter is cut into, which stack each block's state lives in,
 // and where its search direction sits in the packed direction buffer. Computed once; the same map drives the write
 // (blockify) and the read (reassemble) of every step, so the two can never disagree.
 //

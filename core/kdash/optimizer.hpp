@@ -1,4 +1,4 @@
-// kdash::Optimizer: DASH, the batched Shampoo step of SPEC §1 over the stacks of SPEC §2.
+// kdash::Optimizer: DASH, the batched Shampoo step of design.md §1 over the stacks of design.md §2.
 //
 //   kdash::Optimizer opt({{"w1", {512, 256}}, {"b1", {512}}}, config);
 //   opt.step(params, grads);  // params: View<float*> (numel each, row-major), grads: View<const float*>
@@ -25,7 +25,7 @@ namespace kdash {
 using ParamView = Kokkos::View<float*, MemSpace>;
 using GradView = Kokkos::View<const float*, MemSpace>;
 
-// How blocks are spread over ranks (SPEC §5). The default is one process owning every block. A rank updates the state
+// How blocks are spread over ranks (design.md §5). The default is one process owning every block. A rank updates the state
 // and computes the search directions of the blocks it owns only, writing them into its slice
 // (BlockMap::direction_range(rank)) of the packed direction buffer; `exchange` must then fill the other ranks' slices
 // in place (an all-gather), after which every rank applies the full update.
@@ -35,7 +35,7 @@ struct Partition {
   std::function<void(const Kokkos::View<float*, MemSpace>& directions, const BlockMap& map)> exchange;
 };
 
-// Options of an optimizer distributed over a communicator's ranks (SPEC §5).
+// Options of an optimizer distributed over a communicator's ranks (design.md §5).
 struct DistributedOptions {
   // Sum the gradients over the ranks and divide by the rank count before the step (an all-reduce per step). Off by
   // default: DDP-style codes pass gradients that are already averaged.
@@ -49,7 +49,7 @@ class Optimizer {
  public:
   // Validates the config and the specs (std::invalid_argument naming the problem) and allocates every stack.
   Optimizer(std::vector<ParamSpec> specs, Config config, Partition partition = {});
-  // Distributed over the ranks of `comm` (SPEC §5): blocks are owned by ranks (longest-processing-time-first on a cost
+  // Distributed over the ranks of `comm` (design.md §5): blocks are owned by ranks (longest-processing-time-first on a cost
   // model, the same on every rank); each rank updates the statistics, roots and directions of its own blocks, the
   // directions are all-gathered once per step, and every rank applies the full update to its copy of the
   // parameters. Collective: every rank constructs it with the same specs, config and options; if they differ, every

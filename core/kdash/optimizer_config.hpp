@@ -1,4 +1,4 @@
-// kdash::Config: every option of the DASH optimizer (SPEC §1, §3, §4) with the reference defaults.
+// kdash::Config: every option of the DASH optimizer (design.md §1, §3, §4) with the reference defaults.
 // (Named optimizer_config.hpp because <kdash/config.hpp> is the generated build-configuration header.)
 #pragma once
 
@@ -10,9 +10,9 @@
 namespace kdash {
 
 // decoupled: W <- W (1 - lr wd) before the update (AdamW style); l2: G <- G + wd W before everything else.
-// Both apply to parameters of rank >= 2 only (biases and norm gains are never decayed, SPEC §1).
+// Both apply to parameters of rank >= 2 only (biases and norm gains are never decayed, design.md §1).
 enum class WeightDecayMode { decoupled, l2 };
-// How blocks are grouped into stacks (SPEC §2); all three give the same numbers.
+// How blocks are grouped into stacks (design.md §2); all three give the same numbers.
 enum class StackingMode { sequential, layerwise, device };
 // The first-order method whose per-block step norm the Shampoo direction is grafted onto.
 enum class GraftingType { adam, adagrad, rmsprop, sgd };
@@ -39,7 +39,7 @@ struct Config {
   int block_size = 1024;
   StackingMode stacking = StackingMode::device;
 
-  // Inverse roots (SPEC §3), passed to kdash::inverse_root through to_root_options().
+  // Inverse roots (design.md §3), passed to kdash::inverse_root through to_root_options().
   RootMethod solver = RootMethod::evd;
   int root_freq = 10;              // inv_root_freq
   long long start_prec_step = -1;  // first preconditioned step; <= 1: from step 1
@@ -59,7 +59,7 @@ struct Config {
   double root_batch_mb = 4096;
   std::uint64_t seed = 0;
 
-  // The step (SPEC §1).
+  // The step (design.md §1).
   double beta_g = 0.9;       // gradient EMA; 0 disables it
   double beta_lr = 0.95;     // factor statistics EMA; >= 1: plain sums (AdaGrad style)
   double beta_graft = 0.95;  // grafting second-moment EMA (adam, rmsprop)
@@ -70,7 +70,7 @@ struct Config {
   GraftingType grafting = GraftingType::adam;
   OneDimMode one_dim = OneDimMode::shampoo;
 
-  // Robustness (SPEC §4).
+  // Robustness (design.md §4).
   int max_failures = 5;  // more consecutive root failures of one block than this is an error
   NonFinitePolicy nonfinite_policy = NonFinitePolicy::skip;
   std::string dump_dir;  // when set, failing factor matrices are written there as .npy

@@ -1,5 +1,5 @@
 // A parameter the optimizer updates: a name (unique; used in checkpoints, metrics, error messages and replay file
-// names) and a shape. Rank 2 is a matrix; rank > 2 is viewed as (shape[0], numel / shape[0]) (SPEC §1); rank 1 and
+// names) and a shape. Rank 2 is a matrix; rank > 2 is viewed as (shape[0], numel / shape[0]) (design.md §1); rank 1 and
 // rank 0 are vectors. Values live in one flat row-major View of numel floats.
 #pragma once
 

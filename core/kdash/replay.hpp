@@ -1,4 +1,4 @@
-// Replaying an optimizer trajectory from files (the `kdash replay` tool, SPEC §8): the hook for comparing kdash with
+// Replaying an optimizer trajectory from files (the `kdash replay` tool, design.md §8): the hook for comparing kdash with
 // another Shampoo implementation on the same gradient sequence.
 //
 //   params_dir/<name>.npy   initial value of each parameter (float32 or float64, any rank; names from the files)
@@ -21,7 +21,7 @@ struct ReplayOptions {
   Config config;
   std::string params_dir, grads_dir, out_dir;
   bool trace = false;
-  // Distributed replay (SPEC §5): every rank reads the inputs and runs its blocks; rank 0 alone writes the outputs,
+  // Distributed replay (design.md §5): every rank reads the inputs and runs its blocks; rank 0 alone writes the outputs,
   // which equal the single-process ones. Null: one process.
   std::shared_ptr<distributed::Communicator> comm;
 };

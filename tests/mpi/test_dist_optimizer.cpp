@@ -1,4 +1,4 @@
-// The distributed optimizer (SPEC §5) at 1-4 ranks against the single-process optimizer run in the same process on
+// The distributed optimizer (design.md §5) at 1-4 ranks against the single-process optimizer run in the same process on
 // the same inputs:
 //   * parameters after 20 steps, for a mixed set of shapes (parameters with fewer blocks than ranks, one-sided
 //     segments, a rank-3 tensor, a scalar) and for a model with fewer blocks than ranks (ranks that own nothing);
@@ -10,7 +10,7 @@
 // Why the comparison is bitwise: every per-block computation (statistics GEMMs, roots, direction GEMMs, norms) is a
 // function of that block's data only, computed by the same kernels whichever stack the block sits in, and the
 // all-gather copies floats without arithmetic; the update is then applied by every rank to every block exactly as in
-// the single process. The SPEC's 1e-6 relative bound is checked as well (and only it on GPU backends, whose vendor
+// the single process. The design's 1e-6 relative bound (design.md §5) is checked as well (and only it on GPU backends, whose vendor
 // GEMM may choose a different algorithm for a different batch count).
 #include <kdash/distributed/mpi_communicator.hpp>
 #include <kdash/optimizer.hpp>
@@ -74,7 +74,7 @@ struct Trajectory : kdash::testing::OptimizerHarness {
   }
 };
 
-// SPEC §5: within 1e-6 relative to the largest entry of the parameter; and bitwise (see the file comment).
+// design.md §5: within 1e-6 relative to the largest entry of the parameter; and bitwise (see the file comment).
 void expect_same(const std::vector<std::vector<float>>& got, const std::vector<std::vector<float>>& want,
                  const std::vector<ParamSpec>& specs, const std::string& what) {
   ASSERT_EQ(got.size(), want.size());

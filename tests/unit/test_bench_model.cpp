@@ -1,5 +1,5 @@
-// kdash bench's model side: block decomposition (SPEC §2), presets, the FLOP model (tools/bench/flop_model.hpp) and
-// the JSON report's shape (SPEC §8). Pure host arithmetic: every expected value is derived in the comments.
+// kdash bench's model side: block decomposition (design.md §2), presets, the FLOP model (tools/bench/flop_model.hpp) and
+// the JSON report's shape (design.md §8). Pure host arithmetic: every expected value is derived in the comments.
 #include "bench/bench_report.hpp"
 #include "bench/flop_model.hpp"
 #include "bench/model_preset.hpp"
@@ -61,7 +61,7 @@ TEST(BenchPresets, JsonFilesDefineParamsOrALlamaShapeAndErrorsNameTheField) {
   EXPECT_EQ(m.name, "mine");
   ASSERT_EQ(m.params.size(), 3u);
   EXPECT_EQ(m.params[1].name, "param1");
-  // SPEC §1: rank > 2 is viewed as (shape[0], numel / shape[0]).
+  // design.md §1: rank > 2 is viewed as (shape[0], numel / shape[0]).
   EXPECT_EQ(m.params[2].shape, (std::vector<std::int64_t>{4, 12}));
   const auto l = kb::parse_preset_json(R"({"llama": {"layers": 1, "width": 4, "hidden": 8, "vocab": 16}})", "t");
   EXPECT_EQ(l.numel(), 4 * 16 + 3 * 32 + 2 * 4 + 2 * 64 + 4);
@@ -105,7 +105,7 @@ TEST(BenchFlopModel, MatchesTheGemmCountsOfOneBlock) {
 
 TEST(BenchFlopModel, SolverCostsFollowSpecSection3) {
   using kdash::RootMethod;
-  // SPEC §3: CN root 4 = 4 GEMMs per iteration; NDB root 4 = 56 GEMMs at 10 iterations; Chebyshev = d - 1.
+  // design.md §3: CN root 4 = 4 GEMMs per iteration; NDB root 4 = 56 GEMMs at 10 iterations; Chebyshev = d - 1.
   EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::cn, 4, 10, 20), 40);
   EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::ndb, 4, 10, 20), 56);
   EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::cbshv, 4, 10, 20), 19);

@@ -1,4 +1,4 @@
-// Blocking rule and block map (SPEC §2): every remainder case, exact coverage, and exact reassembly through the
+// Blocking rule and block map (design.md §2): every remainder case, exact coverage, and exact reassembly through the
 // optimizer's own blockify/apply path.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Checkpoints (SPEC §4): a run saved mid-way and reloaded continues bit-identically; bad files are rejected with a
+// Checkpoints (design.md §4): a run saved mid-way and reloaded continues bit-identically; bad files are rejected with a
 // message naming the problem and leave the optimizer unchanged.
 #include <gtest/gtest.h>
 

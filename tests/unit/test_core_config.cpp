@@ -106,7 +106,7 @@ TEST(CoreConfig, JsonRoundTripAndKeys) {
   const std::string text = kdash::config_to_json(c);
   const kdash::Config back = kdash::config_from_json(text);
   EXPECT_TRUE(kdash::config_differences(c, back).empty()) << text;
-  // The key list, spelled exactly.
+  // The JSON keys users write (docs/api.md), spelled exactly.
   for (const char* key : {"lr",        "weight_decay", "weight_decay_mode", "block_size",
                           "stacking",  "solver",       "root_freq",         "start_prec_step",
                           "beta_g",    "beta_lr",      "beta_graft",        "eps_graft",

@@ -28,7 +28,7 @@ void check_known_spectrum(int n, double kappa, double p) {
     const auto lambda = geometric_spectrum(n, kappa);  // from 1 down to 1/kappa
     std::vector<double> root(n);
     for (int i = 0; i < n; ++i) {
-      // The Shampoo fix-up of an SPD matrix adds eps twice: once as the ridge, once in the fix-up (SPEC §3).
+      // The Shampoo fix-up of an SPD matrix adds eps twice: once as the ridge, once in the fix-up (design.md §3).
       root[i] = std::pow(lambda[i] + 2 * eps, -1.0 / p);
     }
     auto a = from_spectrum(q, lambda, n);

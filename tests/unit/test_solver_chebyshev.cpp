@@ -1,4 +1,4 @@
-// Chebyshev + Clenshaw (SPEC §3): the coefficients, and the batched matrix evaluation against a double-precision
+// Chebyshev + Clenshaw (design.md §3): the coefficients, and the batched matrix evaluation against a double-precision
 // scalar evaluation of the same polynomial on diagonal matrices.
 #include "test_solver_matrices.hpp"
 
@@ -31,7 +31,7 @@ TEST(Chebyshev, CoefficientsAreCachedAndInputsChecked) {
   auto a = solvers::chebyshev_coefficients(1e-6, 20, 4, 10000);
   auto b = solvers::chebyshev_coefficients(1e-6, 20, 4, 10000);
   EXPECT_EQ(a, b);
-  EXPECT_NE(a, solvers::chebyshev_coefficients(1e-6, 20, 4, 5000));  // the node count matters (SPEC §3)
+  EXPECT_NE(a, solvers::chebyshev_coefficients(1e-6, 20, 4, 5000));  // the node count matters (design.md §3)
   EXPECT_THROW(solvers::chebyshev_coefficients(1e-6, 20, 4, 20), std::invalid_argument);
   EXPECT_THROW(solvers::chebyshev_coefficients(0, 20, 4, 100), std::invalid_argument);
   EXPECT_THROW(solvers::chebyshev_coefficients(1e-6, -1, 4, 100), std::invalid_argument);

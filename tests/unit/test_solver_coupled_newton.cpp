@@ -1,4 +1,4 @@
-// Coupled Newton (SPEC §3) on matrices with known spectra.
+// Coupled Newton (design.md §3) on matrices with known spectra.
 //
 // The bound (derived, not measured). Write A for the stored block (its T values), lambda_i for its eigenvalues.
 // 1. Exact arithmetic: every CN iterate is a polynomial in A, so M_k = X_k^p A has eigenvalues m_k(lambda_i) given

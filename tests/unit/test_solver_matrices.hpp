@@ -63,7 +63,7 @@ std::vector<BlockRootResult> run_root(const Stack<const T>& a, HostStack<T>& x_o
   return results;
 }
 
-// Scalar coupled Newton on one eigenvalue: m_{k+1} = m_k ((p+1 - m_k)/p)^p from m_0 = lambda (p+1)/(2s) (SPEC §3:
+// Scalar coupled Newton on one eigenvalue: m_{k+1} = m_k ((p+1 - m_k)/p)^p from m_0 = lambda (p+1)/(2s) (design.md §3:
 // every iterate is a polynomial in A, so M_k's eigenvalues follow this map exactly in exact arithmetic).
 inline double cn_scalar_residual(double lambda, double s, int p, int iterations) {
   double m = lambda * (p + 1) / (2 * s);

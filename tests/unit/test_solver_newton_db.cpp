@@ -1,4 +1,4 @@
-// Newton–DB (SPEC §3) on matrices with known spectra. The bound has the same two parts as the coupled Newton one
+// Newton–DB (design.md §3) on matrices with known spectra. The bound has the same two parts as the coupled Newton one
 // (test_solver_coupled_newton.cpp):
 // 1. Exact arithmetic: all iterates are polynomials in A', so each eigenvalue x = lambda/s follows the scalar map
 //    (e = 1.5 - 0.5 x, y = x e, z = e; then e = 1.5 - 0.5 z y, y <- y e, z <- e z) and X = Z s^(-1/p) gives

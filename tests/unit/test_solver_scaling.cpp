@@ -1,4 +1,4 @@
-// Scale estimates (SPEC §3 "Scaling s"). For a PSD A with eigenpairs (lambda_i, q_i), lambda_1 the largest, and a
+// Scale estimates (design.md §3 "Scaling s"). For a PSD A with eigenpairs (lambda_i, q_i), lambda_1 the largest, and a
 // unit start vector v with gamma = (q_1 . v)^2, k power steps give the Rayleigh quotient
 //   r_k = sum_i c_i^2 lambda_i^(2k+1) / sum_i c_i^2 lambda_i^(2k)   (c_i = q_i . v)
 // which satisfies  gamma^(1/(2k)) lambda_1 <= r_k <= lambda_1: the upper bound because r_k is a Rayleigh quotient,

@@ -1,4 +1,4 @@
-// The results of one `kdash bench` run: the JSON report of SPEC §8 and the paper-style table.
+// The results of one `kdash bench` run: the JSON report of design.md §8 and the paper-style table.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -36,10 +36,10 @@ struct BenchReport {
 // precision), when there is one.
 void compute_speedups(std::vector<BenchRecord>& records);
 
-// The keys of SPEC §8: {"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results": [...]}, plus
+// The keys of design.md §8: {"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results": [...]}, plus
 // "blas" and "blas_warnings" (the host BLAS and the warnings about it).
 nlohmann::json to_json(const BenchReport& report);
-// The inverse, checking every key of SPEC §8 (std::invalid_argument naming the missing or mistyped one); "blas" and
+// The inverse, checking every key of design.md §8 (std::invalid_argument naming the missing or mistyped one); "blas" and
 // "blas_warnings" are optional (reports written by other programs, e.g. the peer benchmark, need not have them).
 BenchReport report_from_json(const nlohmann::json& j);
 

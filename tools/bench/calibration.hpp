@@ -1,4 +1,4 @@
-// The machine's peak for the benchmark's precision and backend, measured in the same run (SPEC §9): the median
+// The machine's peak for the benchmark's precision and backend, measured in the same run (design.md §9): the median
 // GFLOP/s of large GEMMs (n = 1024) through the same batched_gemm entry point the optimizer uses, with the same input
 // rounding (fp16/bf16 inputs, fp32 accumulation). Two forms are sampled and the faster one is the peak:
 //   one block:  on a host, the threaded BLAS sgemm; on a GPU, one vendor GEMM;

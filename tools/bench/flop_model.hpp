@@ -1,12 +1,12 @@
 // The floating-point work of one Shampoo step of a preset, for achieved GFLOP/s (docs/bench.md, "FLOP model").
 //
-// Per 2-D block G (r x c), following SPEC §1:
+// Per 2-D block G (r x c), following design.md §1:
 //   statistics   L += G G^T, R += G^T G                 2 r^2 c + 2 r c^2   (counted as full GEMMs)
 //   direction    U = Lbar G Rbar                       2 r^2 c + 2 r c^2
 //   roots        Lbar = L^(-1/4), Rbar = R^(-1/4)      g(solver, 4) * 2 n^3 per factor (n = r, then c)
 // per 1-D segment g (length n, one-sided Shampoo, root 2): statistics 2 n^2, direction 2 n^2, root g(solver, 2) 2 n^3.
 // The roots are computed every root_freq steps, so their cost is divided by root_freq (amortised per step).
-// g = GEMM-equivalents of one inverse root of an n x n matrix (SPEC §3 "Cost per solver call"):
+// g = GEMM-equivalents of one inverse root of an n x n matrix (design.md §3 "Cost per solver call"):
 //   evd    eigh counted as 10/3 n^3 flops: the tridiagonal reduction (4/3 n^3) and the back-transformation of the
 //          eigenvectors (2 n^3); the divide-and-conquer stage in between is left out because its work depends on
 //          deflation (large for the low-rank statistics of rectangular blocks), so the count is a lower bound.
@@ -35,7 +35,7 @@ struct BlockShape {
   bool one_sided() const { return cols == 0; }
 };
 
-// SPEC §2: full B x B blocks in block-row-major order, then the right strip (B, c), the bottom strip (r, B) and the
+// design.md §2: full B x B blocks in block-row-major order, then the right strip (B, c), the bottom strip (r, B) and the
 // corner (r, c); 1-D parameters are cut into segments of length B, the last one shorter.
 std::vector<BlockShape> blocks_of(const ParamShape& param, int block_size);
 

@@ -1,5 +1,5 @@
 // Median wall time of a piece of device work: warm-up runs first, then `repeats` timed runs, each between two
-// Kokkos::fence() calls so that queued work is neither missed nor charged twice (SPEC §9).
+// Kokkos::fence() calls so that queued work is neither missed nor charged twice (design.md §9).
 #pragma once
 
 #include <Kokkos_Core.hpp>

@@ -114,7 +114,7 @@ ModelPreset parse_preset_json(const std::string& text, const std::string& origin
     for (const auto& d : p["shape"])
       ps.shape.push_back(positive_dim(d, where + ".shape[" + std::to_string(ps.shape.size()) + "]"));
     if (ps.shape.empty()) throw std::invalid_argument(where + ": the shape is empty");
-    if (ps.shape.size() > 2) {  // SPEC §1: rank > 2 is viewed as (shape[0], numel / shape[0])
+    if (ps.shape.size() > 2) {  // design.md §1: rank > 2 is viewed as (shape[0], numel / shape[0])
       ps.shape = {ps.shape[0], ps.numel() / ps.shape[0]};
     }
     m.params.push_back(std::move(ps));

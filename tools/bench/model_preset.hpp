@@ -1,4 +1,4 @@
-// Model shape sets for `kdash bench` (SPEC §8): the parameters of a model whose optimizer step is timed.
+// Model shape sets for `kdash bench` (design.md §8): the parameters of a model whose optimizer step is timed.
 // Built in: `llama-953m` (the DASH paper's model) and `small` (the same architecture scaled down so that the default
 // table runs in about a minute on a 2-core CPU); a JSON file defines a custom preset (docs/bench.md).
 #pragma once
@@ -10,7 +10,7 @@
 namespace kdash::tools::bench {
 
 // One parameter: 1-D (a vector: bias, norm gain) or 2-D (rows x cols). Higher ranks are given already flattened
-// to (shape[0], numel / shape[0]) as SPEC §1 prescribes.
+// to (shape[0], numel / shape[0]) as design.md §1 prescribes.
 struct ParamShape {
   std::string name;
   std::vector<std::int64_t> shape;

@@ -1,4 +1,4 @@
-// kdash bench: the DASH paper's step-time table for a model shape set (SPEC §8, §9; docs/bench.md).
+// kdash bench: the DASH paper's step-time table for a model shape set (design.md §8, §9; docs/bench.md).
 #include "command.hpp"
 
 #include "bench/bench_plot.hpp"

@@ -1,4 +1,4 @@
-// kdash replay: run the optimizer over a recorded gradient sequence and write the parameters (SPEC §8).
+// kdash replay: run the optimizer over a recorded gradient sequence and write the parameters (design.md §8).
 #include "command.hpp"
 
 #include <kdash/config.hpp>

@@ -1,5 +1,5 @@
 // kdash train: a small MLP on the UCI handwritten digits, trained with DASH and with Adam from the same
-// initialisation (SPEC §8; docs/examples.md).
+// initialisation (design.md §8; docs/examples.md).
 #include "command.hpp"
 
 #include "bench/gnuplot.hpp"

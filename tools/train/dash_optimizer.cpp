@@ -1,5 +1,5 @@
 // DASH for `kdash train`: kdash::Optimizer over the MLP's parameters, every option at the reference defaults
-// (SPEC §1) except the learning rate, block size, solver and root frequency given on the command line.
+// (design.md §1) except the learning rate, block size, solver and root frequency given on the command line.
 #include "train/param_optimizer.hpp"
 
 #include <kdash/optimizer.hpp>

@@ -95,7 +95,7 @@ struct Optimizer::State {
   bool roots_computed = false;
   StepTimings timings;
 
-  // Distribution (SPEC §5): the communicator (never null), the ownership's load balance, gradient averaging.
+  // Distribution (design.md §5): the communicator (never null), the ownership's load balance, gradient averaging.
   std::shared_ptr<distributed::Communicator> comm;
   double load_balance = 1.0;
   bool average_gradients = false;

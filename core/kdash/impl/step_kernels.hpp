@@ -1,4 +1,4 @@
-// Internal: the batched element-wise kernels of the DASH step (SPEC §1), each one launch over a range of the block
+// Internal: the batched element-wise kernels of the DASH step (design.md §1), each one launch over a range of the block
 // table (one team per chunk of a block, see kChunk). Which range a launch covers is the stacking mode's business: every
 // local block (device), one group (layerwise), one block (sequential).
 #pragma once
@@ -73,7 +73,7 @@ void for_each_block_total(const char* label, const ExecSpace& exec, const Optimi
       });
 }
 
-// SPEC §1 step 9: the step p of entry k with momentum m <- mu m + p (mb holds m; nullptr: no momentum), heavy ball
+// design.md §1 step 9: the step p of entry k with momentum m <- mu m + p (mb holds m; nullptr: no momentum), heavy ball
 // (m) or Nesterov (p + mu m).
 KOKKOS_INLINE_FUNCTION float with_momentum(float p, float* mb, int k, float mu, bool nesterov) {
   if (!mb) return p;
@@ -151,7 +151,7 @@ struct GraftCoefficients {
   int nesterov = 0;
 };
 
-// SPEC §1 steps 4, 6, 7 (and 9 when the block takes a first-order step): A, Gt updated; ngraft = ||Pg||_F; with
+// design.md §1 steps 4, 6, 7 (and 9 when the block takes a first-order step): A, Gt updated; ngraft = ||Pg||_F; with
 // write_direction, P = Pg (with momentum) written to the direction buffer. `shampoo` applies to two- and
 // one-sided blocks, `adamw` to AdamW segments. Skipped blocks keep their state. A block whose grafting step is not
 // finite (a finite gradient that overflows) is marked skipped from here on: finite(b) = 0, counted in skipped(b).
@@ -228,7 +228,7 @@ inline void zero_skipped_directions(const ExecSpace& exec, const Optimizer::Stat
       });
 }
 
-// SPEC §1 steps 8-9 for preconditioned blocks whose U = Lbar Ghat Rbar is already in the direction buffer:
+// design.md §1 steps 8-9 for preconditioned blocks whose U = Lbar Ghat Rbar is already in the direction buffer:
 // P = ngraft / (||U||_F + 1e-16) U, then momentum. Skipped blocks (and blocks whose U is not finite, which are
 // counted as skipped) get P = 0 and keep their momentum. AdamW blocks keep the step written by the grafting kernel.
 inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float mu,
@@ -280,7 +280,7 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
       });
 }
 
-// SPEC §1 steps 1 and 10: W <- W * (1 - lr wd) (two-sided blocks, decoupled mode) - lr * P, reassembled through the
+// design.md §1 steps 1 and 10: W <- W * (1 - lr wd) (two-sided blocks, decoupled mode) - lr * P, reassembled through the
 // same table that blockified the gradient.
 inline void apply_directions(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float lr,
                              float decay) {
@@ -303,7 +303,7 @@ inline void apply_directions(const ExecSpace& exec, const Optimizer::State& s, i
       });
 }
 
-// SPEC §1 step 3 exploiting symmetry: S(b) <- beta S(b) + alpha G G^T (left) or G^T G (right), computing the
+// design.md §1 step 3 exploiting symmetry: S(b) <- beta S(b) + alpha G G^T (left) or G^T G (right), computing the
 // upper triangle (i <= j, half the flops of a GEMM) and mirroring it, so S stays exactly symmetric. One team per
 // block, a vector reduction per entry: for small blocks (the portable path); large blocks go to the vendor GEMM.
 inline void symmetric_rank_update(const ExecSpace& exec, const Stack<float>& g, const Stack<float>& s, float alpha,

@@ -1,4 +1,4 @@
-// Which rank owns which Shampoo block (SPEC §5): longest-processing-time-first (LPT) on a cost model, so that every
+// Which rank owns which Shampoo block (design.md §5): longest-processing-time-first (LPT) on a cost model, so that every
 // rank computes the statistics, roots and directions of about the same amount of work.
 //
 // The assignment is a pure function of the block list, the rank count and the cost model, in exact integer
@@ -13,7 +13,7 @@
 namespace kdash::distributed {
 
 // One preconditioner block: a rows x cols gradient block with factors L (rows x rows) and, unless one-sided,
-// R (cols x cols). A one-sided block is a 1-D Shampoo segment: rows = segment length, cols = 1 (SPEC §1). A
+// R (cols x cols). A one-sided block is a 1-D Shampoo segment: rows = segment length, cols = 1 (design.md §1). A
 // first-order block (a 1-D parameter's AdamW segment) has no factor at all.
 struct BlockShape {
   int rows = 0;

@@ -1,4 +1,4 @@
-// The collectives kdash needs to distribute Shampoo blocks over ranks (SPEC §5), behind one small interface so that
+// The collectives kdash needs to distribute Shampoo blocks over ranks (design.md §5), behind one small interface so that
 // the optimizer knows nothing of MPI or NCCL: SingleProcessCommunicator (no MPI), MpiCommunicator (host buffers, and
 // GPU-aware device buffers with a host-mirror fallback) and NcclCommunicator (CUDA builds).
 //

@@ -1,4 +1,4 @@
-// Collectives over an MPI communicator (SPEC §5). The caller owns MPI: it initialises MPI before constructing an
+// Collectives over an MPI communicator (design.md §5). The caller owns MPI: it initialises MPI before constructing an
 // MpiCommunicator and finalises it after the last one is gone; the communicator works on a private duplicate of the
 // MPI_Comm it is given, so its messages never mix with the application's.
 //

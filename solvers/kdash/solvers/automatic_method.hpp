@@ -1,4 +1,4 @@
-// RootMethod::automatic: the one place that turns "auto" into a concrete solver (SPEC §3, cost per call).
+// RootMethod::automatic: the one place that turns "auto" into a concrete solver (design.md §3, cost per call).
 // Rule (refine it with `kdash bench` data; docs/solvers.md):
 //   - p not a positive integer, or p not in {2, 4} with a method that needs it: EVD (the only any-p method besides CN;
 //     CN takes integer p, so a non-integer p goes to EVD).

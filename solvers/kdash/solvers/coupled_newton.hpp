@@ -1,4 +1,4 @@
-// Coupled Newton inverse root (SPEC §3, CN), any integer p >= 1, batched with per-block convergence.
+// Coupled Newton inverse root (design.md §3, CN), any integer p >= 1, batched with per-block convergence.
 // With s the block's scale (scaling.hpp) and A the ridged block A + eps I:
 //   z = (p+1)/(2s),  X0 = z^(1/p) I,  M0 = z A,
 //   repeat: T = (1 + 1/p) I - M/p,  X <- X T,  M <- T^p M,  until max|M - I| < tol (per block) or max_iters.

@@ -1,11 +1,11 @@
-// Newton–DB inverse roots (SPEC §3): the inverse-free coupled Newton–Schulz iteration for the square root.
+// Newton–DB inverse roots (design.md §3): the inverse-free coupled Newton–Schulz iteration for the square root.
 // With A' = A/s (A ridged: A + eps I):  E = 1.5 I - 0.5 A',  Y = A' E,  Z = E   (iteration 1), then
 //   repeat: E = 1.5 I - 0.5 Z Y;  Y <- Y E;  Z <- E Z        so Y -> A'^(1/2), Z -> A'^(-1/2), Z Y -> I.
 // p = 2: X = Z / sqrt(s). p = 4: a second run on Y (= (A/s)^(1/2), i.e. A^(1/2) with scale sqrt(s)) gives
 // Z2 -> (A/s)^(-1/4), X = Z2 / s^(1/4).
 // Per-block convergence on max|Z Y - I| (the product every iteration needs anyway), masked as in CN.
 // Cost per stage at max_iters = k: 1 + 3 (k - 1) GEMMs, plus one for the final residual: p = 4 at k = 10 is
-// 2 * 28 = 56 GEMMs (SPEC's count) + 2 for the residuals.
+// 2 * 28 = 56 GEMMs (the paper's count) + 2 for the residuals.
 //
 // Convergence region: the scalar map of an eigenvalue x of A' converges to sqrt(x) only for x in (0, 2)...(0, 3) in
 // exact arithmetic (1.5 - 0.5 x must stay positive), and slowly near 0. The scalings keep x <= 1: s = ||A||_F >=

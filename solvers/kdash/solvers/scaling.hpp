@@ -1,4 +1,4 @@
-// Scale estimates for the iterative inverse-root solvers (SPEC §3, "Scaling s"): every block b gets a scale s(b)
+// Scale estimates for the iterative inverse-root solvers (design.md §3, "Scaling s"): every block b gets a scale s(b)
 // with the spectrum of A(b)/s(b) inside the solver's convergence region, and an estimate of lambda_max(A(b)).
 //   fro  s = ||A||_F (>= lambda_max for a PSD matrix), lambda_est = ||A||_F; one reduction.
 //   pi   power iteration from one random start vector, k steps: lambda_est = Rayleigh quotient,

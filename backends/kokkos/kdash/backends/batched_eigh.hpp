@@ -1,4 +1,4 @@
-// Batched symmetric eigendecomposition over a stack (SPEC §6): host LAPACKE ?syevd per block, blocks in parallel;
+// Batched symmetric eigendecomposition over a stack (design.md §6): host LAPACKE ?syevd per block, blocks in parallel;
 // cuSOLVER / rocSOLVER batched syevd on GPUs (device_vendor_dispatch.hpp).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Batched GEMM over stacks: C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for every block b (SPEC §6).
+// Batched GEMM over stacks: C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for every block b (design.md §6).
 // One dispatch point chooses the path:
 //   kk      Kokkos Kernels' KokkosBatched::TeamGemm, one team per block (portable; best for small blocks),
 //   vendor  host: single-threaded BLAS on balanced row panels of the active blocks, in parallel;

@@ -1,5 +1,5 @@
 // The execution and memory space kdash runs on (chosen at configure time with KDASH_BACKEND), and the stack type:
-// every block of one size lives in one batch-first, LayoutRight 3-D View (SPEC §2).
+// every block of one size lives in one batch-first, LayoutRight 3-D View (design.md §2).
 #pragma once
 
 #include <kdash/config.hpp>

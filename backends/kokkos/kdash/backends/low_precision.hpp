@@ -1,5 +1,5 @@
 // Rounding fp32 values to the 16-bit formats a GPU's tensor-core GEMM reads (fp16, bf16), kept in fp32 storage:
-// on host backends this reproduces the numerics of "16-bit inputs, fp32 accumulation" (SPEC §3, Precision).
+// on host backends this reproduces the numerics of "16-bit inputs, fp32 accumulation" (design.md §3, Precision).
 #pragma once
 
 #include <Kokkos_Core.hpp>

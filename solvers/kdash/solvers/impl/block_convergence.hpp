@@ -1,4 +1,4 @@
-// Per-block convergence of the iterative solvers (SPEC §3: "kdash tests convergence per block and stops updating
+// Per-block convergence of the iterative solvers (design.md §3: "kdash tests convergence per block and stops updating
 // converged blocks"). Everything a decision needs lives on the device: after each residual kernel, mark() retires the
 // blocks whose residual fell below the tolerance (or became non-finite) by clearing their bit of `active`, which every
 // later GEMM and element-wise kernel of the iteration honours. The host only needs to know when *no* block is
