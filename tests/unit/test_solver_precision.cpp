@@ -9,6 +9,10 @@
 // degree of the Clenshaw recurrence; EVD: the one product (Q D) Q^T after an fp32 eigensolver, which the fp32 run
 // measures), each adding at most delta_g to X's relative error. Hence
 //   max|X_prec^p A - I| <= max|X_64^p A - I| + p G delta_g kappa  (+ the eigensolver's part for EVD: the fp32 run's).
+// EVD, entrywise and rigorous: the precision run and the fp32 run share Q and D and differ only in the rounding of
+// the final product's inputs, so |X_prec - X_32|_ij <= sum_k |fl(QD)_ik fl(Q)_jk - (QD)_ik Q_jk| + both runs' fp32
+// accumulation errors <= (2 u_in + u_in^2 + 2 gamma_n) ||D||_2 (rows of Q have norm 1), gamma_n = n u32 / (1 - n u32),
+// ||D||_2 = (lambda_min + eps)^(-1/p) with lambda_min >= 1/kappa - n u32 ||A||_2 (storage and eigensolver).
 // The measured table (median and max relative error of X against the fp64 root) is printed for docs/solvers.md.
 #include "test_solver_matrices.hpp"
 
@@ -152,7 +156,8 @@ TEST(Precision, HostTf32GemmIsTheFp32GemmOfRoundedInputs) {
 
 // ---------------------------------------------------------------------------------------------- accuracy per precision
 
-struct Run {
+struct PrecisionRun {
+  std::vector<Matrix> x;         // the root per block, in double
   std::vector<double> residual;  // max|X^p A - I| per block
   std::vector<double> relative;  // max|X - X_64| / max|X_64| per block
   std::vector<int> iterations;
@@ -174,16 +179,18 @@ RootOptions method_options(RootMethod m, Precision prec) {
   return o;
 }
 
-Run run_method(const SpectrumStack<float>& s, RootMethod m, Precision prec, const std::vector<Matrix>* reference) {
+PrecisionRun run_method(const SpectrumStack<float>& s, RootMethod m, Precision prec,
+                        const std::vector<Matrix>* reference) {
   HostStack<float> x;
   const auto results = run_root<float>(s.device(), x, method_options(m, prec));
-  Run r;
+  PrecisionRun r;
   for (int b = 0; b < kCount; ++b) {
     Matrix xb = s.block(x, b);
     // Chebyshev's output is the root of A / s, not rescaled (docs/solvers.md).
     const double f = m == RootMethod::cbshv ? std::pow(results[b].scale, -1.0 / kP) : 1.0;
     for (auto& v : xb) v *= f;
     r.residual.push_back(root_residual(xb, s.stored[b], kP, kN));
+    r.x.push_back(xb);
     r.iterations.push_back(results[b].iterations);
     if (reference) {
       double diff = 0, size = 0;
@@ -241,11 +248,11 @@ TEST(Precision, EverySolverIsWithinItsPrecisionsBoundOnWellConditionedStacks) {
   std::printf("| solver | fp32 | tf32 | bf16 | fp16 |\n|---|---|---|---|---|\n");
   for (RootMethod m : {RootMethod::evd, RootMethod::cn, RootMethod::ndb, RootMethod::cbshv}) {
     const auto reference = roots_in_double(s, m);
-    const Run exact = run_method(s, m, Precision::fp64, nullptr);
-    const Run fp32 = run_method(s, m, Precision::fp32, &reference);
+    const PrecisionRun exact = run_method(s, m, Precision::fp64, nullptr);
+    const PrecisionRun fp32 = run_method(s, m, Precision::fp32, &reference);
     std::string row = "| " + to_string(m) + " |";
     for (Precision prec : {Precision::fp32, Precision::tf32, Precision::bf16, Precision::fp16}) {
-      const Run r = prec == Precision::fp32 ? fp32 : run_method(s, m, prec, &reference);
+      const PrecisionRun r = prec == Precision::fp32 ? fp32 : run_method(s, m, prec, &reference);
       char cell[64];
       std::snprintf(cell, sizeof cell, " %.1e / %.1e |", median(r.relative), maximum(r.relative));
       row += cell;
@@ -256,6 +263,13 @@ TEST(Precision, EverySolverIsWithinItsPrecisionsBoundOnWellConditionedStacks) {
         const double base = m == RootMethod::evd ? std::max(exact.residual[b], fp32.residual[b]) : exact.residual[b];
         const int g = chain_length(m, method_options(m, prec), r.iterations[b]);
         EXPECT_LE(r.residual[b], base + kP * g * delta_g * kKappa);
+        if (m == RootMethod::evd) {
+          const double gamma_n = kN * u32 / (1 - kN * u32);
+          const double d_norm = std::pow(1 / kKappa - kN * u32, -1.0 / kP);
+          double diff = 0;
+          for (std::size_t i = 0; i < r.x[b].size(); ++i) diff = std::max(diff, std::abs(r.x[b][i] - fp32.x[b][i]));
+          EXPECT_LE(diff, (2 * u_in + u_in * u_in + 2 * gamma_n) * d_norm);
+        }
       }
     }
     std::printf("%s\n", row.c_str());
