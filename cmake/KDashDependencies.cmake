@@ -1,6 +1,6 @@
 # Finds every dependency of kdash and sets:
 #   KDASH_KOKKOS_TARGETS   targets giving Kokkos + Kokkos Kernels (standalone or Debian/Trilinos-style installs)
-#   KDASH_LAPACK_TARGETS   BLAS + LAPACKE for the host backend
+#   KDASH_LAPACK_TARGETS   BLAS + LAPACK + CBLAS/LAPACKE for the host backend (KDASH_BLAS)
 #   KDASH_BACKEND          validated against what the found Kokkos enables
 #   KDASH_BUILD_CUDA_ADAPTERS, KDASH_HAVE_NCCL
 
@@ -83,24 +83,33 @@ if(NOT KDASH_BACKEND IN_LIST KDASH_KOKKOS_SPACES)
 endif()
 message(STATUS "kdash: backend ${KDASH_BACKEND}; Kokkos ${KDASH_KOKKOS_VERSION} at ${Kokkos_DIR} enables ${KDASH_KOKKOS_SPACES}")
 
-# Host BLAS/LAPACK (always: host-side validation, fp64 fallbacks, host backends).
-if(NOT BLA_VENDOR)
-  set(BLA_VENDOR OpenBLAS)
+# Host BLAS/LAPACK (always: host-side validation, fp64 fallbacks, host backends). KDASH_BLAS=auto takes oneMKL when
+# scripts/bootstrap.sh installed it into KDASH_DEPS (it does on Intel CPUs), else OpenBLAS (cmake/KDashHostBlas.cmake).
+set(KDASH_BLAS "auto" CACHE STRING
+    "Host BLAS/LAPACK: auto (MKL from KDASH_DEPS if bootstrapped, else OpenBLAS), mkl, openblas, blis, or a CMake BLA_VENDOR")
+# Cached, so that a later re-run of CMake from an environment without KDASH_DEPS keeps the library.
+set(KDASH_MKL_DIR ${KDASH_DEPS_DIR}/mkl CACHE PATH "oneMKL as scripts/bootstrap.sh installs it (KDASH_BLAS=auto|mkl)")
+set(KDASH_BLAS_RESOLVED ${KDASH_BLAS})
+if(KDASH_BLAS STREQUAL "auto")
+  if(EXISTS ${KDASH_MKL_DIR}/.kdash-mkl-ok)
+    set(KDASH_BLAS_RESOLVED mkl)
+  else()
+    set(KDASH_BLAS_RESOLVED openblas)
+  endif()
 endif()
-find_package(BLAS REQUIRED)
-find_package(LAPACK REQUIRED)
-find_path(KDASH_LAPACKE_INCLUDE_DIR lapacke.h PATH_SUFFIXES openblas)
-find_library(KDASH_LAPACKE_LIBRARY lapacke)
-if(NOT KDASH_LAPACKE_INCLUDE_DIR OR NOT KDASH_LAPACKE_LIBRARY)
-  message(FATAL_ERROR "kdash: LAPACKE not found (Debian: apt-get install liblapacke-dev, or run scripts/bootstrap.sh)")
+include(KDashHostBlas)
+kdash_find_host_blas(${KDASH_BLAS_RESOLVED} ${KDASH_MKL_DIR})
+install(TARGETS kdash_host_blas EXPORT KDashTargets)
+install(FILES ${PROJECT_SOURCE_DIR}/cmake/KDashHostBlas.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/KDash)
+set(KDASH_LAPACK_TARGETS kdash_host_blas)
+set(KDASH_BLAS_NAME ${KDASH_HOST_BLAS_LIBRARY})
+if(KDASH_HOST_BLAS_MKL)
+  # Installed binaries keep finding oneMKL where it was found (install strips the build tree's RPATH).
+  get_target_property(_kdash_mkl_core MKL::mkl_core IMPORTED_LOCATION)
+  get_filename_component(_kdash_mkl_lib_dir "${_kdash_mkl_core}" DIRECTORY)
+  list(APPEND CMAKE_INSTALL_RPATH ${_kdash_mkl_lib_dir})
 endif()
-add_library(kdash_lapacke INTERFACE)
-target_include_directories(kdash_lapacke INTERFACE ${KDASH_LAPACKE_INCLUDE_DIR})
-target_link_libraries(kdash_lapacke INTERFACE ${KDASH_LAPACKE_LIBRARY} LAPACK::LAPACK BLAS::BLAS)
-install(TARGETS kdash_lapacke EXPORT KDashTargets)
-set(KDASH_LAPACKE_LIBRARY_NAME ${KDASH_LAPACKE_LIBRARY})
-set(KDASH_LAPACK_TARGETS kdash_lapacke)
-get_filename_component(KDASH_BLAS_NAME "${BLAS_LIBRARIES}" NAME)
+message(STATUS "kdash: host BLAS/LAPACK ${KDASH_BLAS_RESOLVED} (KDASH_BLAS=${KDASH_BLAS}): ${KDASH_HOST_BLAS_LIBRARY}")
 
 find_package(nlohmann_json 3 REQUIRED)
 

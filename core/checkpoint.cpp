@@ -3,15 +3,16 @@
 
 #include "kdash/config_json.hpp"
 #include "kdash/impl/optimizer_state.hpp"
+#include "kdash/io/output_set.hpp"
 #include "kdash/version.hpp"
 
 #include <kdash/distributed/communicator.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include <unistd.h>
-#include <cstdio>
+#include <climits>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -24,10 +25,14 @@ using json = nlohmann::json;
 
 constexpr char kMagic[8] = {'K', 'D', 'A', 'S', 'H', 'C', 'K', 'P'};
 constexpr std::size_t kPreambleBytes = 8 + 4 + 4 + 8 + 8;
+// The bytes of the preamble before the checksum (magic, version, reserved, payload length): format 2 sums them too.
+constexpr std::size_t kSummedPreambleBytes = kPreambleBytes - 8;
+// Step and call counters are at most 2^62: a run continued from a checkpoint can never overflow them.
+constexpr std::int64_t kMaxCounter = std::int64_t(1) << 62;
 enum RecordType : std::uint8_t { f32 = 0, i64 = 1 };
 
-std::uint64_t fnv1a64(const char* data, std::size_t n) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
+std::uint64_t fnv1a64(const char* data, std::size_t n, std::uint64_t h = kFnvOffset) {
   for (std::size_t i = 0; i < n; ++i) {
     h ^= static_cast<unsigned char>(data[i]);
     h *= 0x100000001b3ull;
@@ -116,8 +121,16 @@ struct Record {
   }
 };
 
+// The checksum of a file of format `version`: format 1 covers the payload, format 2 also the preamble before the
+// checksum, so that no byte of the file escapes it.
+std::uint64_t checksum_of(std::uint32_t version, const char* file, std::uint64_t payload) {
+  const std::uint64_t start = version == 1 ? kFnvOffset : fnv1a64(file, kSummedPreambleBytes);
+  return fnv1a64(file + kPreambleBytes, payload, start);
+}
+
 // The validated contents of a checkpoint file.
 struct Parsed {
+  std::uint32_t version = 0;
   std::string bytes;  // owns the data the records point into
   json header;
   std::map<std::string, Record> records;
@@ -128,6 +141,8 @@ struct Parsed {
 }
 
 std::string read_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a checkpoint file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open the file");
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -145,21 +160,23 @@ Parsed parse(const std::string& path, std::string bytes) {
   if (std::memcmp(b.data(), kMagic, 8) != 0) fail(path, "is not a kdash checkpoint (bad magic)");
   Reader pre(path, b.data() + 8, kPreambleBytes - 8);
   const auto version = pre.get<std::uint32_t>();
-  pre.get<std::uint32_t>();
+  const auto reserved = pre.get<std::uint32_t>();
   const auto payload = pre.get<std::uint64_t>();
   const auto checksum = pre.get<std::uint64_t>();
-  if (version != kCheckpointFormatVersion) {
-    fail(path, "has format version " + std::to_string(version) + "; this kdash reads version " +
-                   std::to_string(kCheckpointFormatVersion));
+  if (version < kOldestCheckpointFormatVersion || version > kCheckpointFormatVersion) {
+    fail(path, "has format version " + std::to_string(version) + "; this kdash reads versions " +
+                   std::to_string(kOldestCheckpointFormatVersion) + " to " + std::to_string(kCheckpointFormatVersion));
   }
+  out.version = version;
   const std::size_t have = b.size() - kPreambleBytes;
   if (have < payload) {
     fail(path, "is truncated: the payload has " + std::to_string(have) + " of " + std::to_string(payload) + " bytes");
   }
   if (have > payload) fail(path, "has " + std::to_string(have - payload) + " unexpected trailing bytes");
-  if (fnv1a64(b.data() + kPreambleBytes, payload) != checksum) {
+  if (checksum_of(version, b.data(), payload) != checksum) {
     fail(path, "checksum mismatch: the file is corrupt or was modified");
   }
+  if (reserved != 0) fail(path, "has non-zero reserved preamble bytes (" + std::to_string(reserved) + ")");
   Reader r(path, b.data() + kPreambleBytes, payload);
   try {
     out.header = json::parse(r.string());
@@ -202,31 +219,23 @@ Parsed parse_on_every_rank(distributed::Communicator& comm, const std::string& p
   return parse(path, std::move(bytes));
 }
 
-// Temporary file next to the target, then a rename over it: readers see the old or the new file, never a mix.
-void write_atomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write checkpoint '" + path + "': cannot create '" + tmp + "'");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write checkpoint '" + path + "': write failed (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write checkpoint '" + path + "': rename from '" + tmp + "' failed");
-  }
+// A non-negative integer counter of the header, at most kMaxCounter; never converted from a float.
+std::int64_t counter(const std::string& path, const json& h, const char* key) {
+  if (!h.is_object() || !h.contains(key)) fail(path, std::string("malformed header: no '") + key + "' field");
+  const json& v = h.at(key);
+  const bool in_range = v.is_number_unsigned()  ? v.get<std::uint64_t>() <= std::uint64_t(kMaxCounter)
+                        : v.is_number_integer() ? v.get<std::int64_t>() >= 0 && v.get<std::int64_t>() <= kMaxCounter
+                                                : false;
+  if (!in_range) fail(path, std::string("header field '") + key + "' must be an integer in [0, 2^62], got " + v.dump());
+  return v.get<std::int64_t>();
 }
 
-CheckpointInfo info_of(const std::string& path, const json& h) {
+CheckpointInfo info_of(const std::string& path, std::uint32_t version, const json& h) {
   CheckpointInfo info;
+  info.format_version = version;
+  info.step = counter(path, h, "step");
   try {
-    info.format_version = kCheckpointFormatVersion;
     info.kdash_version = h.at("kdash_version").get<std::string>();
-    info.step = h.at("step").get<std::int64_t>();
     info.config = config_from_json(h.at("config").dump());
     for (const auto& p : h.at("params")) {
       info.params.push_back({p.at("name").get<std::string>(), p.at("shape").get<std::vector<std::int64_t>>()});
@@ -260,7 +269,7 @@ constexpr StateFields kFlatFields[] = {
 
 CheckpointInfo inspect_checkpoint(const std::string& path) {
   const Parsed p = parse(path);
-  return info_of(path, p.header);
+  return info_of(path, p.version, p.header);
 }
 
 void Optimizer::save(const std::string& path) const {
@@ -338,13 +347,20 @@ void Optimizer::save(const std::string& path) const {
   Writer file;
   file.bytes(kMagic, 8);
   file.put(kCheckpointFormatVersion);
-  file.put(std::uint32_t(0));
+  file.put(std::uint32_t(0));  // reserved
   file.put(static_cast<std::uint64_t>(payload.size()));
-  file.put(fnv1a64(payload.data(), payload.size()));
+  file.put(std::uint64_t(0));  // the checksum, once the payload is in place
   file.bytes(payload.data(), payload.size());
+  const std::uint64_t checksum = checksum_of(kCheckpointFormatVersion, file.buffer().data(), payload.size());
+  std::memcpy(&file.buffer()[kSummedPreambleBytes], &checksum, sizeof(checksum));
 
   distributed::all_or_none(comm, [&] {
-    if (comm.rank() == 0) write_atomically(path, file.buffer());
+    if (comm.rank() != 0) return;
+    try {
+      io::write_file_atomically(path, {file.buffer()});
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(std::string("cannot write checkpoint: ") + e.what());
+    }
   });
 }
 
@@ -368,7 +384,7 @@ void Optimizer::load(const std::string& path) {
   auto skipped = Kokkos::create_mirror(s.skipped);
   std::int64_t root_calls = 0;
   auto stage = [&] {
-    info = info_of(path, parsed.header);
+    info = info_of(path, parsed.version, parsed.header);
 
     // Configuration: every option that changes what the state means must agree.
     const Config& here = s.config;
@@ -425,26 +441,37 @@ void Optimizer::load(const std::string& path) {
         std::memcpy(fh.stats.data() + e * nn, st.data, nn * 4);
         const Record& rt = find(block_key(s.map, fs.entries[e].block, (side + "_root").c_str()), f32, {n, n});
         std::memcpy(fh.root.data() + e * nn, rt.data, nn * 4);
-        const Record& fc = find(block_key(s.map, fs.entries[e].block, (side + "_failures").c_str()), i64, {2});
+        const std::string failures_key = block_key(s.map, fs.entries[e].block, (side + "_failures").c_str());
+        const Record& fc = find(failures_key, i64, {2});
         std::int64_t c[2];
         std::memcpy(c, fc.data, sizeof(c));
+        // Each root computation (at most one per step) fails at most once; a success resets the consecutive count.
+        if (c[0] < 0 || c[0] > c[1] || c[1] > info.step || c[0] > INT_MAX) {
+          fail(path, "record '" + failures_key + "' holds out-of-range failure counters (consecutive " +
+                         std::to_string(c[0]) + ", total " + std::to_string(c[1]) +
+                         "; want 0 <= consecutive <= total <= step " + std::to_string(info.step) + ")");
+        }
         fh.consecutive.push_back(static_cast<int>(c[0]));
         fh.total.push_back(c[1]);
       }
     }
     Kokkos::deep_copy(skipped, 0);
     for (int pos = s.local_first; pos < s.local_last; ++pos) {
-      const Record& r = find(block_key(s.map, s.table.block_of[pos], "skipped"), i64, {1});
+      const std::string skipped_key = block_key(s.map, s.table.block_of[pos], "skipped");
+      const Record& r = find(skipped_key, i64, {1});
       std::int64_t v;
       std::memcpy(&v, r.data, sizeof(v));
+      if (v < 0 || v > info.step) {  // at most one skip per step
+        fail(path, "record '" + skipped_key + "' holds an out-of-range skip count " + std::to_string(v) +
+                       " (want 0 to step " + std::to_string(info.step) + ")");
+      }
       skipped(pos) = v;
     }
     try {
-      root_calls = parsed.header.at("root_calls").get<std::int64_t>();
-    } catch (const std::exception& e) {
+      root_calls = counter(path, parsed.header, "root_calls");
+    } catch (const json::exception& e) {
       fail(path, std::string("malformed header: ") + e.what());
     }
-    if (info.step < 0 || root_calls < 0) fail(path, "has a negative step counter");
     // A single-process optimizer owns every block: every record must have been used.
     if (s.local_first == 0 && s.local_last == static_cast<int>(s.map.blocks().size())) {
       for (const auto& [key, rec] : parsed.records)

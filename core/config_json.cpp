@@ -3,9 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -24,16 +26,26 @@ double as_number(const std::string& key, const json& v) {
 }
 
 long long as_integer(const std::string& key, const json& v, long long lo, long long hi) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<unsigned long long>();
+    if (hi < 0 || u > static_cast<unsigned long long>(hi)) bad_value(key, "integer " + v.dump() + " out of range");
+    return static_cast<long long>(u);
+  }
   if (v.is_number_integer()) {
-    const long long x = v.is_number_unsigned() && v.get<unsigned long long>() > static_cast<unsigned long long>(hi)
-                            ? hi + 1
-                            : v.get<long long>();
+    const long long x = v.get<long long>();
     if (x < lo || x > hi) bad_value(key, "integer " + v.dump() + " out of range");
     return x;
   }
   if (v.is_number_float()) {
+    // Whole numbers written as floats (2e3); converted only inside [-2^63, 2^63), where the conversion is defined.
     const double d = v.get<double>();
-    if (std::isfinite(d) && d == std::floor(d) && d >= double(lo) && d <= double(hi)) return static_cast<long long>(d);
+    constexpr double kTwo63 = 9223372036854775808.0;
+    if (std::isfinite(d) && d == std::floor(d)) {
+      if (d < -kTwo63 || d >= kTwo63) bad_value(key, "integer " + v.dump() + " out of range");
+      const auto x = static_cast<long long>(d);
+      if (x < lo || x > hi) bad_value(key, "integer " + v.dump() + " out of range");
+      return x;
+    }
   }
   bad_value(key, "expected an integer, got " + v.dump());
 }
@@ -146,15 +158,41 @@ json to_json_object(const Config& c) {
   return out;
 }
 
+// Parses `text`, rejecting a key given twice in one object; an nlohmann error while a key's value is being read
+// (a number overflow such as 1e400, a syntax error) names that key.
+json parse_strict(const std::string& text) {
+  std::vector<std::set<std::string>> keys;  // per open object
+  std::string pending;                      // the key whose value is being read
+  const json::parser_callback_t check = [&](int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        keys.emplace_back();
+        break;
+      case json::parse_event_t::key:
+        pending = parsed.get<std::string>();
+        if (!keys.empty() && !keys.back().insert(pending).second) bad_value(pending, "appears twice");
+        break;
+      case json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        pending.clear();
+        break;
+      default:
+        pending.clear();
+    }
+    return true;
+  };
+  try {
+    return json::parse(text, check);
+  } catch (const json::exception& e) {
+    if (!pending.empty()) bad_value(pending, std::string("invalid JSON value: ") + e.what());
+    throw std::invalid_argument(std::string("config is not valid JSON: ") + e.what());
+  }
+}
+
 }  // namespace
 
 Config config_from_json(const std::string& text, const Config& defaults) {
-  json doc;
-  try {
-    doc = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw std::invalid_argument(std::string("config is not valid JSON: ") + e.what());
-  }
+  const json doc = parse_strict(text);
   if (!doc.is_object()) throw std::invalid_argument("config must be a JSON object, got " + doc.dump());
   Config c = defaults;
   for (auto it = doc.begin(); it != doc.end(); ++it) {
@@ -166,13 +204,19 @@ Config config_from_json(const std::string& text, const Config& defaults) {
       for (const auto& f : fields()) known += (known.empty() ? "" : ", ") + std::string(f.key);
       throw std::invalid_argument("unknown config key '" + it.key() + "' (known keys: " + known + ")");
     }
-    field->read(c, it.value());
+    try {
+      field->read(c, it.value());
+    } catch (const json::exception& e) {
+      bad_value(field->key, e.what());
+    }
   }
   c.validate();
   return c;
 }
 
 Config load_config(const std::string& path, const Config& defaults) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw std::invalid_argument("config file '" + path + "' is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument("cannot open config file '" + path + "'");
   std::ostringstream text;

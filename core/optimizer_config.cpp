@@ -48,6 +48,10 @@ void unit_interval(const std::string& name, double v) {
 void at_least(const std::string& name, long long v, long long lo) {
   if (v < lo) invalid(name, "must be >= " + std::to_string(lo) + ", got " + std::to_string(v));
 }
+void in_range(const std::string& name, long long v, long long lo, long long hi) {
+  at_least(name, v, lo);
+  if (v > hi) invalid(name, "must be at most " + std::to_string(hi) + ", got " + std::to_string(v));
+}
 
 }  // namespace
 
@@ -57,13 +61,13 @@ void Config::validate() const {
   at_least("block_size", block_size, 1);
   at_least("root_freq", root_freq, 1);
   non_negative("eps_root", eps_root);
-  at_least("newton_steps", newton_steps, 1);
+  in_range("newton_steps", newton_steps, 1, limits::newton_steps);
   positive("tolerance", tolerance);
-  at_least("pi_steps", pi_steps, 1);
+  in_range("pi_steps", pi_steps, 1, limits::pi_steps);
   positive("pi_const", pi_const);
-  at_least("pim_vectors", pim_vectors, 1);
-  at_least("cheb_degree", cheb_degree, 1);
-  at_least("cheb_nodes", cheb_nodes, cheb_degree + 1);
+  in_range("pim_vectors", pim_vectors, 1, limits::pim_vectors);
+  in_range("cheb_degree", cheb_degree, 1, limits::cheb_degree);
+  in_range("cheb_nodes", cheb_nodes, static_cast<long long>(cheb_degree) + 1, limits::cheb_nodes);
   unit_interval("beta_g", beta_g);
   // beta_lr >= 1 selects plain sums (SPEC §1 step 3): any finite value >= 0 is meaningful.
   non_negative("beta_lr", beta_lr);

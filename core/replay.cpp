@@ -2,11 +2,17 @@
 
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/io/npy.hpp"
+#include "kdash/io/output_set.hpp"
 #include "kdash/optimizer.hpp"
 
+#include <kdash/backends/kokkos_compat.hpp>
+
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 
 namespace kdash {
@@ -21,6 +27,68 @@ io::NpyArray read_input(const fs::path& path) {
     throw std::invalid_argument(e.what());  // a bad input file is a usage error of the tool
   }
 }
+
+// An initial parameter must be finite: a NaN or Inf there is an input error, not something the optimizer repairs.
+void require_finite(const fs::path& path, const io::NpyArray& a) {
+  std::size_t bad = 0, first = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!std::isfinite(a.data[i]) && bad++ == 0) first = i;
+  if (bad > 0) {
+    throw std::invalid_argument(path.string() + ": " + std::to_string(bad) + " non-finite value(s) (NaN or Inf; " +
+                                "the first at flat index " + std::to_string(first) + ")");
+  }
+}
+
+// The number of NaN/Inf entries of a parameter.
+std::size_t count_nonfinite(const ParamView& v) {
+  std::size_t bad = 0;
+  Kokkos::parallel_reduce(
+      "kdash::replay::count_nonfinite", Kokkos::RangePolicy<ExecSpace>(0, v.extent(0)),
+      KOKKOS_LAMBDA(const std::size_t k, std::size_t& sum) { sum += compat::isfinite(v(k)) ? 0 : 1; }, bad);
+  return bad;
+}
+
+// The output directory, created when missing, and the temporaries of every output reserved in it: an unwritable
+// destination is found before the first step. If the run fails, the directory is removed again if this created it
+// and it is still empty.
+class ReplayOutputs {
+ public:
+  ReplayOutputs(const std::string& dir, const std::vector<std::string>& names, bool trace) : dir_(dir) {
+    set_.emplace();
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) {
+      fs::create_directories(dir, ec);
+      created_ = !ec;
+    }
+    if (!fs::is_directory(dir, ec)) {
+      throw std::runtime_error("cannot create the output directory '" + dir + "'" +
+                               (ec ? ": " + ec.message() : std::string()));
+    }
+    for (const auto& name : names) {
+      set_->reserve(path(name, ".npy"));
+      if (trace) set_->reserve(path(name, ".trace.npy"));
+    }
+  }
+  ~ReplayOutputs() {
+    set_.reset();  // removes the temporaries of an uncommitted set
+    if (committed_ || !created_) return;
+    std::error_code ec;
+    fs::remove(dir_, ec);  // only if empty
+  }
+  std::string path(const std::string& name, const char* suffix) const {
+    return (fs::path(dir_) / (name + suffix)).string();
+  }
+  io::OutputSet& set() { return *set_; }
+  void commit() {
+    set_->commit();
+    committed_ = true;
+  }
+
+ private:
+  std::string dir_;
+  bool created_ = false, committed_ = false;
+  std::optional<io::OutputSet> set_;
+};
 
 std::string shape_text(const std::vector<std::size_t>& s) {
   std::string out = "(";
@@ -65,6 +133,7 @@ ReplayResult replay(const ReplayOptions& o) {
     io::NpyArray p = read_input(pfile);
     io::NpyArray g = read_input(gfile);
     if (p.size() == 0) throw std::invalid_argument(pfile.string() + ": the parameter has no elements");
+    require_finite(pfile, p);
     std::vector<std::size_t> want = {0};
     want.insert(want.end(), p.shape.begin(), p.shape.end());
     if (g.shape.empty() || (want[0] = g.shape[0], g.shape != want)) {
@@ -87,6 +156,11 @@ ReplayResult replay(const ReplayOptions& o) {
   Optimizer opt(specs, o.config, o.comm);
   distributed::Communicator& comm = opt.communicator();
   const bool writer = comm.rank() == 0;
+  // Rank 0 writes; a failure there is reported on every rank.
+  std::unique_ptr<ReplayOutputs> outputs;
+  distributed::all_or_none(comm, [&] {
+    if (writer) outputs = std::make_unique<ReplayOutputs>(o.out_dir, names, o.trace);
+  });
   const std::size_t n = specs.size();
   std::vector<ParamView> params;
   std::vector<Kokkos::View<float*, MemSpace>> gviews;
@@ -111,6 +185,14 @@ ReplayResult replay(const ReplayOptions& o) {
       Kokkos::deep_copy(gviews[i], ghost[i]);
     }
     opt.step(params, gconst);
+    // Every rank holds the full parameters after a step, so every rank finds the same failure.
+    for (std::size_t i = 0; i < n; ++i) {
+      if (const std::size_t bad = count_nonfinite(params[i])) {
+        throw std::runtime_error("parameter '" + names[i] + "' is non-finite after step " + std::to_string(t + 1) +
+                                 " (" + std::to_string(bad) + " of " + std::to_string(params[i].extent(0)) +
+                                 " values are NaN or Inf); no output was written");
+      }
+    }
     if (o.trace && writer) {
       for (std::size_t i = 0; i < n; ++i) {
         auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params[i]);
@@ -119,23 +201,19 @@ ReplayResult replay(const ReplayOptions& o) {
     }
   }
 
-  // Rank 0 writes; a failure there is reported on every rank.
+  // Every output is written to its temporary, then all are renamed into place together.
   distributed::all_or_none(comm, [&] {
     if (!writer) return;
-    std::error_code ec;
-    fs::create_directories(o.out_dir, ec);
-    if (!fs::is_directory(o.out_dir))
-      throw std::runtime_error("cannot create the output directory '" + o.out_dir + "'");
     for (std::size_t i = 0; i < n; ++i) {
       auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), params[i]);
-      const std::string base = (fs::path(o.out_dir) / names[i]).string();
-      io::write_npy(base + ".npy", initial[i].shape, h.data());
+      io::write_npy(outputs->set(), outputs->path(names[i], ".npy"), initial[i].shape, h.data());
       if (o.trace) {
         std::vector<std::size_t> shape = {static_cast<std::size_t>(steps)};
         shape.insert(shape.end(), initial[i].shape.begin(), initial[i].shape.end());
-        io::write_npy(base + ".trace.npy", shape, traces[i].data());
+        io::write_npy(outputs->set(), outputs->path(names[i], ".trace.npy"), shape, traces[i].data());
       }
     }
+    outputs->commit();
   });
   ReplayResult r;
   r.params = names;

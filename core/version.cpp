@@ -40,7 +40,9 @@ std::string build_info() {
   out << " HIP";
 #endif
   out << "\nkdash backend: " << KDASH_BACKEND_NAME << " (" << ExecSpace::name() << ")\n";
-  out << "BLAS/LAPACK: " << backends::host::blas_description() << " (" << KDASH_BLAS_LIBRARY << ", LAPACKE)\n";
+  const auto blas = backends::host::blas_library_info();
+  out << "BLAS/LAPACK: " << backends::host::blas_description() << " (linked " << KDASH_BLAS_LIBRARY << ")\n";
+  if (!blas.details.empty()) out << "BLAS/LAPACK build: " << blas.details << "\n";
   out << "MPI: " << (KDASH_HAVE_MPI ? "yes" : "no") << "\n";
   out << "CUDA adapters (cuBLAS, cuSOLVER): " << (KDASH_HAVE_CUDA_ADAPTERS ? "yes" : "no") << "\n";
   out << "HIP adapters (rocBLAS, rocSOLVER): " << (KDASH_HAVE_HIP_ADAPTERS ? "yes" : "no") << "\n";

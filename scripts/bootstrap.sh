@@ -2,12 +2,17 @@
 # Installs everything kdash needs on a fresh Debian 12 machine. Idempotent: each step is skipped when its result
 # is already there. Kokkos / Kokkos Kernels 3.4.01 (the only Kokkos in Debian's archive) are built from Debian's
 # `trilinos` source package with Serial + OpenMP into $KDASH_DEPS (default: <repo>/.deps).
+#
+# Host BLAS/LAPACK (KDASH_BLAS, default auto): on Intel CPUs oneMKL from PyPI's `mkl` wheels, unpacked into
+# $KDASH_DEPS/mkl (Debian 12's OpenBLAS 0.3.21 runs generic kernels on Intel CPUs newer than it); elsewhere, or with
+# KDASH_BLAS=openblas, Debian's OpenBLAS. The measurement behind the choice: perf/results/ (see docs/building.md).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps=${KDASH_DEPS:-$repo/.deps}
 prefix=$deps/install
 jobs=${KDASH_JOBS:-$(nproc)}
+mkl_version=2026.2.0 # oneMKL wheels from PyPI (mkl, mkl-devel, mkl-include), pinned for reproducible builds
 
 say() { printf '[bootstrap] %s\n' "$*"; }
 die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -22,6 +27,17 @@ packages=(build-essential cmake pkg-config dpkg-dev xz-utils
   openmpi-bin libopenmpi-dev libopenblas-dev liblapacke-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev gnuplot-nox zlib1g-dev
   libamdhip64-dev) # the HIP runtime (18 MB): the HIP adapters' runtime half is compiled and tested without a GPU
+
+blas=${KDASH_BLAS:-auto}
+if [ "$blas" = auto ]; then
+  # MKL's fast paths are Intel's own; on AMD (and anything else) Debian's OpenBLAS picks the right kernels itself.
+  if grep -q -m1 '^vendor_id[[:space:]]*:[[:space:]]*GenuineIntel' /proc/cpuinfo; then blas=mkl; else blas=openblas; fi
+fi
+case $blas in
+  mkl) packages+=(python3-pip) ;; # pip downloads the MKL wheels (nothing is pip-installed)
+  openblas) ;;
+  *) die "KDASH_BLAS=$blas: bootstrap installs auto, mkl or openblas (other libraries: see docs/building.md)" ;;
+esac
 
 # --- 1. Debian packages -------------------------------------------------------------------------------------------
 missing=()
@@ -116,6 +132,26 @@ install_kokkos() {
   say "Kokkos + Kokkos Kernels 3.4.01 installed in $prefix"
 }
 
+# The URI of the Debian archive this machine's apt uses (its mirror), not the security archive: the first 'deb' URI
+# naming a Debian archive in /etc/apt/sources.list.d/*.sources (deb822) or /etc/apt/sources.list (one-line style).
+debian_archive_uri() {
+  local f uri=""
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    uri=$(awk 'BEGIN{RS=""}
+               /(^|\n)Types:[^\n]*(^|[ \t])deb([ \t]|\n|$)/ && match($0, /(^|\n)URIs:[^\n]*/) {
+                 n = split(substr($0, RSTART, RLENGTH), u, /[ \t\n]+/)
+                 for (i = 1; i <= n; i++) if (u[i] ~ /^[a-z+]+:\/\/.*debian/ && u[i] !~ /security/) { print u[i]; exit }
+               }' "$f")
+    [ -n "$uri" ] && break
+  done
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while (i < NF && $i !~ /\]$/) i++; i++ }
+                             if ($i ~ /debian/ && $i !~ /security/) { print $i; exit } }' /etc/apt/sources.list)
+  fi
+  printf '%s\n' "$uri"
+}
+
 # --- 3. rocBLAS / rocSOLVER / RCCL headers from Debian 13 ----------------------------------------------------------
 # Debian 12 has the HIP runtime but not the ROCm libraries; Debian 13 (trixie) packages their headers. They are
 # downloaded (apt verifies the archive's signature and each file's hash) and unpacked into $deps/rocm-headers, never
@@ -131,8 +167,10 @@ install_rocm_headers() {
   say "downloading the rocBLAS / rocSOLVER / RCCL headers from Debian 13 (trixie) into $dest"
   rm -rf "$dest" "$apt_dir"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs" "$dest"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
-    >"$apt_dir/sources.list"
+  local archive
+  archive=$(debian_archive_uri)
+  [ -n "$archive" ] || die "found no Debian archive in /etc/apt to take Debian 13's packages from"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $archive trixie main" >"$apt_dir/sources.list"
   local apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Dir::State::status=/dev/null
     -o APT::Sandbox::User=root)
@@ -149,5 +187,49 @@ install_rocm_headers() {
   say "rocBLAS / rocSOLVER / RCCL headers in $dest/usr/include"
 }
 
+# --- 4. oneMKL from PyPI's wheels -------------------------------------------------------------------------------
+# The wheels are zip files whose <name>.data/data/ tree is a prefix (lib/, include/, lib/cmake/mkl, lib/pkgconfig).
+# Only the libraries kdash links (LP64 interface, GNU OpenMP threading: Kokkos uses GNU OpenMP, and one OpenMP runtime
+# per process) and the per-instruction-set kernels MKL loads at run time are unpacked. The wheels name the libraries
+# lib*.so.3 only: the unversioned links the linker looks for are added.
+install_mkl() {
+  local dest=$deps/mkl wheels=$deps/mkl-wheels
+  if [ "$(cat "$dest/.kdash-mkl-ok" 2>/dev/null)" = "$mkl_version" ]; then
+    say "oneMKL $mkl_version: already in $dest"
+    return 0
+  fi
+  say "downloading oneMKL $mkl_version from PyPI into $dest"
+  rm -rf "$dest" "$wheels"
+  mkdir -p "$wheels"
+  python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$wheels" "mkl==$mkl_version" \
+    "mkl-devel==$mkl_version" "mkl-include==$mkl_version" >"$wheels/download.log" 2>&1 ||
+    { cat "$wheels/download.log" >&2; die "downloading the MKL wheels from PyPI failed"; }
+  python3 - "$dest" "$wheels"/*.whl <<'PY' || die "unpacking the MKL wheels failed"
+import os, re, sys, zipfile
+dest, wheels = sys.argv[1], sys.argv[2:]
+skip = re.compile(r"libmkl_(blacs|scalapack|cdft|intel_ilp64|intel_thread|tbb_thread|sequential|rt|vml_)")
+for wheel in wheels:
+    with zipfile.ZipFile(wheel) as z:
+        for info in z.infolist():
+            m = re.match(r"[^/]+\.data/data/(.+)", info.filename)
+            if not m or info.is_dir() or skip.search(m.group(1)):
+                continue
+            path = os.path.join(dest, m.group(1))
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with z.open(info) as src, open(path, "wb") as out:
+                out.write(src.read())
+            os.chmod(path, 0o755 if ".so" in path else 0o644)
+PY
+  for lib in "$dest"/lib/libmkl_*.so.[0-9]*; do ln -sf "$(basename "$lib")" "${lib%.so.*}.so"; done
+  for f in lib/libmkl_core.so lib/libmkl_gnu_thread.so lib/libmkl_intel_lp64.so include/mkl_cblas.h include/mkl_lapacke.h; do
+    [ -e "$dest/$f" ] || die "$f missing from the MKL wheels"
+  done
+  rm -rf "$wheels"
+  echo "$mkl_version" >"$dest/.kdash-mkl-ok"
+  say "oneMKL $mkl_version in $dest"
+}
+
 install_kokkos
 install_rocm_headers
+if [ "$blas" = mkl ]; then install_mkl; fi
+say "host BLAS/LAPACK: $blas (scripts/configure.sh picks it up from $deps)"

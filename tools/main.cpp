@@ -1,4 +1,6 @@
-// kdash: the command line tool. Exit codes: 0 ok, 2 usage/configuration error, 1 runtime failure (SPEC §8).
+// kdash: the command line tool. Exit codes: 0 ok; 2 usage, configuration or input error (a bad option, config key
+// or input file, named in the message); 1 runtime failure (an optimizer error, non-finite parameters, an output that
+// cannot be written, memory exhausted).
 #include "command.hpp"
 
 #include <kdash/config.hpp>  // KDASH_HAVE_MPI: without it MPI was never initialised
@@ -10,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <new>
 
 #include <unistd.h>
 
@@ -35,17 +38,29 @@ void prefer_passive_openmp_waits(char** argv) {
 #endif
 }
 
-// Kokkos (and MPI when built in) for the lifetime of a subcommand that computes.
+// True when an MPI launcher (mpirun/mpiexec of Open MPI, MPICH or Intel MPI; srun with PMI/PMIx) started this
+// process. Without one there is nothing to distribute over, and MPI_Init would start a singleton runtime (Open MPI
+// forks an `orted` daemon per process) for every plain command.
+bool started_by_mpi_launcher() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"}) {
+    if (std::getenv(name) != nullptr) return true;
+  }
+  return false;
+}
+
+// Kokkos, and MPI when asked for, for the lifetime of a subcommand that computes.
 class Runtime {
  public:
-  Runtime(int& argc, char** argv) {
+  Runtime(int& argc, char** argv, bool with_mpi) {
 #if KDASH_HAVE_MPI
     int initialized = 0;
     MPI_Initialized(&initialized);
-    if (!initialized) {
+    if (with_mpi && !initialized) {
       MPI_Init(&argc, &argv);
       owns_mpi_ = true;
     }
+#else
+    (void)with_mpi;
 #endif
     Kokkos::initialize(argc, argv);
   }
@@ -108,7 +123,8 @@ int main(int argc, char** argv) {
         // Kokkos' own flags (--kokkos-threads=...) are passed through the environment (KOKKOS_NUM_THREADS) or
         // after the subcommand's options; Kokkos ignores the rest.
         int kargc = 1;
-        Runtime runtime(kargc, argv);
+        // Only replay distributes (over the ranks of its launcher); every other command runs in one process.
+        Runtime runtime(kargc, argv, sub->get_name() == "replay" && started_by_mpi_launcher());
         return action();
       }
     }
@@ -120,8 +136,14 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::cerr << "kdash: " << e.what() << "\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "kdash: error: out of memory\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "kdash: error: " << e.what() << "\n";
+    return 1;
+  } catch (...) {
+    std::cerr << "kdash: error: unknown exception\n";
     return 1;
   }
 }

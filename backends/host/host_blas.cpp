@@ -2,16 +2,27 @@
 
 #include <kdash/config.hpp>
 
-#include <cblas.h>
-#include <lapacke.h>
+#include "cblas_lapacke.hpp"
 
 #include <algorithm>
+#include <sstream>
 
-// OpenBLAS' thread control; weak so that another BLAS (without these calls) still links.
+// Thread control and self-description of each library KDASH_BLAS selects (OpenBLAS, oneMKL, BLIS). Declared weak:
+// only the linked library's calls resolve, the others stay null, and one source builds against every library.
 extern "C" {
 void openblas_set_num_threads(int) __attribute__((weak));
 int openblas_get_num_threads() __attribute__((weak));
 char* openblas_get_config() __attribute__((weak));
+char* openblas_get_corename() __attribute__((weak));
+void MKL_Set_Num_Threads(int) __attribute__((weak));
+int MKL_Get_Max_Threads() __attribute__((weak));
+void MKL_Get_Version_String(char*, int) __attribute__((weak));
+int MKL_CBWR_Get_Auto_Branch() __attribute__((weak));
+void bli_thread_set_num_threads(long) __attribute__((weak));
+long bli_thread_get_num_threads() __attribute__((weak));
+char* bli_info_get_version_str() __attribute__((weak));
+int bli_arch_query_id() __attribute__((weak));
+char* bli_arch_string(int) __attribute__((weak));
 }
 
 namespace kdash::backends::host {
@@ -58,14 +69,88 @@ int syevd(int n, double* a, double* w, SyevdWorkspace& ws) {
 }
 
 void set_blas_threads(int threads) {
-  if (openblas_set_num_threads) openblas_set_num_threads(std::max(1, threads));
+  threads = std::max(1, threads);
+  if (openblas_set_num_threads) openblas_set_num_threads(threads);
+  if (MKL_Set_Num_Threads) MKL_Set_Num_Threads(threads);
+  if (bli_thread_set_num_threads) bli_thread_set_num_threads(threads);
 }
 
-int blas_threads() { return openblas_get_num_threads ? openblas_get_num_threads() : 1; }
+int blas_threads() {
+  if (openblas_get_num_threads) return openblas_get_num_threads();
+  if (MKL_Get_Max_Threads) return MKL_Get_Max_Threads();
+  if (bli_thread_get_num_threads) return static_cast<int>(std::max(1L, bli_thread_get_num_threads()));
+  return 1;
+}
+
+namespace {
+
+// The word after `key` in `text` ("" when absent): the version in "OpenBLAS 0.3.21 ..." or "... Version 2026.2-...".
+std::string word_after(const std::string& text, const std::string& key) {
+  const auto at = text.find(key);
+  if (at == std::string::npos) return "";
+  std::istringstream in(text.substr(at + key.size()));
+  std::string word;
+  in >> word;
+  return word.substr(0, word.find('-'));
+}
+
+// MKL_CBWR_Get_Auto_Branch(): the instruction-set code path oneMKL dispatches to on this CPU (mkl_types.h).
+std::string mkl_branch_name(int branch) {
+  switch (branch) {
+    case 3:
+      return "COMPATIBLE";
+    case 4:
+      return "SSE2";
+    case 8:
+      return "SSE4_2";
+    case 10:
+      return "AVX2";
+    case 12:
+      return "AVX512";
+    case 14:
+      return "AVX512_E1";
+    case 15:
+      return "AVX10";
+    default:
+      return "branch " + std::to_string(branch);
+  }
+}
+
+}  // namespace
+
+BlasLibraryInfo blas_library_info() {
+  // oneMKL and BLIS first: their symbols are only there when KDASH_BLAS chose them, while OpenBLAS can also be
+  // loaded as the system's LAPACK next to BLIS (Debian's liblapack.so.3 alternative).
+  BlasLibraryInfo info;
+  if (MKL_Get_Version_String) {
+    char text[256] = {};
+    MKL_Get_Version_String(text, sizeof text);
+    info.details = text;
+    info.library = "oneMKL";
+    info.version = word_after(info.details, "Version ");
+    if (MKL_CBWR_Get_Auto_Branch) info.kernel = mkl_branch_name(MKL_CBWR_Get_Auto_Branch());
+  } else if (bli_info_get_version_str) {
+    info.library = "BLIS";
+    info.version = bli_info_get_version_str();
+    if (bli_arch_query_id && bli_arch_string) info.kernel = bli_arch_string(bli_arch_query_id());
+    info.details = "BLIS " + info.version;
+  } else if (openblas_get_config) {
+    info.details = openblas_get_config();
+    info.library = "OpenBLAS";
+    info.version = word_after(info.details, "OpenBLAS ");
+    if (openblas_get_corename) info.kernel = openblas_get_corename();
+  } else {
+    info.library = KDASH_BLAS_LIBRARY;
+  }
+  return info;
+}
 
 std::string blas_description() {
-  if (openblas_get_config) return std::string(openblas_get_config());
-  return KDASH_BLAS_LIBRARY;
+  const BlasLibraryInfo info = blas_library_info();
+  std::string out = info.library;
+  if (!info.version.empty()) out += " " + info.version;
+  if (!info.kernel.empty()) out += ", kernels " + info.kernel;
+  return out;
 }
 
 }  // namespace kdash::backends::host

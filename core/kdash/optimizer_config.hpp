@@ -22,6 +22,16 @@ enum class OneDimMode { adamw, shampoo };
 // A block whose gradient holds NaN/Inf: skip its update (counted in the metrics) or throw naming it.
 enum class NonFinitePolicy { skip, error };
 
+// Upper bounds of the options whose cost (time, memory) grows with their value long after the accuracy they buy has
+// saturated. Config::validate and the kdash root tool reject larger values, naming the option and the bound.
+namespace limits {
+inline constexpr int newton_steps = 1000;   // Newton iterations converge quadratically: tens suffice
+inline constexpr int pi_steps = 10000;      // power iteration: enough for an eigenvalue gap ratio of 0.999
+inline constexpr int pim_vectors = 1024;    // start vectors: beyond the block size they add nothing
+inline constexpr int cheb_degree = 1000;    // one GEMM per degree per root
+inline constexpr int cheb_nodes = 1000000;  // the fit costs nodes x degree; 50x the degree already converges
+}  // namespace limits
+
 struct Config {
   double lr = 1e-3;
   double weight_decay = 0.0;

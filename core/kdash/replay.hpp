@@ -33,8 +33,10 @@ struct ReplayResult {
 };
 
 // Input problems (missing directory or file, malformed .npy, shape mismatches, differing step counts, a gradient
-// file without a parameter) throw std::invalid_argument naming the file; optimizer failures and unwritable outputs
-// throw std::runtime_error.
+// file without a parameter, a non-finite initial value) throw std::invalid_argument naming the file; optimizer
+// failures, a parameter that becomes non-finite (naming it and the step) and unwritable outputs throw
+// std::runtime_error. The outputs are reserved before the first step (an unwritable out_dir fails at once) and
+// replaced all together after the last, or not at all (kdash/io/output_set.hpp).
 ReplayResult replay(const ReplayOptions& options);
 
 }  // namespace kdash

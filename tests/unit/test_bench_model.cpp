@@ -149,11 +149,21 @@ TEST(BenchReport, JsonHasExactlyTheSpecKeysAndRoundTrips) {
   const auto j = kb::to_json(r);
   std::set<std::string> keys, record_keys;
   for (auto it = j.begin(); it != j.end(); ++it) keys.insert(it.key());
-  EXPECT_EQ(keys, (std::set<std::string>{"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results"}));
+  EXPECT_EQ(keys, (std::set<std::string>{"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results",
+                                         "blas", "blas_warnings"}));
   for (auto it = j["results"][0].begin(); it != j["results"][0].end(); ++it) record_keys.insert(it.key());
   EXPECT_EQ(record_keys, (std::set<std::string>{"solver", "mode", "block_size", "precision", "median_ms", "gflops",
                                                 "peak_fraction", "speedup_vs_sequential"}));
-  const auto back = kb::report_from_json(j);
+  r.blas = "OpenBLAS 0.3.21, kernels Prescott";
+  r.blas_warnings = {"slow"};
+  const auto back = kb::report_from_json(kb::to_json(r));
+  EXPECT_EQ(back.blas, r.blas);
+  EXPECT_EQ(back.blas_warnings, r.blas_warnings);
+  // The host-BLAS keys are optional: a report from another program (the peer benchmark) need not have them.
+  auto without_blas = j;
+  without_blas.erase("blas");
+  without_blas.erase("blas_warnings");
+  EXPECT_TRUE(kb::report_from_json(without_blas).blas_warnings.empty());
   ASSERT_EQ(back.results.size(), 3u);
   EXPECT_EQ(back.results[1].mode, "device");
   EXPECT_DOUBLE_EQ(back.results[1].speedup_vs_sequential, 4.0);

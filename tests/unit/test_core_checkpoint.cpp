@@ -8,7 +8,12 @@
 #include "optimizer_test_helpers.hpp"
 #include "test_helpers.hpp"
 
+#include <nlohmann/json.hpp>
+
+#include <climits>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -41,6 +46,20 @@ class CoreCheckpoint : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
   std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  std::string write(const std::string& name, const std::string& bytes) const {
+    std::ofstream out(file(name), std::ios::binary);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+    return file(name);
+  }
+  // The bytes of good.ckpt, saved after 4 steps.
+  std::string checkpoint_after_four_steps(const Config& c) const {
+    kdash::Optimizer a(kSpecs, c);
+    Harness h(kSpecs);
+    for (int t = 1; t <= 4; ++t) h.step(a, t);
+    a.save(file("good.ckpt"));
+    std::ifstream in(file("good.ckpt"), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
   fs::path dir_;
 };
 
@@ -182,6 +201,127 @@ TEST_F(CoreCheckpoint, SkippedNonFiniteGradientLeavesAFiniteCheckpoint) {
   for (const auto& v : hb.values())
     for (float x : v) ASSERT_TRUE(std::isfinite(x));
   EXPECT_EQ(b.metrics().skipped_block_updates, 1);
+}
+
+// ---- Hand-edited checkpoints: the layout of kdash/checkpoint.hpp, re-sealed with a valid checksum ---------------
+
+std::uint64_t fnv1a64(const std::string& bytes, std::uint64_t h = 0xcbf29ce484222325ull) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+template <class T>
+T field_at(const std::string& b, std::size_t offset) {
+  T v;
+  std::memcpy(&v, b.data() + offset, sizeof(T));
+  return v;
+}
+template <class T>
+void set_field(std::string& b, std::size_t offset, T v) {
+  std::memcpy(&b[offset], &v, sizeof(T));
+}
+
+// Rewrites the payload length and checksum after an edit: format 1 sums the payload, format 2 the 24 preamble bytes
+// before the checksum and then the payload.
+std::string seal(std::string b) {
+  set_field<std::uint64_t>(b, 16, b.size() - 32);
+  const std::uint32_t version = field_at<std::uint32_t>(b, 8);
+  const std::string payload = b.substr(32);
+  set_field<std::uint64_t>(b, 24, version == 1 ? fnv1a64(payload) : fnv1a64(payload, fnv1a64(b.substr(0, 24))));
+  return b;
+}
+
+// The checkpoint with its JSON header edited by `edit`.
+template <class Edit>
+std::string with_header(const std::string& b, Edit edit) {
+  const auto len = field_at<std::uint64_t>(b, 32);
+  nlohmann::json h = nlohmann::json::parse(b.substr(40, len));
+  edit(h);
+  const std::string text = h.dump();
+  std::string out = b.substr(0, 32);
+  out.append(reinterpret_cast<const char*>(&len), 8);
+  set_field<std::uint64_t>(out, 32, text.size());
+  out += text + b.substr(40 + len);
+  return seal(out);
+}
+
+// The checkpoint with the int64 values of record `key` replaced.
+std::string with_counters(std::string b, const std::string& key, const std::vector<std::int64_t>& values) {
+  const std::size_t at = b.find(key);
+  EXPECT_NE(at, std::string::npos) << key;
+  const std::size_t rank_at = at + key.size() + 1;
+  const std::size_t data_at = rank_at + 4 + 8 * field_at<std::uint32_t>(b, rank_at);
+  for (std::size_t i = 0; i < values.size(); ++i) set_field<std::int64_t>(b, data_at + 8 * i, values[i]);
+  return seal(b);
+}
+
+TEST_F(CoreCheckpoint, OutOfRangeCountersAndReservedBytesAreRejected) {
+  const Config c = test_config();
+  const std::string bytes = checkpoint_after_four_steps(c);
+  // The edit helpers reproduce a valid file unchanged.
+  kdash::Optimizer b(kSpecs, c);
+  ASSERT_NO_THROW(b.load(write("resealed", with_header(bytes, [](nlohmann::json&) {}))));
+
+  auto rejected = [&](const std::string& name, const std::string& data, const std::string& what) {
+    SCOPED_TRACE(name);
+    kdash::Optimizer fresh(kSpecs, c);
+    expect_error_naming<std::runtime_error>([&] { fresh.load(write(name, data)); }, what);
+    EXPECT_EQ(fresh.step_count(), 0);
+  };
+  // Steps: integers in [0, 2^62]; a float step is not converted.
+  rejected("float_step", with_header(bytes, [](nlohmann::json& j) { j["step"] = 3.5; }), "step");
+  rejected("huge_float_step", with_header(bytes, [](nlohmann::json& j) { j["step"] = 1e300; }), "step");
+  rejected("max_step", with_header(bytes, [](nlohmann::json& j) { j["step"] = INT64_MAX; }), "step");
+  rejected("negative_step", with_header(bytes, [](nlohmann::json& j) { j["step"] = -1; }), "step");
+  rejected("root_calls", with_header(bytes, [](nlohmann::json& j) { j["root_calls"] = 2.5; }), "root_calls");
+  rejected("huge_root_calls", with_header(bytes, [](nlohmann::json& j) { j["root_calls"] = UINT64_MAX; }),
+           "root_calls");
+  // Failure and skip counters: 0 <= consecutive <= total <= step, 0 <= skipped <= step.
+  rejected("negative_failures", with_counters(bytes, "w1#0/L_failures", {-1, 0}), "w1#0/L_failures");
+  rejected("consecutive_above_total", with_counters(bytes, "w1#0/L_failures", {2, 1}), "w1#0/L_failures");
+  rejected("failures_above_int", with_counters(bytes, "w1#0/L_failures", {std::int64_t(INT_MAX) + 1, INT64_MAX}),
+           "w1#0/L_failures");
+  rejected("total_above_step", with_counters(bytes, "w1#0/L_failures", {0, 5}), "w1#0/L_failures");
+  rejected("negative_skipped", with_counters(bytes, "w1#0/skipped", {-1}), "w1#0/skipped");
+  rejected("skipped_above_step", with_counters(bytes, "w1#0/skipped", {5}), "w1#0/skipped");
+  // Reserved preamble bytes: zero, and covered by the checksum.
+  std::string reserved = bytes;
+  reserved[12] = 1;
+  rejected("reserved_unsealed", reserved, "checkpoint");
+  rejected("reserved_sealed", seal(reserved), "reserved");
+  EXPECT_NE(field_at<std::uint32_t>(bytes, 8), 1u) << "the current format covers the preamble with the checksum";
+  // A directory is named.
+  fs::create_directories(dir_ / "a_directory");
+  rejected("a_directory", "", file("a_directory"));
+  try {
+    kdash::Optimizer(kSpecs, c).load(file("a_directory"));
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("directory"), std::string::npos) << e.what();
+  }
+}
+
+// Files of format 1 (checksum over the payload only) still load, with the same state.
+TEST_F(CoreCheckpoint, FormatOneFilesStillLoad) {
+  const Config c = test_config();
+  std::string bytes = checkpoint_after_four_steps(c);
+  set_field<std::uint32_t>(bytes, 8, 1);
+  write("v1.ckpt", seal(bytes));
+  kdash::Optimizer b(kSpecs, c);
+  ASSERT_NO_THROW(b.load(file("v1.ckpt")));
+  EXPECT_EQ(b.step_count(), 4);
+  EXPECT_EQ(kdash::inspect_checkpoint(file("v1.ckpt")).format_version, 1u);
+  b.save(file("resaved.ckpt"));
+  kdash::Optimizer d(kSpecs, c);
+  d.load(file("resaved.ckpt"));
+  Harness hb(kSpecs), hd(kSpecs);
+  for (int t = 5; t <= 7; ++t) {
+    hb.step(b, t);
+    hd.step(d, t);
+  }
+  EXPECT_EQ(hb.values(), hd.values());
 }
 
 }  // namespace

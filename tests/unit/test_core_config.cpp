@@ -140,4 +140,50 @@ TEST(CoreConfig, JsonErrorsNameTheKey) {
   expect_error_naming([] { kdash::load_config("/nonexistent/kdash.json"); }, "/nonexistent/kdash.json");
 }
 
+// Every nlohmann exception (number overflow, ...) is a configuration error naming the key; integers at the edge of
+// their type are range-checked without overflow; a key given twice is an error, not a silent choice.
+TEST(CoreConfig, JsonEdgeValuesAreConfigErrorsNamingTheKey) {
+  expect_error_naming([] { kdash::config_from_json(R"({"lr": 1e400})"); }, "lr");
+  expect_error_naming([] { kdash::config_from_json(R"({"lr": -1e400})"); }, "lr");
+  expect_error_naming([] { kdash::config_from_json(R"({"block_size": 1e400})"); }, "block_size");
+  expect_error_naming([] { kdash::config_from_json(R"({"start_prec_step": 18446744073709551615})"); },
+                      "start_prec_step");
+  expect_error_naming([] { kdash::config_from_json(R"({"start_prec_step": 9223372036854775808})"); },
+                      "start_prec_step");
+  EXPECT_EQ(kdash::config_from_json(R"({"start_prec_step": 9223372036854775807})").start_prec_step,
+            std::numeric_limits<long long>::max());
+  expect_error_naming([] { kdash::config_from_json(R"({"root_freq": 2147483648})"); }, "root_freq");
+  expect_error_naming([] { kdash::config_from_json(R"({"seed": 18446744073709551616})"); }, "seed");
+  expect_error_naming([] { kdash::config_from_json(R"({"lr": 1, "lr": 2})"); }, "'lr': appears twice");
+  expect_error_naming([] { kdash::config_from_json(R"({"seed": 1.5})"); }, "seed");
+}
+
+// The options that buy accuracy with time and memory are bounded; the message names the option and the limit.
+TEST(CoreConfig, CostOptionsHaveUpperBounds) {
+  auto with = [](auto mutate) {
+    kdash::Config c;
+    mutate(c);
+    return c;
+  };
+  const int big = std::numeric_limits<int>::max();
+  struct Case {
+    const char* key;
+    int kdash::Config::*field;
+    int limit;
+  };
+  for (const Case& c : {Case{"cheb_degree", &kdash::Config::cheb_degree, kdash::limits::cheb_degree},
+                        Case{"cheb_nodes", &kdash::Config::cheb_nodes, kdash::limits::cheb_nodes},
+                        Case{"pim_vectors", &kdash::Config::pim_vectors, kdash::limits::pim_vectors},
+                        Case{"newton_steps", &kdash::Config::newton_steps, kdash::limits::newton_steps},
+                        Case{"pi_steps", &kdash::Config::pi_steps, kdash::limits::pi_steps}}) {
+    SCOPED_TRACE(c.key);
+    EXPECT_NO_THROW(with([&](kdash::Config& x) { x.*c.field = c.limit; }).validate());
+    expect_error_naming([&] { with([&](kdash::Config& x) { x.*c.field = c.limit + 1; }).validate(); },
+                        std::string(c.key) + " must be at most " + std::to_string(c.limit));
+    expect_error_naming([&] { with([&](kdash::Config& x) { x.*c.field = big; }).validate(); }, c.key);
+  }
+  // cheb_nodes >= cheb_degree + 1 is checked without overflowing at INT_MAX.
+  expect_error_naming([&] { with([&](kdash::Config& c) { c.cheb_degree = big; }).validate(); }, "cheb_degree");
+}
+
 }  // namespace

@@ -152,4 +152,21 @@ TEST_F(CoreReplay, BadInputNamesTheFile) {
   expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); }, "block_size");
 }
 
+// Parameters that become non-finite fail the run naming the parameter and the step, before anything is written; a
+// non-finite initial value is an input error naming its file.
+TEST_F(CoreReplay, NonFiniteParametersAreReported) {
+  add("w", {4, 3}, 3);
+  add("b", {3}, 3);
+  options_.config.lr = 1e308;
+  options_.config.start_prec_step = 100;  // grafted Adam steps of size ~lr: the first step overflows
+  expect_error_naming<std::runtime_error>([&] { kdash::replay(options_); }, "non-finite after step 1");
+  EXPECT_FALSE(fs::exists(root_ / "out")) << "the output directory the run created is removed again";
+  options_.config.lr = 0.01;
+  std::vector<double> w(12, 0.5);
+  w[7] = std::numeric_limits<double>::infinity();
+  kdash::io::write_npy((root_ / "p" / "w.npy").string(), {4, 3}, w.data());
+  expect_error_naming<std::invalid_argument>([&] { kdash::replay(options_); }, "w.npy: 1 non-finite value");
+  EXPECT_FALSE(fs::exists(root_ / "out" / "b.npy"));
+}
+
 }  // namespace

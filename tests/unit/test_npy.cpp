@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <string>
@@ -110,6 +113,66 @@ TEST(Npy, RejectsWhatItCannotReadWithAMessageNamingTheFileAndProblem) {
   { std::ofstream(temp_path("text")) << "not numpy at all"; }
   EXPECT_NE(message_of(temp_path("text")).find("magic"), std::string::npos);
   EXPECT_NE(message_of(temp_path("missing_file_that_is_not_there")).find("cannot open"), std::string::npos);
+}
+
+long peak_rss_kib() {
+  struct rusage u {};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+// The size the header announces is checked against the file before anything is allocated: 2 GiB announced by a
+// 768-byte file costs no memory.
+TEST(Npy, AnnouncedSizeIsCheckedAgainstTheFileBeforeAllocating) {
+  const std::string path = temp_path("huge");
+  write_raw(path, "{'descr': '<f8', 'fortran_order': False, 'shape': (16384, 16384), }", std::string(704, '\0'));
+  const long before = peak_rss_kib();
+  const std::string m = message_of(path);
+  EXPECT_LT(peak_rss_kib() - before, 64 * 1024) << "reading the file raised the peak memory";
+  EXPECT_NE(m.find(path), std::string::npos) << m;
+  EXPECT_NE(m.find("2147483648 bytes"), std::string::npos) << m;
+  EXPECT_NE(m.find("704"), std::string::npos) << m;
+  // Sizes beyond any file: element counts that overflow, digits that overflow.
+  write_raw(path, "{'descr': '<f8', 'fortran_order': False, 'shape': (1099511627776, 1048576, 1048576), }", "");
+  EXPECT_NE(message_of(path).find("too large"), std::string::npos) << message_of(path);
+  write_raw(path, "{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999999,), }", "");
+  EXPECT_NE(message_of(path).find("too large"), std::string::npos) << message_of(path);
+  EXPECT_EQ(message_of(path).find("stoull"), std::string::npos);
+}
+
+// The header is a Python dict literal with exactly the keys descr, fortran_order and shape (as NumPy requires); a
+// key given twice is rejected rather than resolved either way.
+TEST(Npy, HeaderSyntaxIsCheckedStrictly) {
+  const std::string eight(8, '\0');
+  const std::string path = temp_path("header");
+  auto rejected = [&](const std::string& dict, const std::string& what) {
+    SCOPED_TRACE(dict);
+    write_raw(path, dict, eight);
+    const std::string m = message_of(path);
+    EXPECT_NE(m.find(path), std::string::npos) << m;
+    EXPECT_NE(m.find(what), std::string::npos) << m;
+  };
+  rejected("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'shape': (1,), }", "'shape' appears twice");
+  rejected("{'descr': '<f8', 'descr': '<f4', 'fortran_order': False, 'shape': (1,), }", "'descr' appears twice");
+  rejected("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), 'extra': (1,), }", "unexpected key 'extra'");
+  for (const std::string shape : {"(1,,)", "(,1)", "(,)", "(1 1)", "(1", "1", "(1)", "(-1,)", "(1.0,)", "(0x1,)"})
+    rejected("{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }", "shape");
+  rejected("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), } trailing", "header");
+  rejected("{'descr': '<f8' 'fortran_order': False, 'shape': (1,), }", "header");
+  rejected("{'descr': '<f8', 'fortran_order': 0, 'shape': (1,), }", "fortran_order");
+  rejected("{'descr': 8, 'fortran_order': False, 'shape': (1,), }", "descr");
+  // What NumPy writes is accepted: no trailing comma, double quotes, spaces, Python 2 long suffixes.
+  write_raw(path, "{\"descr\":\"<f8\",\"fortran_order\":False,\"shape\":( 1L , )}", eight);
+  EXPECT_EQ(kdash::io::read_npy(path).shape, (std::vector<std::size_t>{1}));
+}
+
+TEST(Npy, ADirectoryIsNamedAsSuch) {
+  const std::string dir = ::testing::TempDir() + "kdash_npy_folder.npy";
+  std::filesystem::create_directories(dir);
+  const std::string m = message_of(dir);
+  EXPECT_NE(m.find(dir), std::string::npos) << m;
+  EXPECT_NE(m.find("directory"), std::string::npos) << m;
+  std::filesystem::remove(dir);
 }
 
 }  // namespace

@@ -31,8 +31,14 @@ nlohmann::json to_json(const BenchReport& report) {
                        {"peak_fraction", r.peak_fraction},
                        {"speedup_vs_sequential", r.speedup_vs_sequential}});
   }
-  return {{"machine", report.machine}, {"backend", report.backend},         {"kokkos_version", report.kokkos_version},
-          {"threads", report.threads}, {"peak_gflops", report.peak_gflops}, {"results", results}};
+  return {{"machine", report.machine},
+          {"backend", report.backend},
+          {"kokkos_version", report.kokkos_version},
+          {"threads", report.threads},
+          {"peak_gflops", report.peak_gflops},
+          {"results", results},
+          {"blas", report.blas},
+          {"blas_warnings", report.blas_warnings}};
 }
 
 namespace {
@@ -56,6 +62,9 @@ BenchReport report_from_json(const nlohmann::json& j) {
   r.kokkos_version = required<std::string>(j, "kokkos_version", "bench report");
   r.threads = required<int>(j, "threads", "bench report");
   r.peak_gflops = required<double>(j, "peak_gflops", "bench report");
+  if (j.contains("blas")) r.blas = required<std::string>(j, "blas", "bench report");
+  if (j.contains("blas_warnings"))
+    r.blas_warnings = required<std::vector<std::string>>(j, "blas_warnings", "bench report");
   const auto results = required<nlohmann::json>(j, "results", "bench report");
   if (!results.is_array()) throw std::invalid_argument("bench report: \"results\" must be an array");
   for (std::size_t i = 0; i < results.size(); ++i) {

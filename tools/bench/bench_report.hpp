@@ -28,15 +28,19 @@ struct BenchReport {
   int threads = 0;
   double peak_gflops = 0;
   std::vector<BenchRecord> results;
+  std::string blas;                        // the host BLAS/LAPACK: library, version, kernels
+  std::vector<std::string> blas_warnings;  // blas_health.hpp: a slow host BLAS, and what to do about it
 };
 
 // Fills speedup_vs_sequential of every record from the sequential record of the same (solver, block size,
 // precision), when there is one.
 void compute_speedups(std::vector<BenchRecord>& records);
 
-// Exactly the keys of SPEC §8: {"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results": [...]}.
+// The keys of SPEC §8: {"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results": [...]}, plus
+// "blas" and "blas_warnings" (the host BLAS and the warnings about it).
 nlohmann::json to_json(const BenchReport& report);
-// The inverse, checking every key (std::invalid_argument naming the missing or mistyped one).
+// The inverse, checking every key of SPEC §8 (std::invalid_argument naming the missing or mistyped one); "blas" and
+// "blas_warnings" are optional (reports written by other programs, e.g. the peer benchmark, need not have them).
 BenchReport report_from_json(const nlohmann::json& j);
 
 // The table printed to stdout: per precision, one row per (solver, mode), one column per block size, each cell

@@ -1,20 +1,35 @@
 #include "bench/bench_run.hpp"
 
+#include "bench/blas_health.hpp"
 #include "bench/calibration.hpp"
 #include "bench/flop_model.hpp"
 #include "bench/progress_bar.hpp"
 #include "bench/step_engine.hpp"
 
 #include <kdash/backends/execution.hpp>
+#include <kdash/backends/host/host_blas.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
 
 namespace kdash::tools::bench {
+namespace {
+
+// blas_health.hpp's checks of the host BLAS, for host backends (a device backend's calibration GEMM is the GPU's).
+std::vector<std::string> host_blas_warnings(int threads, double calibration_gflops) {
+  if (!is_host_space_v<ExecSpace>) return {};
+  std::ifstream file("/proc/cpuinfo");
+  const std::string cpuinfo((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const auto blas = backends::host::blas_library_info();
+  return blas_warnings({blas.library, blas.version, blas.kernel, parse_cpuinfo(cpuinfo), threads, calibration_gflops});
+}
+
+}  // namespace
 
 BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
   if (plan.root_freq < 1) throw std::invalid_argument("--root-freq must be >= 1");
@@ -23,6 +38,7 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
   report.backend = ExecSpace::name();
   report.kokkos_version = compat::kokkos_version_string();
   report.threads = compat::concurrency(ExecSpace());
+  report.blas = backends::host::blas_description();
 
   const int groups = int(plan.precisions.size() * plan.solvers.size() * plan.block_sizes.size());
   ProgressBar bar(groups + int(plan.precisions.size()), progress);
@@ -36,6 +52,13 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
     char msg[96];
     std::snprintf(msg, sizeof msg, "%.1f GFLOP/s", c->median_gflops());
     bar.done(msg);
+  }
+  // Said now, before the long run, and kept in the report. The fp32 calibration (if run) is the BLAS's own speed.
+  {
+    const Precision own = calibration.count(Precision::fp32) ? Precision::fp32 : plan.precisions.front();
+    report.blas_warnings = host_blas_warnings(report.threads, calibration.at(own)->median_gflops());
+    bar.finish();
+    for (const auto& w : report.blas_warnings) std::fprintf(stderr, "kdash bench: WARNING: %s\n", w.c_str());
   }
 
   // The modes of one (precision, solver, block size) are timed interleaved, repeat by repeat, so that a change in

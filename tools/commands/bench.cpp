@@ -119,11 +119,13 @@ Action register_bench(CLI::App& app) {
     const auto report = bench::run_bench(plan);
     std::printf("machine %s, backend %s, Kokkos %s, %d threads\n", report.machine.c_str(), report.backend.c_str(),
                 report.kokkos_version.c_str(), report.threads);
+    std::printf("host BLAS/LAPACK %s\n", report.blas.c_str());
     std::printf("calibration peak %.1f GFLOP/s (GEMM 1024^3, %s, median over the run)\n", report.peak_gflops,
                 to_string(plan.precisions.front()).c_str());
     std::printf("root every %d step(s); median of %d interleaved repeats after %d warm-up\n", plan.root_freq,
                 plan.timing.repeats, plan.timing.warmup);
     std::cout << bench::format_table(report) << std::flush;
+    for (const auto& w : report.blas_warnings) std::fprintf(stderr, "kdash bench: WARNING: %s\n", w.c_str());
     if (json_file.is_open()) {
       json_file << bench::to_json(report).dump(2) << "\n";
       if (!json_file) throw std::runtime_error("--json: writing '" + args->json_out + "' failed");

@@ -24,9 +24,11 @@ Action register_replay(CLI::App& app) {
   return [options, config_path] {
     if (!config_path->empty()) options->config = load_config(*config_path);
 #if KDASH_HAVE_MPI
-    // Under mpirun -np K the blocks are spread over the K ranks (SPEC §5); rank 0 writes the same files.
-    int ranks = 1;
-    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+    // Under mpirun -np K the blocks are spread over the K ranks (design.md §5); rank 0 writes the same files.
+    // MPI is initialised only when a launcher started the process (tools/main.cpp).
+    int initialized = 0, ranks = 1;
+    MPI_Initialized(&initialized);
+    if (initialized) MPI_Comm_size(MPI_COMM_WORLD, &ranks);
     if (ranks > 1) options->comm = std::make_shared<distributed::MpiCommunicator>(MPI_COMM_WORLD);
 #endif
     const ReplayResult r = replay(*options);

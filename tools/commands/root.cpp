@@ -8,14 +8,16 @@
 
 #include <kdash/backends/execution.hpp>
 #include <kdash/io/npy.hpp>
+#include <kdash/io/output_set.hpp>
+#include <kdash/optimizer_config.hpp>
 #include <kdash/solvers/inverse_root.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -29,8 +31,35 @@ struct RootArgs {
   std::string in, out, report;
   double root = 4, eps = 1e-10, tol = 1e-6, sym_tol = 1e-5;
   int iters = 10, degree = 20, nodes = 10000, pi_steps = 10, pim_vectors = 16;
-  std::uint64_t seed = 0;
+  std::string seed = "0";  // parsed strictly: CLI11 would wrap -1 to 2^64 - 1
 };
+
+std::uint64_t parse_seed(const std::string& text) {
+  std::uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end)
+    throw UsageError("--seed must be an integer in [0, 2^64 - 1], got '" + text + "'");
+  return v;
+}
+
+// The cost options are bounded like the optimizer's (kdash::limits): beyond the bound they buy no accuracy.
+void check_cost_options(const RootArgs& args) {
+  const struct {
+    const char* option;
+    int value, limit;
+  } bounded[] = {{"--iters", args.iters, limits::newton_steps},
+                 {"--pi-steps", args.pi_steps, limits::pi_steps},
+                 {"--pim-vectors", args.pim_vectors, limits::pim_vectors},
+                 {"--degree", args.degree, limits::cheb_degree},
+                 {"--nodes", args.nodes, limits::cheb_nodes}};
+  for (const auto& b : bounded) {
+    if (b.value > b.limit) {
+      throw UsageError(std::string(b.option) + " must be at most " + std::to_string(b.limit) + ", got " +
+                       std::to_string(b.value));
+    }
+  }
+}
 
 // Checks shape and symmetry, and symmetrises exactly (0.5 (A + A^T)): solvers assume exact symmetry.
 void check_and_symmetrise(const RootArgs& args, std::vector<double>& data, std::size_t count, std::size_t n) {
@@ -93,9 +122,15 @@ int run(const RootArgs& args) {
   o.cheb_nodes = args.nodes;
   o.pi_steps = args.pi_steps;
   o.pim_vectors = args.pim_vectors;
-  o.seed = args.seed;
+  o.seed = parse_seed(args.seed);
   o.measure_residual = !args.report.empty();  // every block of a report carries the residual its root achieved
   if (!(args.sym_tol >= 0)) throw UsageError("--sym-tol must be >= 0");
+  check_cost_options(args);
+
+  // --out and --report are replaced together or not at all; both destinations are checked before any work.
+  io::OutputSet outputs;
+  outputs.reserve(args.out);
+  if (!args.report.empty()) outputs.reserve(args.report);
 
   io::NpyArray in;
   try {
@@ -121,11 +156,11 @@ int run(const RootArgs& args) {
   if (o.precision == Precision::fp64) {
     std::vector<double> out;
     results = solve<double>(in.data, count, rows, o, out, seconds);
-    io::write_npy(args.out, shape, out.data());
+    io::write_npy(outputs, args.out, shape, out.data());
   } else {
     std::vector<float> out;
     results = solve<float>(in.data, count, rows, o, out, seconds);
-    io::write_npy(args.out, shape, out.data());
+    io::write_npy(outputs, args.out, shape, out.data());
   }
 
   std::map<std::string, int> tally;
@@ -155,11 +190,9 @@ int run(const RootArgs& args) {
     nlohmann::json report = {{"solver", args.solver},   {"root", args.root},  {"precision", args.precision},
                              {"scaling", args.scaling}, {"seconds", seconds}, {"shape", shape},
                              {"blocks", blocks}};
-    std::ofstream f(args.report);
-    if (!f) throw std::runtime_error("cannot write the report " + args.report);
-    f << report.dump(2) << "\n";
-    if (!f) throw std::runtime_error("error writing the report " + args.report);
+    outputs.write(args.report, {report.dump(2), "\n"});
   }
+  outputs.commit();
   return 0;
 }
 

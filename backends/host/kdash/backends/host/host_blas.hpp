@@ -25,10 +25,19 @@ struct SyevdWorkspace {
 int syevd(int n, float* a, float* w, SyevdWorkspace& ws);
 int syevd(int n, double* a, double* w, SyevdWorkspace& ws);
 
-// Threads the BLAS library may use for one call (OpenBLAS; a no-op for BLAS libraries without the call).
+// Threads the BLAS library may use for one call (OpenBLAS, oneMKL, BLIS; a no-op for other libraries).
 void set_blas_threads(int threads);
 int blas_threads();
-// "OpenBLAS 0.3.21 ..." or the library name.
+
+// What the linked BLAS/LAPACK says about itself at run time.
+struct BlasLibraryInfo {
+  std::string library;  // "OpenBLAS", "oneMKL", "BLIS", or the linked library's file name for any other
+  std::string version;  // "0.3.21", "2026.2", "0.9.0"; empty when the library does not say
+  std::string kernel;   // the kernels / code path it selected for this CPU: "Prescott", "AVX512_E1", "skx"; or empty
+  std::string details;  // the library's own description (OpenBLAS' build configuration, MKL's version string)
+};
+BlasLibraryInfo blas_library_info();
+// "OpenBLAS 0.3.21, kernels Prescott" (library, version, kernels).
 std::string blas_description();
 
 // Sets the BLAS thread count for a scope and restores it afterwards.
