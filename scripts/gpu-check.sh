@@ -18,7 +18,8 @@
 # is killed at the budget's end, and a step that cannot start with KDASH_GPU_MIN_STEP seconds (default 20) left is
 # reported as skipped (exit status 3). KDASH_GPU_LLAMA_ARGS replaces the Llama-953M bench options (default: one
 # warm-up and one timed step per mode, roots every step); KDASH_GPU_LLAMA_RUNS lists the runs in order as
-# BLOCK:SOLVER (default: every solver but EVD at 1024 and 2048, then EVD, the slowest one block at a time);
+# BLOCK:SOLVER[:PRECISIONS] (default: CN in tf32 and fp16, NDB in tf32 at 1024 and 2048, then EVD in tf32, the slowest,
+# one block size at a time, then Chebyshev at 1024);
 # KDASH_GPU_SUITE=0 skips the tests and the small bench (to finish a check in two sittings). Stops at the first
 # failure and prints the tail of that step's log; KDASH_GPU_KEEP_GOING=1 runs every step and fails at the end instead.
 # A run is BLOCK:SOLVER or BLOCK:SOLVER:PRECISIONS (comma-separated kdash bench precisions, default fp32).
