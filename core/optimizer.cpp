@@ -3,6 +3,7 @@
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/impl/step_kernels.hpp"
 
+#include <kdash/backends/batched_syrk.hpp>
 #include <kdash/backends/scratch_cache.hpp>
 #include <kdash/distributed/single_process_communicator.hpp>
 #include <kdash/solvers/automatic_method.hpp>
@@ -513,7 +514,8 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   }
   s.step = t;
 
-  // 3. factor statistics from the raw gradient, one batched GEMM per group and side; skipped blocks masked out.
+  // 3. factor statistics from the raw gradient, one batched symmetric rank-k update per group and side (host BLAS
+  // ?syrk for large blocks, else a GEMM: backends/batched_syrk.hpp); skipped blocks masked out.
   const bool sums = c.beta_lr >= 1;
   const float alpha = sums ? 1.0f : static_cast<float>(1 - c.beta_lr);
   const float beta = sums ? 1.0f : static_cast<float>(c.beta_lr);
@@ -536,10 +538,9 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
       return;
     }
     using backends::Trans;
-    backends::batched_gemm(exec, Trans::none, Trans::transpose, alpha, ConstStack(gs), ConstStack(gs), beta, left,
-                           gemm);
-    if (two_sided) {
-      backends::batched_gemm(exec, Trans::transpose, Trans::none, alpha, ConstStack(gs), ConstStack(gs), beta,
+    backends::batched_syrk(exec, Trans::none, alpha, ConstStack(gs), beta, left, gemm);  // L += G G^T
+    if (two_sided) {                                                                     // R += G^T G
+      backends::batched_syrk(exec, Trans::transpose, alpha, ConstStack(gs), beta,
                              factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), gemm);
     }
   });

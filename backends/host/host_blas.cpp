@@ -42,6 +42,14 @@ void gemm(Op op_a, Op op_b, int m, int n, int k, double alpha, const double* a, 
   cblas_dgemm(CblasRowMajor, to_cblas(op_a), to_cblas(op_b), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
+void syrk(Op op_a, int n, int k, float alpha, const float* a, int lda, float beta, float* c, int ldc) {
+  cblas_ssyrk(CblasRowMajor, CblasUpper, to_cblas(op_a), n, k, alpha, a, lda, beta, c, ldc);
+}
+
+void syrk(Op op_a, int n, int k, double alpha, const double* a, int lda, double beta, double* c, int ldc) {
+  cblas_dsyrk(CblasRowMajor, CblasUpper, to_cblas(op_a), n, k, alpha, a, lda, beta, c, ldc);
+}
+
 namespace {
 
 template <class T, class Work, class Syevd>

@@ -452,6 +452,21 @@ TEST(CoreStep, RootsAreComputedAtTheFirstPreconditionedStep) {
   }
 }
 
+// Runs `steps` steps in each stacking mode and expects layerwise and sequential within `bound` (max relative) of
+// device.
+void expect_stacking_modes_agree(const std::vector<ParamSpec>& specs, Config c, int steps, double bound) {
+  c.stacking = kdash::StackingMode::device;
+  const HostParams device = run_kdash(specs, c, steps);
+  c.stacking = kdash::StackingMode::layerwise;
+  const HostParams layerwise = run_kdash(specs, c, steps);
+  c.stacking = kdash::StackingMode::sequential;
+  const HostParams sequential = run_kdash(specs, c, steps);
+  EXPECT_LE(max_relative(layerwise, device), bound);
+  EXPECT_LE(max_relative(sequential, device), bound);
+  std::printf("stacking modes: layerwise %.3g, sequential %.3g (max relative difference to device)\n",
+              max_relative(layerwise, device), max_relative(sequential, device));
+}
+
 // The three modes run the same per-block arithmetic: every product and eigendecomposition of a block is the same
 // library call with the same arguments whichever stack holds the block (host GEMMs are single-threaded BLAS on row
 // panels; blocks below kThreadedLapackMinSize never use threaded LAPACK), so at the reference defaults, eps_root =
@@ -465,16 +480,20 @@ TEST(CoreStep, StackingModesAgree) {
   c.lr = 0.01;
   c.weight_decay = 0.01;
   c.root_freq = 5;
-  c.stacking = kdash::StackingMode::device;
-  const HostParams device = run_kdash(specs, c, 20);
-  c.stacking = kdash::StackingMode::layerwise;
-  const HostParams layerwise = run_kdash(specs, c, 20);
-  c.stacking = kdash::StackingMode::sequential;
-  const HostParams sequential = run_kdash(specs, c, 20);
-  EXPECT_LE(max_relative(layerwise, device), 1e-6);
-  EXPECT_LE(max_relative(sequential, device), 1e-6);
-  std::printf("stacking modes: layerwise %.3g, sequential %.3g (max relative difference to device)\n",
-              max_relative(layerwise, device), max_relative(sequential, device));
+  expect_stacking_modes_agree(specs, c, 20, 1e-6);
+}
+
+// The same with blocks on the host ?syrk path (statistics, coupled Newton's squarings; backends/batched_syrk.hpp):
+// 128-blocks (split into two units), 72-wide strips (one ?syrk) and 1-D segments, in stacks of 1 to 6 blocks
+// depending on the mode. The kernel depends on the block's size only, so on the host the modes agree to the bit.
+TEST(CoreStep, StackingModesAgreeOnTheSymmetricKernelPath) {
+  const std::vector<ParamSpec> specs = {{"a", {256, 128}}, {"b", {128, 128}}, {"c", {128, 200}}, {"v", {128}}};
+  Config c;
+  c.block_size = 128;
+  c.solver = kdash::RootMethod::cn;
+  c.scaling = kdash::Scaling::fro;
+  c.root_freq = 1;
+  expect_stacking_modes_agree(specs, c, 3, kdash::is_host_space_v<kdash::ExecSpace> ? 0.0 : 1e-6);
 }
 
 // root_batch_mb splits a factor stack's root computation into slices (here: one matrix per solver call). Each block

@@ -21,6 +21,7 @@ struct BenchPlan {
   std::vector<StackingMode> modes{StackingMode::sequential, StackingMode::layerwise, StackingMode::device};
   std::vector<Precision> precisions{Precision::fp32};
   int root_freq = 1;
+  Scaling scaling = Scaling::pi;
   TimingOptions timing{1, 5};
 };
 

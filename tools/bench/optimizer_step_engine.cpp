@@ -54,6 +54,7 @@ class OptimizerStepEngine final : public StepEngine {
     c.solver = s.solver;
     c.precision = s.precision;
     c.root_freq = s.root_freq;
+    c.scaling = s.scaling;
     c.one_dim = OneDimMode::shampoo;  // the paper's choice; the FLOP model counts 1-D segments as one-sided Shampoo
     return c;
   }

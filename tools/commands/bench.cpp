@@ -32,6 +32,7 @@ struct BenchArgs {
   std::string solvers = "evd,cn,ndb,cbshv";
   std::string modes = "sequential,layerwise,device";
   std::string precisions = "fp32";
+  std::string scaling = "pi";
   int root_freq = 1;
   int repeats = 5;
   int warmup = 1;
@@ -74,6 +75,11 @@ bench::BenchPlan make_plan(const BenchArgs& a) {
     if (p == Precision::fp64) throw UsageError("--precision: fp64 is not benched (accepted: fp32, tf32, fp16, bf16)");
     plan.precisions.push_back(p);
   }
+  try {
+    plan.scaling = parse_scaling(a.scaling);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--scaling: ") + e.what());
+  }
   if (a.root_freq < 1) throw UsageError("--root-freq must be >= 1");
   if (a.repeats < 1) throw UsageError("--repeats must be >= 1");
   if (a.warmup < 0) throw UsageError("--warmup must be >= 0");
@@ -93,6 +99,8 @@ Action register_bench(CLI::App& app) {
   cmd->add_option("--solvers", args->solvers, "inverse-root solvers: evd,cn,ndb,cbshv")->capture_default_str();
   cmd->add_option("--modes", args->modes, "stacking modes: sequential,layerwise,device")->capture_default_str();
   cmd->add_option("--precision", args->precisions, "solver matmul precisions: fp32,tf32,fp16,bf16")
+      ->capture_default_str();
+  cmd->add_option("--scaling", args->scaling, "scale estimate of the iterative solvers: pi, pim, fro")
       ->capture_default_str();
   cmd->add_option("--root-freq", args->root_freq, "inverse roots every F steps (cost amortised per step)")
       ->capture_default_str();
@@ -122,8 +130,8 @@ Action register_bench(CLI::App& app) {
     std::printf("host BLAS/LAPACK %s\n", report.blas.c_str());
     std::printf("calibration peak %.1f GFLOP/s (GEMM 1024^3, %s, median over the run)\n", report.peak_gflops,
                 to_string(plan.precisions.front()).c_str());
-    std::printf("root every %d step(s); median of %d interleaved repeats after %d warm-up\n", plan.root_freq,
-                plan.timing.repeats, plan.timing.warmup);
+    std::printf("scaling %s; root every %d step(s); median of %d interleaved repeats after %d warm-up\n",
+                to_string(plan.scaling).c_str(), plan.root_freq, plan.timing.repeats, plan.timing.warmup);
     std::cout << bench::format_table(report) << std::flush;
     for (const auto& w : report.blas_warnings) std::fprintf(stderr, "kdash bench: WARNING: %s\n", w.c_str());
     if (json_file.is_open()) {

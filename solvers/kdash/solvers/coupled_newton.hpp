@@ -4,9 +4,12 @@
 //   repeat: T = (1 + 1/p) I - M/p,  X <- X T,  M <- T^p M,  until max|M - I| < tol (per block) or max_iters.
 // M = X^p A holds throughout (all iterates are polynomials in A, so they commute), hence M -> I means X -> A^(-1/p).
 // Cost per iteration: one GEMM for X T, floor(log2 p) + popcount(p) - 1 for T^p by squaring, one for T^p M:
-// p = 4 -> 4 GEMMs, p = 2 -> 3, p = 1 -> 2. Converged blocks are masked out of every GEMM and kernel.
+// p = 4 -> 4 GEMMs, p = 2 -> 3, p = 1 -> 2. Converged blocks are masked out of every GEMM and kernel. The squarings
+// of T^p multiply a symmetric matrix by itself: backends::batched_square does them as T T^T by ?syrk where that pays
+// on the host (half the flops; the square is then exactly symmetric), as the GEMM T T elsewhere.
 #pragma once
 
+#include <kdash/backends/batched_syrk.hpp>
 #include <kdash/solvers/impl/block_convergence.hpp>
 #include <kdash/solvers/impl/solver_setup.hpp>
 
@@ -40,7 +43,7 @@ int masked_power(const impl::MaskedGemm<T>& gemm, const std::array<Stack<T>, 3>&
     }
     if (e > 1) {
       const int out = free_slot();
-      gemm(work[base], work[base], work[out]);
+      backends::batched_square(gemm.exec, T(1), impl::ConstStackT<T>(work[base]), T(0), work[out], gemm.options);
       base = out;
     }
   }

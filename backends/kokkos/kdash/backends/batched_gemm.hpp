@@ -107,6 +107,22 @@ void kk_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStac
   if (ta == Trans::transpose && tb == Trans::transpose) team_gemm<Tr, Tr>(exec, alpha, a, b, beta, c, active);
 }
 
+// The blocks of a host stack to compute, in order, after fencing `exec` (the inputs and the mask may come from
+// kernels still running on it): all of them, or those with active(b) != 0. With a mask (iterative solvers mask out
+// converged blocks) the work must be balanced over the active blocks only, and the serial/parallel rules must count
+// them, not the stack's size.
+template <class ExecSpace>
+std::vector<int> active_blocks(const ExecSpace& exec, int count,
+                               const Kokkos::View<const int*, typename ExecSpace::memory_space>& active) {
+  exec.fence();
+  const bool masked = active.extent(0) > 0;
+  std::vector<int> todo;
+  todo.reserve(count);
+  for (int blk = 0; blk < count; ++blk)
+    if (!masked || active(blk) != 0) todo.push_back(blk);
+  return todo;
+}
+
 template <class ExecSpace, class T>
 void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStackIn<T, ExecSpace>& a,
                       const ConstStackIn<T, ExecSpace>& b, T beta, const StackIn<T, ExecSpace>& c,
@@ -118,17 +134,10 @@ void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const 
   const std::size_t sa = a.extent(1) * a.extent(2), sb = b.extent(1) * b.extent(2), sc = c.extent(1) * c.extent(2);
   const host::Op oa = ta == Trans::none ? host::Op::N : host::Op::T;
   const host::Op ob = tb == Trans::none ? host::Op::N : host::Op::T;
-  const bool masked = active.extent(0) > 0;
   const T* pa = a.data();
   const T* pb = b.data();
   T* pc = c.data();
-  exec.fence();  // the inputs (and the mask) may come from kernels still running on this instance
-  // The blocks to compute, compacted: with a mask (iterative solvers mask out converged blocks) the work must be
-  // balanced over the active blocks only, and the threaded-BLAS rule must count them, not the stack's size.
-  std::vector<int> todo;
-  todo.reserve(count);
-  for (int blk = 0; blk < count; ++blk)
-    if (!masked || active(blk) != 0) todo.push_back(blk);
+  const std::vector<int> todo = active_blocks(exec, count, active);
   const int work = static_cast<int>(todo.size());
   if (work == 0) return;
   const int* list = todo.data();

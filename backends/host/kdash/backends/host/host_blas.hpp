@@ -14,6 +14,12 @@ void gemm(Op op_a, Op op_b, int m, int n, int k, float alpha, const float* a, in
 void gemm(Op op_a, Op op_b, int m, int n, int k, double alpha, const double* a, int lda, const double* b, int ldb,
           double beta, double* c, int ldc);
 
+// Symmetric rank-k update of one row-major n x n matrix, upper triangle only (BLAS ?syrk; the strictly lower
+// triangle is left untouched): C = alpha * A A^T + beta * C with A n x k (op N) or C = alpha * A^T A + beta * C with
+// A k x n (op T).
+void syrk(Op op_a, int n, int k, float alpha, const float* a, int lda, float beta, float* c, int ldc);
+void syrk(Op op_a, int n, int k, double alpha, const double* a, int lda, double beta, double* c, int ldc);
+
 // Symmetric eigendecomposition of one n x n matrix (LAPACKE ?syevd). On entry `a` holds the symmetric matrix
 // (row-major equals column-major for it); on exit row i of `a` holds the eigenvector of eigenvalue w[i]
 // (eigenvalues ascending). Returns LAPACK's info (0 on success). The workspace vectors grow on demand.
