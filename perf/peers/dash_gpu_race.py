@@ -38,21 +38,27 @@ def parse_runs(text):
 
 
 def run(a):
+    runs = parse_runs(a.runs)
     import torch
     import dash_reference_bench as ref
-    if not torch.cuda.is_available():
+    cuda = a.device == "cuda"
+    if cuda and not torch.cuda.is_available():
         sys.exit("dash_gpu_race.py: no CUDA device visible to PyTorch")
-    dev = torch.device("cuda:0")
+    dev = torch.device("cuda:0" if cuda else "cpu")
+
+    def sync():
+        if cuda:
+            sync()
     dash = ref.import_reference(a.reference_src)
     preset_name, params = ref.resolve_preset(a.preset)
     dtypes = {"fp32": torch.float32, "tf32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
     gen = torch.Generator().manual_seed(2602)
     values = [(torch.rand(s, generator=gen) * 0.2 - 0.1, torch.rand(s, generator=gen) * 2 - 1) for _, s in params]
-    n = 8192
+    n = 8192 if cuda else 512
     ca = torch.rand(n, n, device=dev)
     cb = torch.rand(n, n, device=dev)
     records, peaks = [], {}
-    for solver, prec, b in parse_runs(a.runs):
+    for solver, prec, b in runs:
         torch.backends.cuda.matmul.allow_tf32 = prec == "tf32"
         opt = None
         try:
@@ -66,11 +72,11 @@ def run(a):
             opt = dash.DashGpu([{"params": tensors}], lr=1e-3, weight_decay=0.0, config=config)
             samples = []
             for i in range(a.warmup + a.repeats):
-                torch.cuda.synchronize()
+                sync()
                 start = time.perf_counter()
                 for _ in range(a.root_freq):
                     opt.step()
-                torch.cuda.synchronize()
+                sync()
                 if i >= a.warmup:
                     samples.append((time.perf_counter() - start) * 1e3 / a.root_freq)
         except Exception as e:  # noted; the other runs go on
@@ -78,15 +84,16 @@ def run(a):
             continue
         finally:
             del opt
-            torch.cuda.empty_cache()
+            if cuda:
+                torch.cuda.empty_cache()
         if prec not in peaks:  # the in-run GEMM peak at this precision (8192^3, as torch runs it)
             x, y = (ca, cb) if prec in ("fp32", "tf32") else (ca.to(dtypes[prec]), cb.to(dtypes[prec]))
             times = []
             for _ in range(5):
-                torch.cuda.synchronize()
+                sync()
                 s0 = time.perf_counter()
                 torch.mm(x, y)
-                torch.cuda.synchronize()
+                sync()
                 times.append(time.perf_counter() - s0)
             peaks[prec] = 2.0 * n ** 3 / statistics.median(times[1:]) * 1e-9
         med = statistics.median(samples)
@@ -95,7 +102,8 @@ def run(a):
                         "gflops": work / med * 1e-6, "peak_fraction": work / med * 1e-6 / peaks[prec],
                         "speedup_vs_sequential": 0.0})
         print(f"DashGpu {solver:5s} {prec} B={b:5d} {med:10.2f} ms", flush=True)
-    report = {"machine": torch.cuda.get_device_name(0), "backend": f"PyTorch {torch.__version__} CUDA {torch.version.cuda}",
+    machine = torch.cuda.get_device_name(0) if cuda else ref.cpu_model()
+    report = {"machine": machine, "backend": f"PyTorch {torch.__version__} {'CUDA ' + str(torch.version.cuda) if cuda else 'CPU'}",
               "kokkos_version": "none", "threads": 1, "preset": preset_name,
               "peak_gflops": peaks.get("tf32", next(iter(peaks.values()), 0.0)), "results": records}
     if a.json:
@@ -159,6 +167,8 @@ def main():
     r.add_argument("--repeats", type=int, default=1)
     r.add_argument("--warmup", type=int, default=1)
     r.add_argument("--json", default="")
+    r.add_argument("--device", default="cuda", choices=["cuda", "cpu"],
+                   help="cpu: the same code path on the host, to check the harness where there is no GPU")
     t = sub.add_parser("table")
     t.add_argument("--peer", nargs="+", required=True, help="JSON reports of `run`")
     t.add_argument("--kdash", nargs="+", required=True, help="JSON reports of `kdash bench`")
