@@ -120,11 +120,12 @@ def table(a):
         except (OSError, ValueError) as e:
             print(f"note: {path}: {e}", file=sys.stderr)
             return {"results": []}
-    peer_results, gpu = [], ""
+    peer_results, gpu, preset = [], "", ""
     for path in a.peer:
         j = load(path)
         peer_results += j["results"]
         gpu = gpu or f"{j.get('machine', '?')} ({j.get('backend', '?')})"
+        preset = preset or j.get("preset", "")
     ours = {}
     machine = ""
     for path in a.kdash:
@@ -141,8 +142,8 @@ def table(a):
         rows.append([r["solver"], r["precision"], str(r["block_size"])] +
                     [f"{k[m]:.1f}" if m in k else "-" for m in modes] +
                     [f"{r['median_ms']:.1f}", f"{dev / r['median_ms']:.2f}x" if dev else "-"])
-    print(f"GPU: {gpu or '-'}; kdash: {machine or '-'}")
-    print("median ms per optimizer step (Llama-953M shapes, one GPU, roots every step)")
+    print(f"DashGpu: {gpu or '-'}; kdash: {machine or '-'}")
+    print(f"median ms per optimizer step ({preset or '?'} shapes, one device, roots every step)")
     if a.markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + " --- |" * len(head))
