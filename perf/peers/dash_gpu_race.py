@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The GPU race: the DASH reference's DashGpu on one CUDA GPU, on the shapes of `kdash bench --preset`, and the
 side-by-side table of its times and kdash's. Reuses dash_reference_bench.py (same directory) for the preset shapes,
-the reference's import-time patches, its configuration and the FLOP model; adds what the GPU needs: tensors on
+the reference's import-time patches, its configuration and the FLOP model (and compare.py's table printer); adds what the GPU needs: tensors on
 cuda:0, torch.cuda.synchronize() around every timed unit, and the precision modes:
   tf32  matmul_dtype float32 with torch.backends.cuda.matmul.allow_tf32 = True (the DASH paper's "FP32"),
   fp32  matmul_dtype float32, TF32 off,
@@ -144,16 +144,8 @@ def table(a):
                     [f"{r['median_ms']:.1f}", f"{dev / r['median_ms']:.2f}x" if dev else "-"])
     print(f"DashGpu: {gpu or '-'}; kdash: {machine or '-'}")
     print(f"median ms per optimizer step ({preset or '?'} shapes, one device, roots every step)")
-    if a.markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + " --- |" * len(head))
-        for r in rows:
-            print("| " + " | ".join(r) + " |")
-    else:
-        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(head)]
-        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        for r in rows:
-            print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
+    from compare import print_table
+    print_table(head, rows, a.markdown)
 
 
 def main():
