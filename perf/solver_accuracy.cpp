@@ -130,13 +130,13 @@ int main(int argc, char** argv) {
   header("solver, scaling, precision");
   for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::cbshv})
     for (Scaling s : {Scaling::fro, Scaling::pi, Scaling::pim})
-      for (Precision p : {Precision::fp32, Precision::fp16, Precision::bf16, Precision::fp64}) {
+      for (Precision p : {Precision::fp32, Precision::tf32, Precision::fp16, Precision::bf16, Precision::fp64}) {
         auto o = base(m);
         o.scaling = s;
         o.precision = p;
         row(kdash::to_string(m) + ", " + kdash::to_string(s) + ", " + kdash::to_string(p), problems, o);
       }
-  for (Precision p : {Precision::fp32, Precision::fp16, Precision::bf16, Precision::fp64}) {
+  for (Precision p : {Precision::fp32, Precision::tf32, Precision::fp16, Precision::bf16, Precision::fp64}) {
     auto o = base(RootMethod::evd);
     o.precision = p;
     row("evd, -, " + kdash::to_string(p), problems, o);

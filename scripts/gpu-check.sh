@@ -18,9 +18,22 @@
 # is killed at the budget's end, and a step that cannot start with KDASH_GPU_MIN_STEP seconds (default 20) left is
 # reported as skipped (exit status 3). KDASH_GPU_LLAMA_ARGS replaces the Llama-953M bench options (default: one
 # warm-up and one timed step per mode, roots every step); KDASH_GPU_LLAMA_RUNS lists the runs in order as
-# BLOCK:SOLVER (default: every solver but EVD at 1024 and 2048, then EVD, the slowest one block at a time);
+# BLOCK:SOLVER[:PRECISIONS] (default: CN in tf32 and fp16, NDB in tf32 at 1024 and 2048, then EVD in tf32, the slowest,
+# one block size at a time, then Chebyshev at 1024);
 # KDASH_GPU_SUITE=0 skips the tests and the small bench (to finish a check in two sittings). Stops at the first
 # failure and prints the tail of that step's log; KDASH_GPU_KEEP_GOING=1 runs every step and fails at the end instead.
+# A run is BLOCK:SOLVER or BLOCK:SOLVER:PRECISIONS (comma-separated kdash bench precisions, default fp32).
+#
+# The race against the DASH reference (peer step): after kdash's Llama-953M runs, DashGpu (PyPI
+# ista-daslab-optimizers) runs on the same shapes on the same GPU (perf/peers/dash_gpu_race.py, roots every step,
+# KDASH_GPU_PEER_RUNS as SOLVER:PRECISION:BLOCK, default CN in TF32 and FP16, NDB and EVD in TF32, at 1024 and 2048),
+# and one side-by-side table (kdash modes, DashGpu, ratios) goes to $KDASH_GPU_OUT/race.md. The GPU machine needs
+# PyTorch (with Triton for the reference's fp16 CN) but no network: the reference's wheel is fetched beforehand, on
+# a machine with network, by
+#   scripts/gpu-check.sh --prepare-peer      (pip download into $KDASH_PEER_WHEELS, default out/peer-wheels)
+# and that directory travels with the tree (never committed). Without it, or without perf/peers/dash_reference_bench.py,
+# the peer step is reported as skipped. KDASH_GPU_PEER=0 skips it.
+#   scripts/gpu-check.sh --dry-run           prints the plan (steps, runs, budget) and runs nothing
 set -uo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 out=${KDASH_GPU_OUT:-$repo/out/gpu-check}
@@ -30,8 +43,28 @@ budget=${KDASH_GPU_BUDGET:-480}
 min_step=${KDASH_GPU_MIN_STEP:-20}
 keep_going=${KDASH_GPU_KEEP_GOING:-0}
 llama_args=${KDASH_GPU_LLAMA_ARGS:---repeats 1 --warmup 1 --root-freq 1}
-llama_runs=${KDASH_GPU_LLAMA_RUNS:-1024:cbshv 1024:cn 1024:ndb 2048:cbshv 2048:cn 2048:ndb 1024:evd 2048:evd}
+llama_runs=${KDASH_GPU_LLAMA_RUNS:-1024:cn:tf32,fp16 1024:ndb:tf32 2048:cn:tf32,fp16 2048:ndb:tf32 1024:evd:tf32 2048:evd:tf32 1024:cbshv:tf32}
 suite=${KDASH_GPU_SUITE:-1}
+peer=${KDASH_GPU_PEER:-1}
+peer_runs=${KDASH_GPU_PEER_RUNS:-cn:tf32:1024,cn:fp16:1024,ndb:tf32:1024,evd:tf32:1024,cn:tf32:2048,cn:fp16:2048,ndb:tf32:2048,evd:tf32:2048}
+peer_wheels=${KDASH_PEER_WHEELS:-$repo/out/peer-wheels}
+peer_version=${DASH_REFERENCE_VERSION:-1.1.15}
+dry_run=0
+case ${1:-} in
+  --prepare-peer)
+    # The reference's own wheel only: its DASH optimizers need PyTorch and NumPy (on the GPU machine), and the
+    # harness stands in for its other imports (perf/peers/dash_reference_bench.py).
+    mkdir -p "$peer_wheels"
+    python3 -m pip download --no-deps --only-binary=:all: -d "$peer_wheels" "ista-daslab-optimizers==$peer_version" ||
+      { echo "gpu-check: pip download of ista-daslab-optimizers==$peer_version failed" >&2; exit 2; }
+    ls -l "$peer_wheels"
+    echo "gpu-check: copy $peer_wheels with the tree to the GPU machine (or set KDASH_PEER_WHEELS there)"
+    exit 0
+    ;;
+  --dry-run) dry_run=1 ;;
+  "") ;;
+  *) echo "gpu-check: unknown argument '$1' (--prepare-peer, --dry-run)" >&2; exit 2 ;;
+esac
 deps=${KDASH_GPU_DEPS:-$repo/build/gpu-deps}
 arch=${KDASH_GPU_ARCH:-HOPPER90}
 mkdir -p "$out"
@@ -51,6 +84,10 @@ run_logged() { # name command...
     return 0
   fi
   step "$name"
+  if [ "$dry_run" = 1 ]; then
+    printf '    %s\n' "$*"
+    return 0
+  fi
   local rc=0
   timeout --kill-after=10 "$left" "$@" >"$out/$name.log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
@@ -63,8 +100,14 @@ run_logged() { # name command...
   fi
 }
 
-command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader |
-  tee "$out/gpu.txt"
+if [ "$dry_run" = 1 ]; then
+  step "dry run: the plan within ${budget}s (nothing is built or run)"
+elif ! command -v nvidia-smi >/dev/null || ! nvidia-smi -L >/dev/null 2>&1; then
+  echo "gpu-check: no NVIDIA GPU here (nvidia-smi missing or lists none); nothing run (--dry-run prints the plan)" >&2
+  exit 2
+else
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$out/gpu.txt"
+fi
 
 # --- Kokkos + Kokkos Kernels from source trees, once (before the budget's clock) -----------------------------------
 deps_step() { # name command...: no time limit, stops the script on failure
@@ -131,13 +174,14 @@ build_kokkos_from_source() {
   fi
   export Kokkos_ROOT=$prefix KokkosKernels_ROOT=$prefix
 }
-if [ ! -x "$build/tools/kdash" ] && [ -z "${Kokkos_ROOT:-}" ] && [ -n "${KOKKOS_SRC:-}" ]; then
+if [ "$dry_run" = 0 ] && [ ! -x "$build/tools/kdash" ] && [ -z "${Kokkos_ROOT:-}" ] && [ -n "${KOKKOS_SRC:-}" ]; then
   build_kokkos_from_source
   start=$(date +%s) # the budget is the check's, not the one-off dependency build's
 fi
 
 if [ ! -x "$build/tools/kdash" ]; then
-  [ -n "${Kokkos_ROOT:-}" ] || { step "set Kokkos_ROOT to a CUDA-enabled Kokkos install, or KOKKOS_SRC and KOKKOSKERNELS_SRC to source trees (see docs/backends.md)"; exit 2; }
+  [ -n "${Kokkos_ROOT:-}" ] || [ "$dry_run" = 1 ] || { step "set Kokkos_ROOT to a CUDA-enabled Kokkos install, or KOKKOS_SRC and KOKKOSKERNELS_SRC to source trees (see docs/backends.md)"; exit 2; }
+  [ "$dry_run" = 0 ] || Kokkos_ROOT=${Kokkos_ROOT:-\$Kokkos_ROOT}
   mpi=ON
   command -v mpicxx >/dev/null || mpi=OFF
   keep_going=0 run_logged configure cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DKDASH_BACKEND=cuda \
@@ -147,26 +191,72 @@ if [ ! -x "$build/tools/kdash" ]; then
 fi
 
 kdash=$build/tools/kdash
-run_logged version "$kdash" --version && cat "$out/version.log"
+run_logged version "$kdash" --version && [ "$dry_run" = 0 ] && cat "$out/version.log"
 # ctest's mpirun needs --allow-run-as-root when root: the build records that at configure time. install_consumer
 # needs a host compiler and the installed package: it belongs to the host suite.
 if [ "$suite" = 1 ]; then
-  run_logged tests bash -c "cd '$build' && ctest --output-on-failure --timeout 300 -j 4 -E install_consumer"
-  grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/tests.log"
-  run_logged bench-small "$kdash" bench --preset small --json "$out/bench-small.json"
-  grep -A 40 "^precision" "$out/bench-small.log"
+  run_logged tests bash -c "cd '$build' && ctest --output-on-failure --timeout 300 -j 4 -E install_consumer" &&
+    [ "$dry_run" = 0 ] && grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/tests.log"
+  run_logged bench-small "$kdash" bench --preset small --json "$out/bench-small.json" &&
+    [ "$dry_run" = 0 ] && grep -A 40 "^precision" "$out/bench-small.log"
+fi
+# The race runs kdash with the reference's scale estimate (Frobenius norm: no random start vectors) where the tool
+# has --scaling; otherwise with its default (power iteration), noted in the log.
+race_args=""
+if [ "$dry_run" = 1 ] || "$kdash" bench --help 2>/dev/null | grep -q -- "--scaling"; then
+  race_args="--scaling fro"
+else
+  step "note: this kdash bench has no --scaling; kdash runs with power iteration, DashGpu with the Frobenius norm"
 fi
 # Llama-953M: one optimizer holds ~40 GB, so the modes run one after the other; one solver per run, so that a run
 # cut by the budget still leaves the JSON of the solvers before it.
+kdash_jsons=()
 for run in $llama_runs; do
-  b=${run%%:*}
-  solver=${run#*:}
+  IFS=: read -r b solver precs <<<"$run"
+  precs=${precs:-fp32}
+  name="bench-llama-953m-b$b-$solver-${precs//,/-}"
+  kdash_jsons+=("$out/$name.json")
   # shellcheck disable=SC2086
-  run_logged "bench-llama-953m-b$b-$solver" "$kdash" bench --preset llama-953m --block-size "$b" --solvers "$solver" \
-    $llama_args --json "$out/bench-llama-953m-b$b-$solver.json" &&
-    grep -A 6 "^precision" "$out/bench-llama-953m-b$b-$solver.log"
+  run_logged "$name" "$kdash" bench --preset llama-953m --block-size "$b" --solvers "$solver" --precision "$precs" \
+    $race_args $llama_args --json "$out/$name.json" && [ "$dry_run" = 0 ] && grep -A 6 "^precision" "$out/$name.log"
 done
 
+# --- the peer step: DashGpu on the same shapes and GPU, then the side-by-side table --------------------------------
+peer_skip() { step "SKIPPED: peer step ($*)"; skipped+=("peer"); }
+race=$repo/perf/peers/dash_gpu_race.py
+if [ "$peer" != 1 ]; then
+  step "peer step off (KDASH_GPU_PEER=$peer)"
+elif [ ! -f "$repo/perf/peers/dash_reference_bench.py" ]; then
+  peer_skip "perf/peers/dash_reference_bench.py, the peer harness, is not in this tree"
+elif ! compgen -G "$peer_wheels/ista_daslab_optimizers-*.whl" >/dev/null && [ "$dry_run" = 0 ]; then
+  peer_skip "no reference wheel in $peer_wheels: run scripts/gpu-check.sh --prepare-peer where there is network"
+elif [ "$dry_run" = 0 ] && ! python3 -c 'import torch, numpy' 2>/dev/null; then
+  peer_skip "python3 cannot import torch and numpy"
+else
+  peer_src=$out/peer-src
+  if [ "$dry_run" = 0 ]; then
+    rm -rf "$peer_src" && mkdir -p "$peer_src"
+    wheel=$(compgen -G "$peer_wheels/ista_daslab_optimizers-*.whl" | sort | tail -n 1)
+    python3 -m zipfile -e "$wheel" "$peer_src" || { peer_skip "cannot unpack $wheel"; peer=0; }
+  fi
+  # One reference run per block size, so that a run cut by the budget leaves the JSON of the one before.
+  peer_jsons=()
+  for b in $(tr ',' '\n' <<<"$peer_runs" | cut -d: -f3 | awk '!seen[$0]++'); do
+    [ "$peer" = 1 ] || break
+    runs=$(tr ',' '\n' <<<"$peer_runs" | grep ":$b\$" | paste -sd,)
+    peer_jsons+=("$out/dashgpu-b$b.json")
+    run_logged "dashgpu-b$b" python3 "$race" run --reference-src "$peer_src" --preset llama-953m --runs "$runs" \
+      --scaling fro --root-freq 1 --repeats 1 --warmup 1 --json "$out/dashgpu-b$b.json" &&
+      [ "$dry_run" = 0 ] && cat "$out/dashgpu-b$b.log"
+  done
+  if [ "$peer" = 1 ] && [ "$dry_run" = 0 ] && [ ${#peer_jsons[@]} -gt 0 ]; then
+    python3 "$race" table --peer "${peer_jsons[@]}" --kdash "${kdash_jsons[@]}" --markdown | tee "$out/race.md"
+  elif [ "$dry_run" = 1 ]; then
+    step "race table: python3 $race table --peer ${peer_jsons[*]} --kdash ${kdash_jsons[*]} --markdown > $out/race.md"
+  fi
+fi
+
+[ "$dry_run" = 1 ] && exit 0
 ls -l "$out"
 if [ ${#failed[@]} -gt 0 ]; then
   step "FAILED steps: ${failed[*]}"

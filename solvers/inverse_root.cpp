@@ -120,7 +120,7 @@ std::vector<BlockRootResult> dispatch(const ExecSpace& exec, const Stack<const T
   if (x.extent(0) != a.extent(0) || x.extent(1) != a.extent(1) || x.extent(2) != a.extent(2)) {
     throw std::invalid_argument("inverse_root: output stack shape differs from the input's");
   }
-  // State type: double for fp64; float for fp16/bf16 (their rounding is defined on fp32 values); fp32 keeps the
+  // State type: double for fp64; float for tf32/fp16/bf16 (their rounding is defined on fp32 values); fp32 keeps the
   // stack's own type (a double stack is solved in double, as a float stack is solved in float).
   if (options.precision == Precision::fp64) return solve_as<double>(exec, a, x, options);
   if (options.precision == Precision::fp32) return solve_as<T>(exec, a, x, options);

@@ -23,6 +23,20 @@ def load(path):
     return j
 
 
+def print_table(head, rows, markdown):
+    """Prints rows of strings under head: a Markdown table, or right-aligned columns."""
+    if markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + " --- |" * len(head))
+        for r in rows:
+            print("| " + " | ".join(r) + " |")
+    else:
+        widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(head)]
+        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
+        for r in rows:
+            print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("kdash_json")
@@ -56,16 +70,7 @@ def main():
     print(f"peer:  {peer['machine']}, {peer['backend']}, {peer['threads']} threads, "
           f"calibration {peer.get('peak_gflops', 0):.1f} GFLOP/s")
     print("median ms per optimizer step; ratio = kdash's fastest mode / the reference mode")
-    if a.markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + " --- |" * len(head))
-        for r in rows:
-            print("| " + " | ".join(r) + " |")
-    else:
-        widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(head)]
-        print("  ".join(h.rjust(w) for h, w in zip(head, widths)))
-        for r in rows:
-            print("  ".join(c.rjust(w) for c, w in zip(r, widths)))
+    print_table(head, rows, a.markdown)
     if not rows:
         sys.exit("no (solver, block size) in common between the two reports")
 

@@ -135,14 +135,14 @@ TEST(SolverBatched, NonFiniteBlockIsFlaggedAndUnchangedWhileTheOthersAreComputed
 }
 
 TEST(SolverBatched, PrecisionConversionLeavesUnwrittenBlocksBitForBit) {
-  // A double stack solved with float state (fp16 inputs) is converted in and out; the poisoned block's X holds a
-  // double that float cannot represent and must come back untouched.
+  // A double stack solved with float state (tf32, fp16 or bf16 inputs) is converted in and out; the poisoned block's X
+  // holds a double that float cannot represent and must come back untouched.
   const int n = 5;
   auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 10), geometric_spectrum(n, 10)}, 8);
   stack.host(1, 0, 0) = std::numeric_limits<double>::quiet_NaN();
   const double untouched = 1.0 + 1e-12;
   for (RootMethod m : kMethods)
-    for (Precision p : {Precision::fp16, Precision::bf16, Precision::fp64}) {
+    for (Precision p : {Precision::tf32, Precision::fp16, Precision::bf16, Precision::fp64}) {
       auto o = options_for(m);
       o.precision = p;
       Stack<double> x("x", 2, n, n);

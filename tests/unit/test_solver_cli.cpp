@@ -155,8 +155,41 @@ TEST_F(RootCli, MalformedInputIsAUsageErrorNamingTheProblem) {
   EXPECT_EQ(run("--solver ndb --root 3 --in " + path("ok.npy") + " --out " + path("o.npy")), 2);
   EXPECT_NE(err_.find("2 or 4"), std::string::npos) << err_;
   EXPECT_EQ(run("--solver cn --precision fp8 --in " + path("ok.npy") + " --out " + path("o.npy")), 2);
+  EXPECT_NE(err_.find("--precision: unknown precision 'fp8'"), std::string::npos) << err_;
   EXPECT_EQ(run("--out " + path("o.npy")), 2);  // --in is required
   EXPECT_FALSE(fs::exists(path("o.npy")));
+}
+
+TEST_F(RootCli, Tf32IsAcceptedAndItsReportNamesIt) {
+  const int n = 8;
+  auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 10)}, 3);
+  io::write_npy(path("a.npy"), {1, std::size_t(n), std::size_t(n)}, stack.host.data());
+  ASSERT_EQ(run("--solver cn --precision tf32 --iters 20 --tol 1e-2 --in " + path("a.npy") + " --out " + path("x.npy") +
+                " --report " + path("r.json")),
+            0)
+      << err_;
+  EXPECT_EQ(io::read_npy(path("x.npy")).type, io::NpyType::f32);  // fp32 storage
+  std::ifstream f(path("r.json"));
+  const auto report = nlohmann::json::parse(f);
+  EXPECT_EQ(report["precision"], "tf32");
+  EXPECT_EQ(report["blocks"][0]["status"], "converged");
+}
+
+// `kdash bench --precision` takes tf32 beside fp32/fp16/bf16 and names the option when it rejects a value (before any
+// optimizer is built).
+TEST_F(RootCli, BenchPrecisionOptionNamesItselfOnBadValues) {
+  const auto bench = [&](const std::string& args) {
+    const std::string cmd = std::string(KDASH_CLI_PATH) + " bench " + args + " >/dev/null 2>" + path("e.txt");
+    const int status = std::system(cmd.c_str());
+    std::ifstream f(path("e.txt"));
+    err_.assign(std::istreambuf_iterator<char>(f), {});
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  EXPECT_EQ(bench("--preset small --precision fp32,tf33"), 2);
+  EXPECT_NE(err_.find("--precision: unknown precision 'tf33'"), std::string::npos) << err_;
+  EXPECT_NE(err_.find("tf32"), std::string::npos) << err_;
+  EXPECT_EQ(bench("--preset small --precision fp64"), 2);
+  EXPECT_NE(err_.find("--precision: fp64 is not benched"), std::string::npos) << err_;
 }
 
 }  // namespace

@@ -59,7 +59,9 @@ void check_bound(const Case& c) {
   const double u_store = std::numeric_limits<T>::epsilon() / 2;
   const double u_acc = c.precision == Precision::fp64 || std::is_same_v<T, double> ? unit_roundoff(Precision::fp64)
                                                                                    : unit_roundoff(Precision::fp32);
-  const double u_in = c.precision == Precision::fp16 || c.precision == Precision::bf16 ? unit_roundoff(c.precision) : 0;
+  const bool reduced =
+      c.precision == Precision::tf32 || c.precision == Precision::fp16 || c.precision == Precision::bf16;
+  const double u_in = reduced ? unit_roundoff(c.precision) : 0;
   const double delta_g = 2 * u_in + std::sqrt(double(c.n)) * u_acc;
   const double kappa = c.n == 1 ? 1.0 : c.kappa;
   for (int b = 0; b < count; ++b) {
@@ -97,8 +99,8 @@ TEST(CoupledNewton, ReachesTheDerivedBoundDouble) {
     for (int p : {2, 4}) check_bound<double>({32, kappa, p, 40});
 }
 
-TEST(CoupledNewton, SixteenBitInputsConvergeToTheirPrecisionsLevel) {
-  for (Precision prec : {Precision::fp16, Precision::bf16})
+TEST(CoupledNewton, ReducedPrecisionInputsConvergeToTheirPrecisionsLevel) {
+  for (Precision prec : {Precision::tf32, Precision::fp16, Precision::bf16})
     for (int p : {2, 4}) check_bound<float>({32, 1e1, p, 10, prec});
 }
 

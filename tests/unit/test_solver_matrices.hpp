@@ -72,17 +72,6 @@ inline double cn_scalar_residual(double lambda, double s, int p, int iterations)
 }
 
 // Unit roundoff of a precision's GEMM inputs.
-inline double unit_roundoff(Precision p) {
-  switch (p) {
-    case Precision::fp16:
-      return std::ldexp(1.0, -11);
-    case Precision::bf16:
-      return std::ldexp(1.0, -8);
-    case Precision::fp64:
-      return std::ldexp(1.0, -53);
-    default:
-      return std::ldexp(1.0, -24);
-  }
-}
+inline double unit_roundoff(Precision p) { return input_unit_roundoff(p); }
 
 }  // namespace kdash::testing

@@ -31,23 +31,13 @@ struct CalibrationGemm::Impl {
 };
 
 CalibrationGemm::CalibrationGemm(Precision precision, int n) : impl_(new Impl{n, {}, {}, {}, {}, 1, {}, {}}) {
-  using backends::InputPrecision;
   auto& o = impl_->options;
   o.path = backends::GemmPath::vendor;
-  switch (precision) {
-    case Precision::fp32:
-      o.input = InputPrecision::native;
-      break;
-    case Precision::fp16:
-      o.input = InputPrecision::fp16;
-      break;
-    case Precision::bf16:
-      o.input = InputPrecision::bf16;
-      break;
-    default:
-      delete impl_;
-      throw std::invalid_argument("bench precision must be fp32, fp16 or bf16, got " + to_string(precision));
+  if (precision == Precision::fp64) {
+    delete impl_;
+    throw std::invalid_argument("bench precision must be fp32, tf32, fp16 or bf16, got " + to_string(precision));
   }
+  o.input = gemm_input(precision);  // the solvers' own rule, so the peak is that of their GEMMs
   const int batch = std::max(1, std::min(compat::concurrency(ExecSpace()), 8));
   impl_->batch = batch;
   impl_->a = Stack<float>("kdash::bench::calibration_a", batch, n, n);

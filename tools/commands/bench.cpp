@@ -66,8 +66,13 @@ bench::BenchPlan make_plan(const BenchArgs& a) {
   }
   plan.precisions.clear();
   for (const auto& s : split_list(a.precisions, "--precision")) {
-    const auto p = parse_precision(s);
-    if (p == Precision::fp64) throw UsageError("--precision: accepted fp32, fp16, bf16");
+    Precision p = Precision::fp32;
+    try {
+      p = parse_precision(s);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--precision: ") + e.what());
+    }
+    if (p == Precision::fp64) throw UsageError("--precision: fp64 is not benched (accepted: fp32, tf32, fp16, bf16)");
     plan.precisions.push_back(p);
   }
   try {
@@ -93,7 +98,8 @@ Action register_bench(CLI::App& app) {
   cmd->add_option("--block-size", args->block_sizes, "block sizes, comma-separated")->capture_default_str();
   cmd->add_option("--solvers", args->solvers, "inverse-root solvers: evd,cn,ndb,cbshv")->capture_default_str();
   cmd->add_option("--modes", args->modes, "stacking modes: sequential,layerwise,device")->capture_default_str();
-  cmd->add_option("--precision", args->precisions, "solver matmul precisions: fp32,fp16,bf16")->capture_default_str();
+  cmd->add_option("--precision", args->precisions, "solver matmul precisions: fp32,tf32,fp16,bf16")
+      ->capture_default_str();
   cmd->add_option("--scaling", args->scaling, "scale estimate of the iterative solvers: pi, pim, fro")
       ->capture_default_str();
   cmd->add_option("--root-freq", args->root_freq, "inverse roots every F steps (cost amortised per step)")

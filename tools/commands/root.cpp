@@ -108,7 +108,11 @@ int run(const RootArgs& args) {
   RootOptions o;
   o.method = parse_root_method(args.solver);
   o.scaling = parse_scaling(args.scaling);
-  o.precision = parse_precision(args.precision);
+  try {
+    o.precision = parse_precision(args.precision);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--precision: ") + e.what());
+  }
   o.fixup = parse_eigen_fixup(args.fixup);
   o.p = args.root;
   o.eps = args.eps;
@@ -208,7 +212,9 @@ Action register_root(CLI::App& app) {
   cmd->add_option("--nodes", args->nodes, "Chebyshev fit nodes")->capture_default_str();
   cmd->add_option("--pi-steps", args->pi_steps, "power-iteration steps")->capture_default_str();
   cmd->add_option("--pim-vectors", args->pim_vectors, "start vectors of --scaling pim")->capture_default_str();
-  cmd->add_option("--precision", args->precision, "fp32 | fp16 | bf16 | fp64 (GEMM inputs; fp64: all in double)")
+  cmd->add_option("--precision", args->precision,
+                  "fp32 | tf32 | fp16 | bf16 | fp64 (GEMM inputs; tf32: TF32 tensor cores on CUDA, fp32 "
+                  "elsewhere; fp64: all in double)")
       ->capture_default_str();
   cmd->add_option("--fixup", args->fixup, "EVD eigenvalue fix-up: shampoo | abs | abs-add | relu")
       ->capture_default_str();

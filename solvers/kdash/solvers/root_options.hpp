@@ -13,8 +13,14 @@ namespace kdash {
 enum class RootMethod { evd, cn, ndb, cbshv, automatic };
 // How the iterative solvers scale A before iterating: Frobenius norm, power iteration, multi-vector power iteration.
 enum class Scaling { fro, pi, pim };
-// Precision of the GEMM inputs (accumulation is always at least fp32; state is fp32 or fp64).
-enum class Precision { fp32, fp16, bf16, fp64 };
+// Precision of the solver's GEMM inputs; accumulation is always at least fp32, state is fp32 (fp64 for fp64).
+//   fp32  fp32 inputs (a double stack is solved in double),
+//   tf32  fp32 storage and accumulation, GEMM inputs rounded to TF32 (10 mantissa bits): tensor cores on CUDA
+//         (cuBLAS CUBLAS_COMPUTE_32F_FAST_TF32), plain fp32 on HIP (rocBLAS has no TF32 mode), emulated on host
+//         backends by rounding the inputs before an fp32 GEMM,
+//   fp16, bf16  16-bit GEMM inputs with fp32 accumulation (tensor cores on GPUs, emulated on the host likewise),
+//   fp64  everything in double.
+enum class Precision { fp32, fp16, bf16, fp64, tf32 };
 // EVD eigenvalue fix-up: Shampoo rule (lambda + eps - min(min lambda, 0)), |lambda|, |lambda| + eps, relu
 // (pseudo-inverse).
 enum class EigenFixup { shampoo, abs, abs_add, relu };
@@ -55,8 +61,13 @@ struct RootOptions {
 inline backends::InputPrecision gemm_input(Precision p) {
   return p == Precision::fp16   ? backends::InputPrecision::fp16
          : p == Precision::bf16 ? backends::InputPrecision::bf16
+         : p == Precision::tf32 ? backends::InputPrecision::tf32
                                 : backends::InputPrecision::native;
 }
+
+// Unit roundoff of the GEMM inputs of a precision: 2^-11 for tf32 and fp16 (10 mantissa bits), 2^-8 for bf16,
+// 2^-24 for fp32, 2^-53 for fp64.
+double input_unit_roundoff(Precision p);
 
 struct BlockRootResult {
   int iterations = 0;

@@ -37,7 +37,8 @@ inline constexpr int kMinPanelRows = 16;
 template <class T, class ExecSpace>
 struct GemmOptions {
   GemmPath path = GemmPath::automatic;
-  // Round A and B to fp16/bf16 before multiplying (fp32 accumulation), as tensor cores do.
+  // Round A and B to TF32/fp16/bf16 before multiplying (fp32 accumulation), as tensor cores do. The CUDA/HIP vendor
+  // path hands the rounding to the library (16-bit operands; TF32 compute mode); elsewhere it is emulated.
   InputPrecision input = InputPrecision::native;
   // Optional mask (count): blocks with active(b) == 0 keep their C unchanged. Empty: every block.
   Kokkos::View<const int*, typename ExecSpace::memory_space> active;
@@ -211,7 +212,7 @@ void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const Cons
     }
   }
 #endif
-  // Elsewhere 16-bit inputs are emulated: round them onto the 16-bit grid, multiply in fp32.
+  // Elsewhere reduced-precision inputs are emulated: round them onto their grid, multiply in the stack's type.
   ConstStackIn<T, ExecSpace> a_in = a, b_in = b;
   if (options.input != InputPrecision::native) {
     a_in = detail::rounded_copy(exec, a, options.input);

@@ -120,7 +120,11 @@ void device_vendor_gemm(const VendorExec& exec, bool trans_a, bool trans_b, T al
   const void* base_b = b.data();
   std::size_t element_in = sizeof(T);
   if constexpr (std::is_same_v<T, float>) {
-    if (input != InputPrecision::native) {
+    // The one place a precision mode reaches the vendor GEMM's compute mode. TF32: fp32 operands, read by the tensor
+    // cores with 10 mantissa bits (cuBLAS CUBLAS_COMPUTE_32F_FAST_TF32), fp32 accumulation; rocBLAS has no TF32 mode
+    // and multiplies in plain fp32.
+    args.allow_tf32 = input == InputPrecision::tf32;
+    if (input == InputPrecision::fp16 || input == InputPrecision::bf16) {
       // Tensor cores take real 16-bit inputs: round and convert the stacks once for all runs.
       base_a = to_16bit(exec, 0, a.data(), a.size(), input);
       base_b = to_16bit(exec, 1, b.data(), b.size(), input);

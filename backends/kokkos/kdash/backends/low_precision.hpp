@@ -1,5 +1,6 @@
-// Rounding fp32 values to the 16-bit formats a GPU's tensor-core GEMM reads (fp16, bf16), kept in fp32 storage:
-// on host backends this reproduces the numerics of "16-bit inputs, fp32 accumulation" (design.md §3, Precision).
+// Rounding fp32 values to the reduced-precision formats a GPU's tensor-core GEMM reads (TF32, fp16, bf16), kept in
+// fp32 storage: on host backends this reproduces the numerics of "reduced-precision inputs, fp32 accumulation"
+// (design.md §3, Precision).
 #pragma once
 
 #include <Kokkos_Core.hpp>
@@ -9,7 +10,9 @@
 
 namespace kdash::backends {
 
-enum class InputPrecision { native, fp16, bf16 };
+// native: the stack's own type. tf32: fp32's 8 exponent bits with 10 mantissa bits (unit roundoff 2^-11, fp32 range).
+// fp16: IEEE binary16 (unit roundoff 2^-11, largest 65504). bf16: fp32's exponent with 7 mantissa bits (2^-8).
+enum class InputPrecision { native, tf32, fp16, bf16 };
 
 namespace detail {
 
@@ -34,6 +37,16 @@ KOKKOS_INLINE_FUNCTION float round_to_bf16(float x) {
   return detail::bits_float(rounded & 0xffff0000u);
 }
 
+// Round to the nearest TF32 value (10 mantissa bits, ties to even), in fp32's exponent range: NaN stays NaN, a value
+// beyond the largest TF32 number rounds to infinity. NVIDIA documents TF32 operands as rounded to nearest; whether a
+// tie goes to even or away from zero changes the result by at most one TF32 ulp on exact ties, not the unit roundoff.
+KOKKOS_INLINE_FUNCTION float round_to_tf32(float x) {
+  const std::uint32_t u = detail::float_bits(x);
+  if ((u & 0x7f800000u) == 0x7f800000u) return x;  // Inf / NaN unchanged
+  const std::uint32_t rounded = u + 0xfffu + ((u >> 13) & 1u);
+  return detail::bits_float(rounded & 0xffffe000u);
+}
+
 // Round to the nearest IEEE binary16 value (ties to even), subnormals included; beyond 65504 rounds to Inf.
 KOKKOS_INLINE_FUNCTION float round_to_fp16(float x) {
   const std::uint32_t u = detail::float_bits(x);
@@ -53,7 +66,10 @@ KOKKOS_INLINE_FUNCTION float round_to_fp16(float x) {
 }
 
 KOKKOS_INLINE_FUNCTION float round_input(float x, InputPrecision p) {
-  return p == InputPrecision::fp16 ? round_to_fp16(x) : p == InputPrecision::bf16 ? round_to_bf16(x) : x;
+  return p == InputPrecision::fp16   ? round_to_fp16(x)
+         : p == InputPrecision::bf16 ? round_to_bf16(x)
+         : p == InputPrecision::tf32 ? round_to_tf32(x)
+                                     : x;
 }
 KOKKOS_INLINE_FUNCTION double round_input(double x, InputPrecision) { return x; }
 

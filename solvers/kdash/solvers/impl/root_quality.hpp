@@ -30,9 +30,9 @@ inline bool residual_measurable(double p) { return p >= 1 && p <= kMeasuredRootM
 template <class T>
 double working_roundoff(Precision precision) {
   const double state = std::numeric_limits<T>::epsilon() / 2;
-  const double input = precision == Precision::fp16   ? std::ldexp(1.0, -11)
-                       : precision == Precision::bf16 ? std::ldexp(1.0, -8)
-                                                      : 0.0;
+  // fp32 and fp64 read the state type's own values; the reduced precisions round them further.
+  const bool native = precision == Precision::fp32 || precision == Precision::fp64;
+  const double input = native ? 0.0 : input_unit_roundoff(precision);
   return state > input ? state : input;
 }
 
