@@ -1,6 +1,6 @@
-// The distributed side of kdash::Optimizer (design.md §5): ownership of blocks by ranks, the configuration agreement, the
-// direction all-gather, gradient averaging and the distribution metrics. The step itself (optimizer.cpp) only sees a
-// Partition: the blocks of its rank and an exchange that fills in the other ranks' directions.
+// The distributed side of kdash::Optimizer (design.md §5): ownership of blocks by ranks, the configuration agreement,
+// the direction all-gather, gradient averaging and the distribution metrics. The step itself (optimizer.cpp) only sees
+// a Partition: the blocks of its rank and an exchange that fills in the other ranks' directions.
 #include "kdash/config_json.hpp"
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/optimizer.hpp"
@@ -25,8 +25,8 @@ std::uint64_t fnv1a64(const std::string& text) {
 }
 
 // The cost model of the ownership (kdash/distributed/block_ownership.hpp): a root of about k n^3 multiply-adds
-// every root_freq steps against the step's GEMMs. k per solver (design.md §3): EVD = syevd (~5 GEMMs on a CPU) + 2 GEMMs;
-// coupled Newton 4 GEMMs per iteration; Newton-DB ~5.6 per iteration (56 at 10); Chebyshev degree - 1.
+// every root_freq steps against the step's GEMMs. k per solver (design.md §3): EVD = syevd (~5 GEMMs on a CPU) + 2
+// GEMMs; coupled Newton 4 GEMMs per iteration; Newton-DB ~5.6 per iteration (56 at 10); Chebyshev degree - 1.
 distributed::OwnershipCostModel cost_model(const Config& c, const DistributedOptions& o) {
   if (o.cost.root_weight != 0 || o.cost.step_weight != 0) return o.cost;
   std::uint64_t k = 7;

@@ -1,6 +1,6 @@
-// The optimizer distributed over MPI ranks (design.md §5): every rank holds the full parameters and the (already averaged)
-// gradients, owns some blocks, and applies the full update. Also the measurement behind docs/distributed.md: the
-// step time, the all-gather time and the bytes of directions moved per step on the "small" benchmark model
+// The optimizer distributed over MPI ranks (design.md §5): every rank holds the full parameters and the (already
+// averaged) gradients, owns some blocks, and applies the full update. Also the measurement behind docs/distributed.md:
+// the step time, the all-gather time and the bytes of directions moved per step on the "small" benchmark model
 // (Llama-style, 2 layers, width 128, SwiGLU hidden 352, vocabulary 512: 533,120 parameters).
 //
 //   mpirun -np 4 example_distributed_step [--steps 40] [--block-size 128] [--root-freq 10]

@@ -1,6 +1,6 @@
 // Batched GEMM over a stack versus a loop of per-block GEMMs (the sequential baseline), on the portable Kokkos Kernels
-// path (kk) and the vendor path (host: BLAS per block in parallel, or threaded BLAS for few blocks). design.md §6 asks for
-// the choice between the paths to be measured: this is where.
+// path (kk) and the vendor path (host: BLAS per block in parallel, or threaded BLAS for few blocks). design.md §6 asks
+// for the choice between the paths to be measured: this is where.
 //
 //   bench_batched_gemm --benchmark_format=json --benchmark_filter='stack/vendor'
 #include "bench_timing.hpp"

@@ -1,5 +1,5 @@
-// Shared helpers of the Google Benchmark suite: manual timing with Kokkos::fence() around the timed region (design.md §9),
-// GFLOP/s counters, and random stacks made on the device.
+// Shared helpers of the Google Benchmark suite: manual timing with Kokkos::fence() around the timed region (design.md
+// §9), GFLOP/s counters, and random stacks made on the device.
 #pragma once
 
 #include <kdash/backends/batched_gemm.hpp>

@@ -1,5 +1,5 @@
-// Blocking and stacking (design.md §2): which blocks each parameter is cut into, which stack each block's state lives in,
-// and where its search direction sits in the packed direction buffer. Computed once; the same map drives the write
+// Blocking and stacking (design.md §2): which blocks each parameter is cut into, which stack each block's state lives
+// in, and where its search direction sits in the packed direction buffer. Computed once; the same map drives the write
 // (blockify) and the read (reassemble) of every step, so the two can never disagree.
 //
 // Blocking rule for a matrix of R x C with block size B (r = R mod B, c = C mod B): the full B x B blocks in

@@ -25,8 +25,8 @@ namespace kdash {
 using ParamView = Kokkos::View<float*, MemSpace>;
 using GradView = Kokkos::View<const float*, MemSpace>;
 
-// How blocks are spread over ranks (design.md §5). The default is one process owning every block. A rank updates the state
-// and computes the search directions of the blocks it owns only, writing them into its slice
+// How blocks are spread over ranks (design.md §5). The default is one process owning every block. A rank updates the
+// state and computes the search directions of the blocks it owns only, writing them into its slice
 // (BlockMap::direction_range(rank)) of the packed direction buffer; `exchange` must then fill the other ranks' slices
 // in place (an all-gather), after which every rank applies the full update.
 struct Partition {
@@ -49,8 +49,8 @@ class Optimizer {
  public:
   // Validates the config and the specs (std::invalid_argument naming the problem) and allocates every stack.
   Optimizer(std::vector<ParamSpec> specs, Config config, Partition partition = {});
-  // Distributed over the ranks of `comm` (design.md §5): blocks are owned by ranks (longest-processing-time-first on a cost
-  // model, the same on every rank); each rank updates the statistics, roots and directions of its own blocks, the
+  // Distributed over the ranks of `comm` (design.md §5): blocks are owned by ranks (longest-processing-time-first on a
+  // cost model, the same on every rank); each rank updates the statistics, roots and directions of its own blocks, the
   // directions are all-gathered once per step, and every rank applies the full update to its copy of the
   // parameters. Collective: every rank constructs it with the same specs, config and options; if they differ, every
   // rank throws distributed::RankDisagreement with the same message. A null `comm` is a single process.

@@ -1,5 +1,5 @@
-// Replaying an optimizer trajectory from files (the `kdash replay` tool, design.md §8): the hook for comparing kdash with
-// another Shampoo implementation on the same gradient sequence.
+// Replaying an optimizer trajectory from files (the `kdash replay` tool, design.md §8): the hook for comparing kdash
+// with another Shampoo implementation on the same gradient sequence.
 //
 //   params_dir/<name>.npy   initial value of each parameter (float32 or float64, any rank; names from the files)
 //   grads_dir/<name>.npy    its gradients for T steps, shape (T, *param_shape)
@@ -21,8 +21,8 @@ struct ReplayOptions {
   Config config;
   std::string params_dir, grads_dir, out_dir;
   bool trace = false;
-  // Distributed replay (design.md §5): every rank reads the inputs and runs its blocks; rank 0 alone writes the outputs,
-  // which equal the single-process ones. Null: one process.
+  // Distributed replay (design.md §5): every rank reads the inputs and runs its blocks; rank 0 alone writes the
+  // outputs, which equal the single-process ones. Null: one process.
   std::shared_ptr<distributed::Communicator> comm;
 };
 

@@ -10,8 +10,8 @@
 // Why the comparison is bitwise: every per-block computation (statistics GEMMs, roots, direction GEMMs, norms) is a
 // function of that block's data only, computed by the same kernels whichever stack the block sits in, and the
 // all-gather copies floats without arithmetic; the update is then applied by every rank to every block exactly as in
-// the single process. The design's 1e-6 relative bound (design.md §5) is checked as well (and only it on GPU backends, whose vendor
-// GEMM may choose a different algorithm for a different batch count).
+// the single process. The design's 1e-6 relative bound (design.md §5) is checked as well (and only it on GPU backends,
+// whose vendor GEMM may choose a different algorithm for a different batch count).
 #include <kdash/distributed/mpi_communicator.hpp>
 #include <kdash/optimizer.hpp>
 

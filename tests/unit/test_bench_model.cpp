@@ -1,5 +1,5 @@
-// kdash bench's model side: block decomposition (design.md §2), presets, the FLOP model (tools/bench/flop_model.hpp) and
-// the JSON report's shape (design.md §8). Pure host arithmetic: every expected value is derived in the comments.
+// kdash bench's model side: block decomposition (design.md §2), presets, the FLOP model (tools/bench/flop_model.hpp)
+// and the JSON report's shape (design.md §8). Pure host arithmetic: every expected value is derived in the comments.
 #include "bench/bench_report.hpp"
 #include "bench/flop_model.hpp"
 #include "bench/model_preset.hpp"

@@ -39,8 +39,8 @@ void compute_speedups(std::vector<BenchRecord>& records);
 // The keys of design.md §8: {"machine", "backend", "kokkos_version", "threads", "peak_gflops", "results": [...]}, plus
 // "blas" and "blas_warnings" (the host BLAS and the warnings about it).
 nlohmann::json to_json(const BenchReport& report);
-// The inverse, checking every key of design.md §8 (std::invalid_argument naming the missing or mistyped one); "blas" and
-// "blas_warnings" are optional (reports written by other programs, e.g. the peer benchmark, need not have them).
+// The inverse, checking every key of design.md §8 (std::invalid_argument naming the missing or mistyped one); "blas"
+// and "blas_warnings" are optional (reports written by other programs, e.g. the peer benchmark, need not have them).
 BenchReport report_from_json(const nlohmann::json& j);
 
 // The table printed to stdout: per precision, one row per (solver, mode), one column per block size, each cell

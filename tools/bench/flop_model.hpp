@@ -35,8 +35,8 @@ struct BlockShape {
   bool one_sided() const { return cols == 0; }
 };
 
-// design.md §2: full B x B blocks in block-row-major order, then the right strip (B, c), the bottom strip (r, B) and the
-// corner (r, c); 1-D parameters are cut into segments of length B, the last one shorter.
+// design.md §2: full B x B blocks in block-row-major order, then the right strip (B, c), the bottom strip (r, B) and
+// the corner (r, c); 1-D parameters are cut into segments of length B, the last one shorter.
 std::vector<BlockShape> blocks_of(const ParamShape& param, int block_size);
 
 struct FlopModelOptions {

@@ -280,8 +280,8 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
       });
 }
 
-// design.md §1 steps 1 and 10: W <- W * (1 - lr wd) (two-sided blocks, decoupled mode) - lr * P, reassembled through the
-// same table that blockified the gradient.
+// design.md §1 steps 1 and 10: W <- W * (1 - lr wd) (two-sided blocks, decoupled mode) - lr * P, reassembled through
+// the same table that blockified the gradient.
 inline void apply_directions(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float lr,
                              float decay) {
   if (last <= first) return;

@@ -1,5 +1,5 @@
-// Which rank owns which Shampoo block (design.md §5): longest-processing-time-first (LPT) on a cost model, so that every
-// rank computes the statistics, roots and directions of about the same amount of work.
+// Which rank owns which Shampoo block (design.md §5): longest-processing-time-first (LPT) on a cost model, so that
+// every rank computes the statistics, roots and directions of about the same amount of work.
 //
 // The assignment is a pure function of the block list, the rank count and the cost model, in exact integer
 // arithmetic: every rank computes the same owners without communicating (ties are broken by block id, then by

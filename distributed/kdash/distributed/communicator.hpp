@@ -1,6 +1,6 @@
-// The collectives kdash needs to distribute Shampoo blocks over ranks (design.md §5), behind one small interface so that
-// the optimizer knows nothing of MPI or NCCL: SingleProcessCommunicator (no MPI), MpiCommunicator (host buffers, and
-// GPU-aware device buffers with a host-mirror fallback) and NcclCommunicator (CUDA builds).
+// The collectives kdash needs to distribute Shampoo blocks over ranks (design.md §5), behind one small interface so
+// that the optimizer knows nothing of MPI or NCCL: SingleProcessCommunicator (no MPI), MpiCommunicator (host buffers,
+// and GPU-aware device buffers with a host-mirror fallback) and NcclCommunicator (CUDA builds).
 //
 // Every operation is collective: all ranks of the communicator call it, in the same order, with matching sizes.
 // Buffers are raw pointers tagged with where they live (MemoryKind), or Kokkos Views through the helpers below.

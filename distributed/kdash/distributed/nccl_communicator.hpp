@@ -1,5 +1,5 @@
-// Collectives over NCCL for CUDA builds (design.md §5, §6): device buffers go through ncclAllGather / ncclAllReduce on a
-// CUDA stream; host buffers, broadcasts and barriers through MPI. The NCCL communicator is set up from MPI: rank 0
+// Collectives over NCCL for CUDA builds (design.md §5, §6): device buffers go through ncclAllGather / ncclAllReduce on
+// a CUDA stream; host buffers, broadcasts and barriers through MPI. The NCCL communicator is set up from MPI: rank 0
 // creates the unique id, MPI broadcasts it, every rank calls ncclCommInitRank.
 //
 // ncclAllGather moves the same count from every rank, so variable-sized slices are padded to the largest one:

@@ -1,8 +1,8 @@
-// How the host backends spread per-block LAPACK calls over the threads (design.md §6, host column): one block per thread
-// with single-threaded LAPACK/BLAS. Only a stack of fewer large blocks than threads runs one block after another with
-// the library itself threaded, since nothing else could use the idle cores. Threaded and single-threaded LAPACK round
-// differently, so below kThreadedLapackMinSize every stacking mode computes bit-identical blocks; above it the modes
-// may differ by rounding (docs/performance.md).
+// How the host backends spread per-block LAPACK calls over the threads (design.md §6, host column): one block per
+// thread with single-threaded LAPACK/BLAS. Only a stack of fewer large blocks than threads runs one block after another
+// with the library itself threaded, since nothing else could use the idle cores. Threaded and single-threaded LAPACK
+// round differently, so below kThreadedLapackMinSize every stacking mode computes bit-identical blocks; above it the
+// modes may differ by rounding (docs/performance.md).
 #pragma once
 
 #include <kdash/backends/host/host_blas.hpp>
