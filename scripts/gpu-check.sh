@@ -67,6 +67,10 @@ case ${1:-} in
 esac
 deps=${KDASH_GPU_DEPS:-$repo/build/gpu-deps}
 arch=${KDASH_GPU_ARCH:-HOPPER90}
+# Kokkos' nvcc_wrapper compiles for sm_70 unless told otherwise, which CUDA 13 no longer supports, so CMake's compiler
+# check fails before Kokkos_ARCH_* takes effect: give every nvcc_wrapper compile the arch's compute capability (the
+# digits of the Kokkos arch name: HOPPER90 -> sm_90).
+export CXXFLAGS="-arch=sm_${arch//[!0-9]/} ${CXXFLAGS:-}"
 mkdir -p "$out"
 start=$(date +%s)
 failed=()
