@@ -422,4 +422,22 @@ TEST_F(ReplayBadInput, UnwritableOutIsFoundBeforeAnyStep) {
   expect_outputs_untouched();
 }
 
+// ---- kdash bench --------------------------------------------------------------------------------------------------
+
+// --json and --plot are one output set: an unwritable --plot is found before the run, and the previous report stays
+// (the report used to be truncated when the run started and rewritten before the chart failed).
+TEST_F(BadInputCli, BenchUnwritablePlotLeavesThePreviousReport) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
+  plant("report.json");
+  plant("not_a_directory");
+  const auto before = files();
+  const Outcome o =
+      run("bench --preset small --block-size 128 --solvers evd --modes device --repeats 1 --warmup 0 "
+          "--json " +
+          arg("report.json") + " --plot " + arg("not_a_directory/chart.png"));
+  expect_failure(o, 1, {arg("not_a_directory/chart.png")});
+  expect_untouched("report.json");
+  EXPECT_EQ(files(), before);
+}
+
 }  // namespace

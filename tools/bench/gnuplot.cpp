@@ -5,7 +5,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 
@@ -46,6 +48,24 @@ void run_gnuplot(const std::string& script) {
   if (status != 0) {
     throw std::runtime_error("gnuplot failed (exit status " + std::to_string(WEXITSTATUS(status)) + "): " + log.str());
   }
+}
+
+std::string render_to_bytes(const std::string& target, const std::function<void(const std::string& path)>& draw) {
+  const std::filesystem::path dir = std::filesystem::path(target).parent_path();
+  std::string name = (dir.empty() ? std::string(".") : dir.string()) + "/.kdash-render-XXXXXX.png";
+  const int fd = mkstemps(name.data(), 4);
+  if (fd < 0) throw std::runtime_error("cannot create a temporary file to draw '" + target + "' in its directory");
+  close(fd);
+  struct Remove {
+    const std::string& path;
+    ~Remove() { std::remove(path.c_str()); }
+  } remove_temporary{name};
+  draw(name);
+  std::ifstream in(name, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) throw std::runtime_error("cannot read back the chart drawn for '" + target + "'");
+  if (bytes.empty()) throw std::runtime_error("gnuplot drew nothing for '" + target + "'");
+  return bytes;
 }
 
 }  // namespace kdash::tools

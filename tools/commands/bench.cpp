@@ -6,8 +6,9 @@
 #include "bench/gnuplot.hpp"
 #include "bench/model_preset.hpp"
 
+#include <kdash/io/output_set.hpp>
+
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -116,11 +117,10 @@ Action register_bench(CLI::App& app) {
           "--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox, or run "
           "scripts/bootstrap.sh)");
     }
-    std::ofstream json_file;
-    if (!args->json_out.empty()) {  // fail before the run, not after it
-      json_file.open(args->json_out);
-      if (!json_file) throw UsageError("--json: cannot write '" + args->json_out + "'");
-    }
+    // --json and --plot are replaced together after the run, or not at all; both are checked before the run.
+    io::OutputSet outputs;
+    if (!args->json_out.empty()) outputs.reserve(args->json_out);
+    if (!args->plot_out.empty()) outputs.reserve(args->plot_out);
     std::cout << "kdash bench: preset " << plan.preset.name << " (" << plan.preset.description << "; "
               << plan.preset.params.size() << " parameters, " << plan.preset.numel() << " elements)\n"
               << std::flush;
@@ -134,17 +134,17 @@ Action register_bench(CLI::App& app) {
                 to_string(plan.scaling).c_str(), plan.root_freq, plan.timing.repeats, plan.timing.warmup);
     std::cout << bench::format_table(report) << std::flush;
     for (const auto& w : report.blas_warnings) std::fprintf(stderr, "kdash bench: WARNING: %s\n", w.c_str());
-    if (json_file.is_open()) {
-      json_file << bench::to_json(report).dump(2) << "\n";
-      if (!json_file) throw std::runtime_error("--json: writing '" + args->json_out + "' failed");
-      std::cout << "wrote " << args->json_out << "\n";
-    }
+    if (!args->json_out.empty()) outputs.write(args->json_out, {bench::to_json(report).dump(2), "\n"});
     if (!args->plot_out.empty()) {
-      bench::plot_report(report, args->plot_out,
-                         "kdash bench, preset " + plan.preset.name + ", " + report.backend + " " +
-                             std::to_string(report.threads) + " threads");
-      std::cout << "wrote " << args->plot_out << "\n";
+      const std::string title = "kdash bench, preset " + plan.preset.name + ", " + report.backend + " " +
+                                std::to_string(report.threads) + " threads";
+      const std::string png =
+          render_to_bytes(args->plot_out, [&](const std::string& path) { bench::plot_report(report, path, title); });
+      outputs.write(args->plot_out, {png});
     }
+    outputs.commit();
+    if (!args->json_out.empty()) std::cout << "wrote " << args->json_out << "\n";
+    if (!args->plot_out.empty()) std::cout << "wrote " << args->plot_out << "\n";
     return 0;
   };
 }

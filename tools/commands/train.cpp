@@ -9,8 +9,9 @@
 #include "train/param_optimizer.hpp"
 #include "train/trainer.hpp"
 
+#include <kdash/io/output_set.hpp>
+
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -70,6 +71,10 @@ Action register_train(CLI::App& app) {
     if (!a->plot_out.empty() && !gnuplot_available()) {
       throw std::runtime_error("--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
     }
+    // --json and --plot are replaced together after training, or not at all; both are checked first.
+    io::OutputSet outputs;
+    if (!a->json_out.empty()) outputs.reserve(a->json_out);
+    if (!a->plot_out.empty()) outputs.reserve(a->plot_out);
     const std::string path = a->data.empty() ? train::default_digits_path() : a->data;
     const auto all = train::load_digits(path);
     const auto split = train::split_dataset(all, a->test_fraction, a->seed);
@@ -127,15 +132,17 @@ Action register_train(CLI::App& app) {
                           {"target_accuracy", a->target},
                           {"runs", nlohmann::json::array()}};
       for (const auto& run : runs) j["runs"].push_back(train::to_json(run, a->target));
-      std::ofstream out(a->json_out);
-      if (!out) throw std::runtime_error("--json: cannot write '" + a->json_out + "'");
-      out << j.dump(2) << "\n";
-      std::printf("wrote %s\n", a->json_out.c_str());
+      outputs.write(a->json_out, {j.dump(2), "\n"});
     }
     if (!a->plot_out.empty()) {
-      train::plot_runs(runs, a->plot_out, "kdash train: MLP on UCI digits");
-      std::printf("wrote %s\n", a->plot_out.c_str());
+      const std::string png = render_to_bytes(a->plot_out, [&](const std::string& path) {
+        train::plot_runs(runs, path, "kdash train: MLP on UCI digits");
+      });
+      outputs.write(a->plot_out, {png});
     }
+    outputs.commit();
+    if (!a->json_out.empty()) std::printf("wrote %s\n", a->json_out.c_str());
+    if (!a->plot_out.empty()) std::printf("wrote %s\n", a->plot_out.c_str());
     return 0;
   };
 }
