@@ -11,7 +11,8 @@
 # With KDASH_BUILD_DIR pointing at an already built CUDA tree (for example one compiled on another x86-64 machine and
 # copied over) the configure and build steps are skipped.
 # Steps: configure + build (KDASH_BACKEND=cuda), the whole test suite on the GPU, then `kdash bench` on the small
-# preset and, one solver at a time, on the Llama-953M shapes at block sizes 1024 and 2048. Every JSON result lands in
+# preset, the two cuSOLVER eigensolver paths at n = 1024 and 2048 (KDASH_GPU_SYEVD_SIZES, N:BATCH list) and, one
+# solver at a time, on the Llama-953M shapes at block sizes 1024 and 2048. Every JSON result lands in
 # $KDASH_GPU_OUT (default out/gpu-check).
 #
 # Time: the whole run keeps to KDASH_GPU_BUDGET seconds (default 480, the 8 minutes of an H100 check): every step
@@ -203,6 +204,16 @@ if [ "$suite" = 1 ]; then
     [ "$dry_run" = 0 ] && grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/tests.log"
   run_logged bench-small "$kdash" bench --preset small --json "$out/bench-small.json" &&
     [ "$dry_run" = 0 ] && grep -A 40 "^precision" "$out/bench-small.log"
+fi
+# The two cuSOLVER eigensolver paths at the Llama block sizes (batched XsyevBatched against one Xsyevd per matrix),
+# so that the automatic choice per size can follow a measurement (perf/cuda_syevd_paths.cpp). Cheap: seconds.
+if [ "$suite" = 1 ] && [ "$dry_run" = 0 ] && [ ! -x "$build/perf/cuda_syevd_paths" ]; then
+  step "SKIPPED: syevd-paths ($build/perf/cuda_syevd_paths not built: KDASH_ENABLE_BENCHMARKS=OFF?)"
+  skipped+=("syevd-paths")
+elif [ "$suite" = 1 ]; then
+  # shellcheck disable=SC2086
+  run_logged syevd-paths "$build/perf/cuda_syevd_paths" ${KDASH_GPU_SYEVD_SIZES:-1024:16 2048:4} &&
+    [ "$dry_run" = 0 ] && cat "$out/syevd-paths.log"
 fi
 # The race runs kdash with the reference's scale estimate (Frobenius norm: no random start vectors) where the tool
 # has --scaling; otherwise with its default (power iteration), noted in the log.
