@@ -48,15 +48,22 @@ void gemm(benchmark::State& state) {
   kdash::perf::set_flop_rate(state, rank_k_flops(p.count, p.n, p.n));
 }
 
-// ?syrk + mirror per block at every size (below the threshold too): the other side of the comparison.
-void syrk_forced(benchmark::State& state) {
-  const RankKProblem p(state);
-  ExecSpace exec;
-  kdash::perf::run_timed(state, [&] {
-    kdash::backends::detail::host_batched_syrk<ExecSpace, float>(exec, Trans::none, p.n, 0.05f, p.a, 0.95f, p.c, {});
-  });
-  kdash::perf::set_flop_rate(state, rank_k_flops(p.count, p.n, p.n));
+// ?syrk + mirror per block at every size (below the threshold too): the other side of the comparison. Host
+// backends only: device builds have no such path (a template, so that a device build never instantiates it).
+template <class Space>
+void syrk_forced_on(benchmark::State& state) {
+  if constexpr (kdash::is_host_space_v<Space>) {
+    const RankKProblem p(state);
+    Space exec;
+    kdash::perf::run_timed(state, [&] {
+      kdash::backends::detail::host_batched_syrk<Space, float>(exec, Trans::none, p.n, 0.05f, p.a, 0.95f, p.c, {});
+    });
+    kdash::perf::set_flop_rate(state, rank_k_flops(p.count, p.n, p.n));
+  } else {
+    state.SkipWithError("the ?syrk path exists on host backends only");
+  }
 }
+void syrk_forced(benchmark::State& state) { syrk_forced_on<ExecSpace>(state); }
 
 // What the library does: batched_syrk picks ?syrk or the GEMM by kHostSyrkMinSize.
 void syrk_library(benchmark::State& state) {
