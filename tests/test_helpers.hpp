@@ -23,9 +23,10 @@ HostStack<T> random_host_stack(int count, int rows, int cols, unsigned seed, dou
   return h;
 }
 
-template <class T>
-Stack<T> to_device(const HostStack<T>& h) {
-  Stack<T> d("device_stack", h.extent(0), h.extent(1), h.extent(2));
+// A copy of a host stack in the memory of execution space `Space`: to_device<Space>(h).
+template <class Space, class T>
+Stack<T, typename Space::memory_space> to_device(const HostStack<T>& h) {
+  Stack<T, typename Space::memory_space> d("device_stack", h.extent(0), h.extent(1), h.extent(2));
   Kokkos::deep_copy(d, h);
   return d;
 }
