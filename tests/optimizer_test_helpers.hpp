@@ -26,10 +26,16 @@ inline Config test_config() {
   return c;
 }
 
-// Parameters uniform in [-1, 1) drawn from `seed`, and a gradient buffer of the same size for each.
+// Parameters uniform in [-1, 1) drawn from `seed`, and a gradient buffer of the same size for each, in the memory of
+// execution space `Space` (the optimizer it steps is an Optimizer<Space>).
+template <class Space>
 struct OptimizerHarness {
+  using Optimizer = kdash::Optimizer<Space>;
+  using ParamView = typename Optimizer::ParamView;
+  using GradView = typename Optimizer::GradView;
+
   std::vector<ParamView> params;
-  std::vector<Kokkos::View<float*, MemSpace>> grads;
+  std::vector<ParamView> grads;
 
   OptimizerHarness(const std::vector<ParamSpec>& specs, unsigned seed) {
     std::mt19937 gen(seed);

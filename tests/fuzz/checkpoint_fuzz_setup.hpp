@@ -39,7 +39,7 @@ class CheckpointFuzzRun {
   void reset() { fill(params_, 0); }
 
   // One optimizer step with gradients sin(k + 7t) (k: index within the parameter); std::runtime_error passes through.
-  void step(Optimizer& opt, int t) {
+  void step(Optimizer<>& opt, int t) {
     fill(grads_, 7 * t);
     opt.step(params_, std::vector<GradView>(grads_.begin(), grads_.end()));
     Kokkos::fence();

@@ -22,7 +22,7 @@ using kdash::fuzz::violation;
 
 // The optimizer after three steps (roots computed at step 2), and its state saved as the reference checkpoint.
 struct Fixture {
-  kdash::Optimizer opt{kdash::fuzz::checkpoint_fuzz_specs(), kdash::fuzz::checkpoint_fuzz_config()};
+  kdash::Optimizer<> opt{kdash::fuzz::checkpoint_fuzz_specs(), kdash::fuzz::checkpoint_fuzz_config()};
   kdash::fuzz::CheckpointFuzzRun run;
   std::string reference_path = ScratchDirectory::instance().path("reference.ckpt");
   std::string reference_bytes;

@@ -31,7 +31,7 @@ void check_round_trip(const kdash::Config& c) {
 void check_optimizer_runs(kdash::Config c) {
   c.dump_dir.clear();  // a fuzzed dump directory must not make the step write files anywhere
   const std::vector<kdash::ParamSpec> specs = {{"w", {5, 3}}, {"b", {4}}, {"s", {}}};
-  kdash::Optimizer opt(specs, c);
+  kdash::Optimizer<> opt(specs, c);
   std::vector<kdash::ParamView> params;
   std::vector<kdash::GradView> grads;
   for (const auto& s : specs) {

@@ -103,7 +103,7 @@ void write(const fs::path& path, const std::string& bytes) {
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-std::string save(const kdash::Optimizer& opt, const fs::path& path) {
+std::string save(const kdash::Optimizer<>& opt, const fs::path& path) {
   opt.save(path.string());
   return read(path);
 }
@@ -111,7 +111,7 @@ std::string save(const kdash::Optimizer& opt, const fs::path& path) {
 void write_corpus(const fs::path& dir) {
   using kdash::fuzz::checkpoint_fuzz_config;
   using kdash::fuzz::checkpoint_fuzz_specs;
-  kdash::Optimizer opt(checkpoint_fuzz_specs(), checkpoint_fuzz_config());
+  kdash::Optimizer<> opt(checkpoint_fuzz_specs(), checkpoint_fuzz_config());
   save(opt, dir / "valid_fresh.ckpt");
   kdash::fuzz::CheckpointFuzzRun run;
   for (int t = 1; t <= 3; ++t) run.step(opt, t);
@@ -120,7 +120,7 @@ void write_corpus(const fs::path& dir) {
   kdash::Config layout = checkpoint_fuzz_config();  // options a checkpoint loads across
   layout.lr = 0.5;
   layout.stacking = kdash::StackingMode::sequential;
-  kdash::Optimizer other(checkpoint_fuzz_specs(), layout);
+  kdash::Optimizer<> other(checkpoint_fuzz_specs(), layout);
   save(other, dir / "valid_layout_options_differ.ckpt");
 
   auto variant = [&](const char* name, const std::function<void(Payload&)>& edit) {

@@ -6,6 +6,7 @@
 #include <kdash/distributed/mpi_communicator.hpp>
 
 #include "mpi_test_helpers.hpp"
+#include "test_spaces.hpp"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -62,15 +63,17 @@ void gather_host(Communicator& comm) {
   }
 }
 
+// Views in the memory of `Space`, filled by a kernel on `Space`.
+template <class Space>
 void gather_device(Communicator& comm) {
   for (const auto& counts : count_patterns(comm.size())) {
-    Kokkos::View<float*, kdash::MemSpace> send("send", counts[comm.rank()]);
+    Kokkos::View<float*, typename Space::memory_space> send("send", counts[comm.rank()]);
     const int r = comm.rank();
     Kokkos::parallel_for(
-        "kdash::test::fill_send", Kokkos::RangePolicy<kdash::ExecSpace>(0, send.extent(0)),
+        "kdash::test::fill_send", Kokkos::RangePolicy<Space>(0, send.extent(0)),
         KOKKOS_LAMBDA(const int i) { send(i) = static_cast<float>(1000 * r + i) + 0.5f; });
     // No fence here on purpose: the communicator must fence before handing the buffer to MPI.
-    Kokkos::View<float*, kdash::MemSpace> recv("recv", Communicator::displacements(counts).back());
+    Kokkos::View<float*, typename Space::memory_space> recv("recv", Communicator::displacements(counts).back());
     kdash::distributed::all_gather_v(comm, send, recv, counts);
     auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), recv);
     check_gathered(std::vector<float>(host.data(), host.data() + host.extent(0)), counts);
@@ -78,15 +81,16 @@ void gather_device(Communicator& comm) {
 }
 
 // In place: each rank writes its own slice at its offset of the full buffer, the gather fills in the others.
+template <class Space>
 void gather_in_place(Communicator& comm) {
   for (const auto& counts : count_patterns(comm.size())) {
     const auto displ = Communicator::displacements(counts);
-    Kokkos::View<float*, kdash::MemSpace> buffer("buffer", displ.back());
+    Kokkos::View<float*, typename Space::memory_space> buffer("buffer", displ.back());
     Kokkos::deep_copy(buffer, -1.0f);
     const int r = comm.rank();
     const auto own = Kokkos::subview(buffer, std::make_pair(displ[r], displ[r + 1]));
     Kokkos::parallel_for(
-        "kdash::test::fill_own", Kokkos::RangePolicy<kdash::ExecSpace>(0, own.extent(0)),
+        "kdash::test::fill_own", Kokkos::RangePolicy<Space>(0, own.extent(0)),
         KOKKOS_LAMBDA(const int i) { own(i) = static_cast<float>(1000 * r + i) + 0.5f; });
     kdash::distributed::all_gather_v_in_place(comm, buffer, counts);
     auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), buffer);
@@ -98,6 +102,11 @@ void gather_in_place(Communicator& comm) {
     check_gathered(h, counts);
   }
 }
+
+// The View front ends on the memory of every execution space of the build (device buffers where a space has them).
+template <class Space>
+class DistMpiCommunicatorViews : public ::testing::Test {};
+TYPED_TEST_SUITE(DistMpiCommunicatorViews, kdash::testing::TestSpaces, kdash::testing::SpaceNames);
 
 TEST(DistMpiCommunicator, RankAndSizeAreThoseOfTheCommunicator) {
   MpiCommunicator comm(MPI_COMM_WORLD);
@@ -115,22 +124,25 @@ TEST(DistMpiCommunicator, AllGatherVHostBuffersUnevenAndEmptySlices) {
   gather_host(comm);
 }
 
-TEST(DistMpiCommunicator, AllGatherVDeviceBuffersDirectAndHostStaged) {
+TYPED_TEST(DistMpiCommunicatorViews, AllGatherVDeviceBuffersDirectAndHostStaged) {
+  using Space = TypeParam;
   for (auto mode : {DeviceBuffers::automatic, DeviceBuffers::host_staging}) {
     MpiCommunicator comm(MPI_COMM_WORLD, mode);
     if (mode == DeviceBuffers::host_staging) EXPECT_FALSE(comm.passes_device_buffers());
-    gather_device(comm);
+    gather_device<Space>(comm);
   }
 }
 
-TEST(DistMpiCommunicator, AllGatherVInPlaceDirectAndHostStaged) {
+TYPED_TEST(DistMpiCommunicatorViews, AllGatherVInPlaceDirectAndHostStaged) {
+  using Space = TypeParam;
   for (auto mode : {DeviceBuffers::automatic, DeviceBuffers::host_staging}) {
     MpiCommunicator comm(MPI_COMM_WORLD, mode);
-    gather_in_place(comm);
+    gather_in_place<Space>(comm);
   }
 }
 
-TEST(DistMpiCommunicator, AllGatherVOnASubCommunicator) {
+TYPED_TEST(DistMpiCommunicatorViews, AllGatherVOnASubCommunicator) {
+  using Space = TypeParam;
   // Even and odd world ranks form two communicators; each gathers among its own ranks only.
   MPI_Comm half;
   MPI_Comm_split(MPI_COMM_WORLD, world_rank() % 2, world_rank(), &half);
@@ -138,13 +150,14 @@ TEST(DistMpiCommunicator, AllGatherVOnASubCommunicator) {
     MpiCommunicator comm(half);
     EXPECT_EQ(comm.size(), (world_size() + 1 - world_rank() % 2) / 2);
     gather_host(comm);
-    gather_device(comm);
-    gather_in_place(comm);
+    gather_device<Space>(comm);
+    gather_in_place<Space>(comm);
   }
   MPI_Comm_free(&half);
 }
 
-TEST(DistMpiCommunicator, AllGatherVRejectsBadArgumentsOnEveryRank) {
+TYPED_TEST(DistMpiCommunicatorViews, AllGatherVRejectsBadArgumentsOnEveryRank) {
+  using Space = TypeParam;
   MpiCommunicator comm(MPI_COMM_WORLD);
   std::vector<float> send(1, 0.0f), recv(comm.size() + 1, 0.0f);
   // A counts vector of the wrong length is detected locally, identically on every rank, before any MPI call.
@@ -152,7 +165,7 @@ TEST(DistMpiCommunicator, AllGatherVRejectsBadArgumentsOnEveryRank) {
   EXPECT_THROW(comm.all_gather_v(send.data(), recv.data(), wrong, MemoryKind::host), std::invalid_argument);
   // Views whose extents do not match the counts.
   std::vector<std::size_t> counts(comm.size(), 1);
-  Kokkos::View<float*, kdash::MemSpace> s("s", 1), r("r", comm.size() + 1);
+  Kokkos::View<float*, typename Space::memory_space> s("s", 1), r("r", comm.size() + 1);
   EXPECT_THROW(kdash::distributed::all_gather_v(comm, s, r, counts), std::invalid_argument);
   // Overlapping send and receive buffers: with two floats per rank, a send one float past this rank's slice start
   // overlaps its own slice on every rank (including the last), and is not the in-place position.
@@ -164,14 +177,14 @@ TEST(DistMpiCommunicator, AllGatherVRejectsBadArgumentsOnEveryRank) {
   comm.barrier();
 }
 
-template <class T>
+template <class Space, class T>
 void check_sums(Communicator& comm, MemoryKind where) {
   const int n = 5, size = comm.size(), rank = comm.rank();
   // value(r, i) = 2^40 * [T is uint64] + r + i: the sum over ranks is size*(2^40*[...] + i) + size(size-1)/2, exact.
   const T base = std::is_same<T, std::uint64_t>::value ? T(std::uint64_t(1) << 40) : T(0);
-  Kokkos::View<T*, kdash::MemSpace> data("data", n);
+  Kokkos::View<T*, typename Space::memory_space> data("data", n);
   Kokkos::parallel_for(
-      "kdash::test::fill_sum", Kokkos::RangePolicy<kdash::ExecSpace>(0, n),
+      "kdash::test::fill_sum", Kokkos::RangePolicy<Space>(0, n),
       KOKKOS_LAMBDA(const int i) { data(i) = base + T(rank) + T(i); });
   if (where == MemoryKind::device) {
     kdash::distributed::all_reduce_sum(comm, data);
@@ -184,13 +197,14 @@ void check_sums(Communicator& comm, MemoryKind where) {
   for (int i = 0; i < n; ++i) EXPECT_EQ(got(i), T(size) * (base + T(i)) + T(size * (size - 1) / 2)) << "element " << i;
 }
 
-TEST(DistMpiCommunicator, AllReduceSumOfFloatDoubleAndUint64) {
+TYPED_TEST(DistMpiCommunicatorViews, AllReduceSumOfFloatDoubleAndUint64) {
+  using Space = TypeParam;
   for (auto mode : {DeviceBuffers::automatic, DeviceBuffers::host_staging}) {
     MpiCommunicator comm(MPI_COMM_WORLD, mode);
     for (auto where : {MemoryKind::host, MemoryKind::device}) {
-      check_sums<float>(comm, where);
-      check_sums<double>(comm, where);
-      check_sums<std::uint64_t>(comm, where);
+      check_sums<Space, float>(comm, where);
+      check_sums<Space, double>(comm, where);
+      check_sums<Space, std::uint64_t>(comm, where);
     }
   }
 }

@@ -1,5 +1,5 @@
 // The distributed optimizer (design.md §5) at 1-4 ranks against the single-process optimizer run in the same process on
-// the same inputs:
+// the same inputs, on every execution space of the build:
 //   * parameters after 20 steps, for a mixed set of shapes (parameters with fewer blocks than ranks, one-sided
 //     segments, a rank-3 tensor, a scalar) and for a model with fewer blocks than ranks (ranks that own nothing);
 //   * checkpoints saved on S ranks and loaded on L ranks (every S, L <= world size, on sub-communicators) continue
@@ -17,6 +17,7 @@
 
 #include "mpi_test_helpers.hpp"
 #include "optimizer_test_helpers.hpp"
+#include "test_spaces.hpp"
 
 #include <gtest/gtest.h>
 #include <mpi.h>
@@ -35,7 +36,6 @@
 namespace {
 
 using kdash::Config;
-using kdash::Optimizer;
 using kdash::ParamSpec;
 using kdash::distributed::MpiCommunicator;
 using kdash::distributed::RankDisagreement;
@@ -52,15 +52,17 @@ const std::vector<ParamSpec> kTiny = {{"only", {3, 4}}};
 
 // Parameters and gradients of one run. Gradients of step t are dyadic rationals k/64 with |k| <= 64 (see
 // AverageGradientsGivesTheMeanOfTheRanksGradients), the same on every rank unless `spread` is set.
-struct Trajectory : kdash::testing::OptimizerHarness {
-  explicit Trajectory(const std::vector<ParamSpec>& specs) : OptimizerHarness(specs, 7) {}
+template <class Space>
+struct Trajectory : kdash::testing::OptimizerHarness<Space> {
+  using Optimizer = kdash::Optimizer<Space>;
+  explicit Trajectory(const std::vector<ParamSpec>& specs) : kdash::testing::OptimizerHarness<Space>(specs, 7) {}
 
   // spread: rank r of `ranks` adds (2r - (ranks - 1)) * h/2 with h = j/64, |j| <= 8; the offsets sum to zero.
   void step(Optimizer& opt, int t, int rank = 0, int ranks = 1, bool spread = false) {
     std::mt19937 gen(1000 + t);
     std::uniform_int_distribution<int> k(-64, 64), j(-8, 8);
-    std::vector<kdash::GradView> gv;
-    for (auto& g : grads) {
+    std::vector<typename Optimizer::GradView> gv;
+    for (auto& g : this->grads) {
       auto h = Kokkos::create_mirror_view(g);
       for (std::size_t i = 0; i < h.extent(0); ++i) {
         h(i) = static_cast<float>(k(gen)) / 64.0f;
@@ -70,11 +72,13 @@ struct Trajectory : kdash::testing::OptimizerHarness {
       Kokkos::deep_copy(g, h);
       gv.push_back(g);
     }
-    opt.step(params, gv);
+    opt.step(this->params, gv);
   }
 };
 
-// design.md §5: within 1e-6 relative to the largest entry of the parameter; and bitwise (see the file comment).
+// design.md §5: within 1e-6 relative to the largest entry of the parameter; and bitwise on a host space (see the file
+// comment).
+template <class Space>
 void expect_same(const std::vector<std::vector<float>>& got, const std::vector<std::vector<float>>& want,
                  const std::vector<ParamSpec>& specs, const std::string& what) {
   ASSERT_EQ(got.size(), want.size());
@@ -87,28 +91,30 @@ void expect_same(const std::vector<std::vector<float>>& got, const std::vector<s
     }
     EXPECT_LE(err, 1e-6 * scale) << what << ": parameter " << specs[i].name << " on world rank " << world_rank();
     // Bitwise on the host backends; a GPU vendor GEMM may pick another algorithm for another batch count.
-    if (kdash::is_host_space_v<kdash::ExecSpace>) {
+    if (kdash::is_host_space_v<Space>) {
       EXPECT_EQ(std::memcmp(got[i].data(), want[i].data(), got[i].size() * sizeof(float)), 0)
           << what << ": parameter " << specs[i].name << " differs bitwise (max error " << err << ")";
     }
   }
 }
 
+template <class Space>
 std::vector<std::vector<float>> single_process_run(const std::vector<ParamSpec>& specs, const Config& config,
                                                    int steps) {
-  Optimizer opt(specs, config);
-  Trajectory run(specs);
+  kdash::Optimizer<Space> opt(Space(), specs, config);
+  Trajectory<Space> run(specs);
   for (int t = 1; t <= steps; ++t) run.step(opt, t);
   return run.values();
 }
 
+template <class Space>
 void check_matches_single_process(const std::vector<ParamSpec>& specs, const Config& config) {
-  const auto want = single_process_run(specs, config, 20);
+  const auto want = single_process_run<Space>(specs, config, 20);
   auto comm = std::make_shared<MpiCommunicator>(MPI_COMM_WORLD);
-  Optimizer opt(specs, config, comm);
-  Trajectory run(specs);
+  kdash::Optimizer<Space> opt(Space(), specs, config, comm);
+  Trajectory<Space> run(specs);
   for (int t = 1; t <= 20; ++t) run.step(opt, t);
-  expect_same(run.values(), want, specs, "20 steps on " + std::to_string(comm->size()) + " ranks");
+  expect_same<Space>(run.values(), want, specs, "20 steps on " + std::to_string(comm->size()) + " ranks");
 
   // Every block is owned exactly once; the metrics report the ownership and the traffic.
   const kdash::Metrics m = opt.metrics();
@@ -126,24 +132,33 @@ void check_matches_single_process(const std::vector<ParamSpec>& specs, const Con
   EXPECT_EQ(received, m.direction_bytes_all_ranks);  // each rank receives everything but its own slice
 }
 
-TEST(DistOptimizer, MixedShapesMatchTheSingleProcessRun) { check_matches_single_process(kMixed, test_config()); }
+// TypeParam: the execution space of the optimizers under test.
+template <class Space>
+class DistOptimizer : public ::testing::Test {};
+TYPED_TEST_SUITE(DistOptimizer, kdash::testing::TestSpaces, kdash::testing::SpaceNames);
 
-TEST(DistOptimizer, MixedShapesMatchWithLayerwiseAndSequentialStacking) {
+TYPED_TEST(DistOptimizer, MixedShapesMatchTheSingleProcessRun) {
+  check_matches_single_process<TypeParam>(kMixed, test_config());
+}
+
+TYPED_TEST(DistOptimizer, MixedShapesMatchWithLayerwiseAndSequentialStacking) {
+  using Space = TypeParam;
   for (auto mode : {kdash::StackingMode::layerwise, kdash::StackingMode::sequential}) {
     Config c = test_config();
     c.stacking = mode;
-    check_matches_single_process(kMixed, c);
+    check_matches_single_process<Space>(kMixed, c);
   }
 }
 
-TEST(DistOptimizer, RanksWithoutBlocksStillApplyTheFullUpdate) {
+TYPED_TEST(DistOptimizer, RanksWithoutBlocksStillApplyTheFullUpdate) {
+  using Space = TypeParam;
   auto comm = std::make_shared<MpiCommunicator>(MPI_COMM_WORLD);
-  Optimizer opt(kTiny, test_config(), comm);
+  kdash::Optimizer<Space> opt(Space(), kTiny, test_config(), comm);
   const int owners = opt.metrics().owned_blocks > 0 ? 1 : 0;
   int total_owners = 0;
   MPI_Allreduce(&owners, &total_owners, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
   EXPECT_EQ(total_owners, 1);  // one block: one owner, world_size - 1 ranks own nothing
-  check_matches_single_process(kTiny, test_config());
+  check_matches_single_process<Space>(kTiny, test_config());
 }
 
 // Path shared by the ranks of this test run: world rank 0's process id.
@@ -160,9 +175,10 @@ MPI_Comm first_ranks(int n) {
   return sub;
 }
 
-TEST(DistOptimizer, CheckpointSavedOnSRanksContinuesOnLRanks) {
+TYPED_TEST(DistOptimizer, CheckpointSavedOnSRanksContinuesOnLRanks) {
+  using Space = TypeParam;
   const Config config = test_config();
-  const auto want = single_process_run(kMixed, config, 20);
+  const auto want = single_process_run<Space>(kMixed, config, 20);
   const std::string path = shared_path("ckpt");
   for (int saving = 1; saving <= world_size(); ++saving) {
     for (int loading = 1; loading <= world_size(); ++loading) {
@@ -172,8 +188,8 @@ TEST(DistOptimizer, CheckpointSavedOnSRanksContinuesOnLRanks) {
       std::vector<std::vector<float>> halfway;
       MPI_Comm save_comm = first_ranks(saving);
       if (save_comm != MPI_COMM_NULL) {
-        Optimizer opt(kMixed, config, std::make_shared<MpiCommunicator>(save_comm));
-        Trajectory run(kMixed);
+        kdash::Optimizer<Space> opt(Space(), kMixed, config, std::make_shared<MpiCommunicator>(save_comm));
+        Trajectory<Space> run(kMixed);
         for (int t = 1; t <= 10; ++t) run.step(opt, t);
         opt.save(path);
         halfway = run.values();
@@ -187,13 +203,13 @@ TEST(DistOptimizer, CheckpointSavedOnSRanksContinuesOnLRanks) {
       // Steps 11-20 on `loading` ranks from the file.
       MPI_Comm load_comm = first_ranks(loading);
       if (load_comm != MPI_COMM_NULL) {
-        Optimizer opt(kMixed, config, std::make_shared<MpiCommunicator>(load_comm));
+        kdash::Optimizer<Space> opt(Space(), kMixed, config, std::make_shared<MpiCommunicator>(load_comm));
         opt.load(path);
         EXPECT_EQ(opt.step_count(), 10) << what;
-        Trajectory run(kMixed);
+        Trajectory<Space> run(kMixed);
         run.set(halfway);
         for (int t = 11; t <= 20; ++t) run.step(opt, t);
-        expect_same(run.values(), want, kMixed, what);
+        expect_same<Space>(run.values(), want, kMixed, what);
         MPI_Comm_free(&load_comm);
       }
       MPI_Barrier(MPI_COMM_WORLD);
@@ -202,15 +218,16 @@ TEST(DistOptimizer, CheckpointSavedOnSRanksContinuesOnLRanks) {
   if (world_rank() == 0) std::remove(path.c_str());
 }
 
-TEST(DistOptimizer, CheckpointFailuresAreReportedOnEveryRank) {
+TYPED_TEST(DistOptimizer, CheckpointFailuresAreReportedOnEveryRank) {
+  using Space = TypeParam;
   auto comm = std::make_shared<MpiCommunicator>(MPI_COMM_WORLD);
-  Optimizer opt(kMixed, test_config(), comm);
+  kdash::Optimizer<Space> opt(Space(), kMixed, test_config(), comm);
   // A file that does not exist (only rank 0 reads it): every rank throws.
   EXPECT_THROW(opt.load("kdash_test_dist_no_such_file.ckpt"), std::runtime_error);
   // A checkpoint of a different model: the configuration check fails alike everywhere.
   const std::string path = shared_path("other");
   {
-    Optimizer other(kTiny, test_config(), comm);
+    kdash::Optimizer<Space> other(Space(), kTiny, test_config(), comm);
     other.save(path);
   }
   EXPECT_THROW(opt.load(path), std::runtime_error);
@@ -221,9 +238,10 @@ TEST(DistOptimizer, CheckpointFailuresAreReportedOnEveryRank) {
 }
 
 // Runs the constructor and returns the RankDisagreement message ("" if none was thrown).
+template <class Space>
 std::string construction_error(const std::vector<ParamSpec>& specs, const Config& config) {
   try {
-    Optimizer opt(specs, config, std::make_shared<MpiCommunicator>(MPI_COMM_WORLD));
+    kdash::Optimizer<Space> opt(Space(), specs, config, std::make_shared<MpiCommunicator>(MPI_COMM_WORLD));
   } catch (const RankDisagreement& e) {
     return e.what();
   }
@@ -242,47 +260,50 @@ bool same_on_every_rank(const std::string& s) {
   return any == 0;
 }
 
-TEST(DistOptimizer, MismatchedConfigurationFailsFastOnEveryRank) {
+TYPED_TEST(DistOptimizer, MismatchedConfigurationFailsFastOnEveryRank) {
+  using Space = TypeParam;
   if (world_size() == 1) GTEST_SKIP() << "one rank always agrees with itself";
   const bool last = world_rank() == world_size() - 1;
   Config c = test_config();
   if (last) c.lr = 0.02;
-  const std::string config_error = construction_error(kMixed, c);
+  const std::string config_error = construction_error<Space>(kMixed, c);
   EXPECT_NE(config_error.find("disagree on the optimizer configuration"), std::string::npos) << config_error;
   EXPECT_TRUE(same_on_every_rank(config_error)) << config_error;
 
   // An invalid value on one rank only is a disagreement too (caught before validation, so no rank is left behind).
   Config invalid = test_config();
   if (last) invalid.block_size = 0;
-  const std::string invalid_error = construction_error(kMixed, invalid);
+  const std::string invalid_error = construction_error<Space>(kMixed, invalid);
   EXPECT_FALSE(invalid_error.empty());
   EXPECT_TRUE(same_on_every_rank(invalid_error)) << invalid_error;
 
   std::vector<ParamSpec> specs = kMixed;
   if (last) specs[1].shape = {3, 3};
-  const std::string param_error = construction_error(specs, test_config());
+  const std::string param_error = construction_error<Space>(specs, test_config());
   EXPECT_NE(param_error.find("disagree on the parameter list"), std::string::npos) << param_error;
   EXPECT_TRUE(same_on_every_rank(param_error)) << param_error;
 
   // The same invalid configuration everywhere: the ordinary validation error, on every rank.
   Config bad = test_config();
   bad.block_size = 0;
-  EXPECT_THROW(Optimizer(kMixed, bad, std::make_shared<MpiCommunicator>(MPI_COMM_WORLD)), std::invalid_argument);
+  EXPECT_THROW(kdash::Optimizer<Space>(Space(), kMixed, bad, std::make_shared<MpiCommunicator>(MPI_COMM_WORLD)),
+               std::invalid_argument);
 }
 
-TEST(DistOptimizer, AverageGradientsGivesTheMeanOfTheRanksGradients) {
+TYPED_TEST(DistOptimizer, AverageGradientsGivesTheMeanOfTheRanksGradients) {
+  using Space = TypeParam;
   // Rank r's gradient is g + d_r with sum_r d_r = 0; g = k/64 and d_r a multiple of 1/128, all small: every partial
   // sum is exact in float whatever order MPI adds in, and (R g) / R = g exactly (a representable quotient). So the
   // averaged run must equal the single-process run on g bitwise.
   const Config config = test_config();
-  const auto want = single_process_run(kMixed, config, 20);
+  const auto want = single_process_run<Space>(kMixed, config, 20);
   auto comm = std::make_shared<MpiCommunicator>(MPI_COMM_WORLD);
   kdash::DistributedOptions options;
   options.average_gradients = true;
-  Optimizer opt(kMixed, config, comm, options);
-  Trajectory run(kMixed);
+  kdash::Optimizer<Space> opt(Space(), kMixed, config, comm, options);
+  Trajectory<Space> run(kMixed);
   for (int t = 1; t <= 20; ++t) run.step(opt, t, comm->rank(), comm->size(), /*spread=*/true);
-  expect_same(run.values(), want, kMixed, "average_gradients on " + std::to_string(comm->size()) + " ranks");
+  expect_same<Space>(run.values(), want, kMixed, "average_gradients on " + std::to_string(comm->size()) + " ranks");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <kdash/optimizer.hpp>
 
 #include "test_helpers.hpp"
+#include "test_spaces.hpp"
 
 #include <random>
 #include <set>
@@ -167,9 +168,16 @@ TEST(CoreBlocking, OwnersSplitTheDirectionBuffer) {
                std::invalid_argument);
 }
 
+// The block map through an optimizer's step, on every execution space.
+template <class Space>
+class CoreBlockingStep : public ::testing::Test {};
+TYPED_TEST_SUITE(CoreBlockingStep, kdash::testing::TestSpaces, kdash::testing::SpaceNames);
+
 // With SGD grafting, no EMA, no preconditioning and lr = 1, the step is W <- W - G: both conversions between a
 // parameter and its blocks are exercised and the result must be exact (one float subtraction per element).
-TEST(CoreBlocking, ReassemblyIsExact) {
+TYPED_TEST(CoreBlockingStep, ReassemblyIsExact) {
+  using Space = TypeParam;
+  using Optimizer = kdash::Optimizer<Space>;
   for (auto mode : {kdash::StackingMode::sequential, kdash::StackingMode::layerwise, kdash::StackingMode::device}) {
     kdash::Config cfg;
     cfg.lr = 1;
@@ -182,9 +190,9 @@ TEST(CoreBlocking, ReassemblyIsExact) {
     for (int large = 0; large < 2; ++large) {
       const auto specs = large ? large_specs() : mixed_specs();
       cfg.block_size = large ? 64 * 64 + 1000 : 4;
-      kdash::Optimizer opt(specs, cfg);
-      std::vector<kdash::ParamView> params;
-      std::vector<kdash::GradView> grads;
+      Optimizer opt(Space(), specs, cfg);
+      std::vector<typename Optimizer::ParamView> params;
+      std::vector<typename Optimizer::GradView> grads;
       std::vector<std::vector<float>> w0, g0;
       std::mt19937 gen(7);
       std::uniform_real_distribution<float> dist(-1, 1);
@@ -193,8 +201,7 @@ TEST(CoreBlocking, ReassemblyIsExact) {
         std::vector<float> w(n), g(n);
         for (auto& x : w) x = dist(gen);
         for (auto& x : g) x = dist(gen);
-        kdash::ParamView pv("p", n);
-        Kokkos::View<float*, kdash::MemSpace> gv("g", n);
+        typename Optimizer::ParamView pv("p", n), gv("g", n);
         Kokkos::deep_copy(pv, Kokkos::View<float*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(w.data(), n));
         Kokkos::deep_copy(gv, Kokkos::View<float*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(g.data(), n));
         params.push_back(pv);

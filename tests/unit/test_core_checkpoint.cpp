@@ -7,6 +7,7 @@
 
 #include "optimizer_test_helpers.hpp"
 #include "test_helpers.hpp"
+#include "test_spaces.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -30,11 +31,14 @@ using kdash::testing::test_config;
 const std::vector<ParamSpec> kSpecs = {{"w1", {6, 5}}, {"conv", {3, 2, 3}}, {"bias", {7}}, {"gain", {}}};
 
 // Parameters from seed 5, gradients of step t from seed 1000 + t.
-struct Harness : kdash::testing::OptimizerHarness {
-  explicit Harness(const std::vector<ParamSpec>& specs) : OptimizerHarness(specs, 5) {}
-  void step(kdash::Optimizer& opt, int t) { random_step(opt, 1000 + t); }
+template <class Space>
+struct Harness : kdash::testing::OptimizerHarness<Space> {
+  explicit Harness(const std::vector<ParamSpec>& specs) : kdash::testing::OptimizerHarness<Space>(specs, 5) {}
+  void step(kdash::Optimizer<Space>& opt, int t) { this->random_step(opt, 1000 + t); }
 };
 
+// Run on every execution space: TypeParam is the space of the optimizers under test.
+template <class Space>
 class CoreCheckpoint : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -51,37 +55,43 @@ class CoreCheckpoint : public ::testing::Test {
     out.write(bytes.data(), std::streamsize(bytes.size()));
     return file(name);
   }
+  std::string read(const std::string& name) const {
+    std::ifstream in(file(name), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
   // The bytes of good.ckpt, saved after 4 steps.
   std::string checkpoint_after_four_steps(const Config& c) const {
-    kdash::Optimizer a(kSpecs, c);
-    Harness h(kSpecs);
+    kdash::Optimizer<Space> a(Space(), kSpecs, c);
+    Harness<Space> h(kSpecs);
     for (int t = 1; t <= 4; ++t) h.step(a, t);
     a.save(file("good.ckpt"));
-    std::ifstream in(file("good.ckpt"), std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    return read("good.ckpt");
   }
   fs::path dir_;
 };
+TYPED_TEST_SUITE(CoreCheckpoint, kdash::testing::TestSpaces, kdash::testing::SpaceNames);
 
 // 7 steps, save, 8 more steps; versus a fresh optimizer loading the file and running the same 8 steps from the saved
 // parameters: bitwise equal. The split at 7 is past a root computation (t = 6) and before the next (t = 9), so the
 // reloaded roots, statistics, EMA, grafting and momentum states are all exercised.
-TEST_F(CoreCheckpoint, ReloadContinuesBitIdentically) {
+TYPED_TEST(CoreCheckpoint, ReloadContinuesBitIdentically) {
+  using Space = TypeParam;
+  using Optimizer = kdash::Optimizer<Space>;
   for (auto mode : {kdash::StackingMode::device, kdash::StackingMode::sequential}) {
     Config c = test_config();
     c.stacking = mode;
-    kdash::Optimizer a(kSpecs, c);
-    Harness ha(kSpecs);
+    Optimizer a(Space(), kSpecs, c);
+    Harness<Space> ha(kSpecs);
     for (int t = 1; t <= 7; ++t) ha.step(a, t);
-    const std::string path = file("mid.ckpt");
+    const std::string path = this->file("mid.ckpt");
     a.save(path);
     const auto saved_params = ha.values();
     for (int t = 8; t <= 15; ++t) ha.step(a, t);
 
-    kdash::Optimizer b(kSpecs, c);
+    Optimizer b(Space(), kSpecs, c);
     b.load(path);
     EXPECT_EQ(b.step_count(), 7);
-    Harness hb(kSpecs);
+    Harness<Space> hb(kSpecs);
     hb.set(saved_params);
     for (int t = 8; t <= 15; ++t) hb.step(b, t);
     const auto x = ha.values(), y = hb.values();
@@ -97,106 +107,121 @@ TEST_F(CoreCheckpoint, ReloadContinuesBitIdentically) {
 
 // Blocks are keyed by name and index, not stack position: a device-mode checkpoint loads in layerwise mode, and the
 // state it carries is the same (saving it again gives the same records, hence the same bytes).
-TEST_F(CoreCheckpoint, LoadsAcrossStackingModes) {
+TYPED_TEST(CoreCheckpoint, LoadsAcrossStackingModes) {
+  using Space = TypeParam;
+  using Optimizer = kdash::Optimizer<Space>;
   Config c = test_config();
-  kdash::Optimizer a(kSpecs, c);
-  Harness h(kSpecs);
+  Optimizer a(Space(), kSpecs, c);
+  Harness<Space> h(kSpecs);
   for (int t = 1; t <= 4; ++t) h.step(a, t);
-  a.save(file("device.ckpt"));
+  a.save(this->file("device.ckpt"));
   c.stacking = kdash::StackingMode::layerwise;
-  kdash::Optimizer b(kSpecs, c);
-  b.load(file("device.ckpt"));
+  Optimizer b(Space(), kSpecs, c);
+  b.load(this->file("device.ckpt"));
   c.stacking = kdash::StackingMode::device;
-  kdash::Optimizer d(kSpecs, c);
-  d.load(file("device.ckpt"));
-  d.save(file("again.ckpt"));
-  std::ifstream f1(file("device.ckpt"), std::ios::binary), f2(file("again.ckpt"), std::ios::binary);
-  const std::string s1((std::istreambuf_iterator<char>(f1)), {}), s2((std::istreambuf_iterator<char>(f2)), {});
-  EXPECT_EQ(s1, s2);
+  Optimizer d(Space(), kSpecs, c);
+  d.load(this->file("device.ckpt"));
+  d.save(this->file("again.ckpt"));
+  EXPECT_EQ(this->read("device.ckpt"), this->read("again.ckpt"));
 }
 
-TEST_F(CoreCheckpoint, BadFilesAreRejectedAndLeaveTheStateUnchanged) {
+// Nor the execution space: a checkpoint saved by an optimizer on the default space loads into one on this space, and
+// saving it again gives the same bytes (every record moved into this space's memory and back unchanged).
+TYPED_TEST(CoreCheckpoint, LoadsAcrossExecutionSpaces) {
+  using Space = TypeParam;
   const Config c = test_config();
-  kdash::Optimizer a(kSpecs, c);
-  Harness h(kSpecs);
+  kdash::Optimizer<kdash::DefaultExecSpace> a(kSpecs, c);
+  Harness<kdash::DefaultExecSpace> h(kSpecs);
   for (int t = 1; t <= 4; ++t) h.step(a, t);
-  const std::string good = file("good.ckpt");
+  a.save(this->file("default.ckpt"));
+  kdash::Optimizer<Space> b(Space(), kSpecs, c);
+  b.load(this->file("default.ckpt"));
+  EXPECT_EQ(b.step_count(), 4);
+  b.save(this->file("again.ckpt"));
+  EXPECT_EQ(this->read("default.ckpt"), this->read("again.ckpt"));
+}
+
+TYPED_TEST(CoreCheckpoint, BadFilesAreRejectedAndLeaveTheStateUnchanged) {
+  using Space = TypeParam;
+  using Optimizer = kdash::Optimizer<Space>;
+  const Config c = test_config();
+  Optimizer a(Space(), kSpecs, c);
+  Harness<Space> h(kSpecs);
+  for (int t = 1; t <= 4; ++t) h.step(a, t);
+  const std::string good = this->file("good.ckpt");
   a.save(good);
   std::string bytes;
   {
     std::ifstream in(good, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), {});
   }
-  auto write = [&](const std::string& name, const std::string& data) {
-    std::ofstream out(file(name), std::ios::binary);
-    out.write(data.data(), std::streamsize(data.size()));
-    return file(name);
-  };
-  kdash::Optimizer b(kSpecs, c);
-  Harness hb(kSpecs);
+  Optimizer b(Space(), kSpecs, c);
+  Harness<Space> hb(kSpecs);
   hb.step(b, 1);  // b has its own state at step 1
 
-  expect_error_naming<std::runtime_error>([&] { b.load(file("missing.ckpt")); }, "cannot open");
-  expect_error_naming<std::runtime_error>([&] { b.load(write("short", bytes.substr(0, 10))); }, "truncated");
-  expect_error_naming<std::runtime_error>([&] { b.load(write("cut", bytes.substr(0, bytes.size() - 100))); },
+  expect_error_naming<std::runtime_error>([&] { b.load(this->file("missing.ckpt")); }, "cannot open");
+  expect_error_naming<std::runtime_error>([&] { b.load(this->write("short", bytes.substr(0, 10))); }, "truncated");
+  expect_error_naming<std::runtime_error>([&] { b.load(this->write("cut", bytes.substr(0, bytes.size() - 100))); },
                                           "truncated");
   std::string tampered = bytes;
   tampered[bytes.size() - 17] ^= 0x40;
-  expect_error_naming<std::runtime_error>([&] { b.load(write("tampered", tampered)); }, "checksum mismatch");
-  expect_error_naming<std::runtime_error>([&] { b.load(write("trailing", bytes + "x")); }, "trailing");
+  expect_error_naming<std::runtime_error>([&] { b.load(this->write("tampered", tampered)); }, "checksum mismatch");
+  expect_error_naming<std::runtime_error>([&] { b.load(this->write("trailing", bytes + "x")); }, "trailing");
   std::string magic = bytes;
   magic[0] = 'X';
-  expect_error_naming<std::runtime_error>([&] { b.load(write("magic", magic)); }, "not a kdash checkpoint");
+  expect_error_naming<std::runtime_error>([&] { b.load(this->write("magic", magic)); }, "not a kdash checkpoint");
   std::string version = bytes;
   version[8] = 9;
-  expect_error_naming<std::runtime_error>([&] { b.load(write("version", version)); }, "format version 9");
+  expect_error_naming<std::runtime_error>([&] { b.load(this->write("version", version)); }, "format version 9");
   EXPECT_EQ(b.step_count(), 1);
 
   // Mismatched optimizers.
   Config other = c;
   other.beta_lr = 0.9;
-  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(kSpecs, other).load(good); }, "beta_lr");
+  expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), kSpecs, other).load(good); }, "beta_lr");
   other = c;
   other.block_size = 2;
-  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(kSpecs, other).load(good); }, "block_size");
+  expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), kSpecs, other).load(good); }, "block_size");
   auto specs = kSpecs;
   specs[0].shape = {5, 6};
-  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(specs, c).load(good); },
+  expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), specs, c).load(good); },
                                           "parameter 'w1' has shape (6, 5)");
   specs = kSpecs;
   specs[2].name = "bias2";
-  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(specs, c).load(good); }, "no parameter 'bias2'");
+  expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), specs, c).load(good); }, "no parameter 'bias2'");
   specs = kSpecs;
   specs.pop_back();
-  expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(specs, c).load(good); },
+  expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), specs, c).load(good); },
                                           "'gain', which this optimizer does not have");
   // The learning rate is a schedule value, not part of the state.
   other = c;
   other.lr = 0.5;
-  EXPECT_NO_THROW(kdash::Optimizer(kSpecs, other).load(good));
+  EXPECT_NO_THROW(Optimizer(Space(), kSpecs, other).load(good));
 
   // Unwritable destination: a clear error, no file left behind.
-  expect_error_naming<std::runtime_error>([&] { a.save(file("no/such/dir/x.ckpt")); }, "cannot write checkpoint");
+  expect_error_naming<std::runtime_error>([&] { a.save(this->file("no/such/dir/x.ckpt")); }, "cannot write checkpoint");
 }
 
 // The non-finite policy keeps NaN out of the saved state.
-TEST_F(CoreCheckpoint, SkippedNonFiniteGradientLeavesAFiniteCheckpoint) {
+TYPED_TEST(CoreCheckpoint, SkippedNonFiniteGradientLeavesAFiniteCheckpoint) {
+  using Space = TypeParam;
+  using Optimizer = kdash::Optimizer<Space>;
   const Config c = test_config();
-  kdash::Optimizer a(kSpecs, c);
-  Harness h(kSpecs);
+  Optimizer a(Space(), kSpecs, c);
+  Harness<Space> h(kSpecs);
   h.step(a, 1);
   auto g = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), h.grads[0]);
   g(3) = std::numeric_limits<float>::quiet_NaN();
   Kokkos::deep_copy(h.grads[0], g);
   a.step(h.params, {h.grads[0], h.grads[1], h.grads[2], h.grads[3]});
-  a.save(file("nan.ckpt"));
-  std::ifstream in(file("nan.ckpt"), std::ios::binary);
+  a.save(this->file("nan.ckpt"));
+  std::ifstream in(this->file("nan.ckpt"), std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   // Every float32 record value is finite: scan the raw payload for the NaN/Inf exponent pattern of float32 values
   // written by the optimizer, by reloading and saving nothing else: reload and step on.
-  kdash::Optimizer b(kSpecs, c);
-  b.load(file("nan.ckpt"));
-  Harness hb(kSpecs);
+  Optimizer b(Space(), kSpecs, c);
+  b.load(this->file("nan.ckpt"));
+  Harness<Space> hb(kSpecs);
   for (int t = 3; t <= 8; ++t) hb.step(b, t);
   for (const auto& v : hb.values())
     for (float x : v) ASSERT_TRUE(std::isfinite(x));
@@ -258,17 +283,19 @@ std::string with_counters(std::string b, const std::string& key, const std::vect
   return seal(b);
 }
 
-TEST_F(CoreCheckpoint, OutOfRangeCountersAndReservedBytesAreRejected) {
+TYPED_TEST(CoreCheckpoint, OutOfRangeCountersAndReservedBytesAreRejected) {
+  using Space = TypeParam;
+  using Optimizer = kdash::Optimizer<Space>;
   const Config c = test_config();
-  const std::string bytes = checkpoint_after_four_steps(c);
+  const std::string bytes = this->checkpoint_after_four_steps(c);
   // The edit helpers reproduce a valid file unchanged.
-  kdash::Optimizer b(kSpecs, c);
-  ASSERT_NO_THROW(b.load(write("resealed", with_header(bytes, [](nlohmann::json&) {}))));
+  Optimizer b(Space(), kSpecs, c);
+  ASSERT_NO_THROW(b.load(this->write("resealed", with_header(bytes, [](nlohmann::json&) {}))));
 
   auto rejected = [&](const std::string& name, const std::string& data, const std::string& what) {
     SCOPED_TRACE(name);
-    kdash::Optimizer fresh(kSpecs, c);
-    expect_error_naming<std::runtime_error>([&] { fresh.load(write(name, data)); }, what);
+    Optimizer fresh(Space(), kSpecs, c);
+    expect_error_naming<std::runtime_error>([&] { fresh.load(this->write(name, data)); }, what);
     EXPECT_EQ(fresh.step_count(), 0);
   };
   // Steps: integers in [0, 2^62]; a float step is not converted.
@@ -294,29 +321,31 @@ TEST_F(CoreCheckpoint, OutOfRangeCountersAndReservedBytesAreRejected) {
   rejected("reserved_sealed", seal(reserved), "reserved");
   EXPECT_NE(field_at<std::uint32_t>(bytes, 8), 1u) << "the current format covers the preamble with the checksum";
   // A directory is named.
-  fs::create_directories(dir_ / "a_directory");
-  rejected("a_directory", "", file("a_directory"));
+  fs::create_directories(this->dir_ / "a_directory");
+  rejected("a_directory", "", this->file("a_directory"));
   try {
-    kdash::Optimizer(kSpecs, c).load(file("a_directory"));
+    Optimizer(Space(), kSpecs, c).load(this->file("a_directory"));
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("directory"), std::string::npos) << e.what();
   }
 }
 
 // Files of format 1 (checksum over the payload only) still load, with the same state.
-TEST_F(CoreCheckpoint, FormatOneFilesStillLoad) {
+TYPED_TEST(CoreCheckpoint, FormatOneFilesStillLoad) {
+  using Space = TypeParam;
+  using Optimizer = kdash::Optimizer<Space>;
   const Config c = test_config();
-  std::string bytes = checkpoint_after_four_steps(c);
+  std::string bytes = this->checkpoint_after_four_steps(c);
   set_field<std::uint32_t>(bytes, 8, 1);
-  write("v1.ckpt", seal(bytes));
-  kdash::Optimizer b(kSpecs, c);
-  ASSERT_NO_THROW(b.load(file("v1.ckpt")));
+  this->write("v1.ckpt", seal(bytes));
+  Optimizer b(Space(), kSpecs, c);
+  ASSERT_NO_THROW(b.load(this->file("v1.ckpt")));
   EXPECT_EQ(b.step_count(), 4);
-  EXPECT_EQ(kdash::inspect_checkpoint(file("v1.ckpt")).format_version, 1u);
-  b.save(file("resaved.ckpt"));
-  kdash::Optimizer d(kSpecs, c);
-  d.load(file("resaved.ckpt"));
-  Harness hb(kSpecs), hd(kSpecs);
+  EXPECT_EQ(kdash::inspect_checkpoint(this->file("v1.ckpt")).format_version, 1u);
+  b.save(this->file("resaved.ckpt"));
+  Optimizer d(Space(), kSpecs, c);
+  d.load(this->file("resaved.ckpt"));
+  Harness<Space> hb(kSpecs), hd(kSpecs);
   for (int t = 5; t <= 7; ++t) {
     hb.step(b, t);
     hd.step(d, t);

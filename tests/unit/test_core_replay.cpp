@@ -79,7 +79,7 @@ TEST_F(CoreReplay, OutputsEqualTheOptimizerOnTheSameData) {
   // The same run, directly.
   std::vector<kdash::ParamSpec> specs;
   std::vector<kdash::ParamView> params;
-  std::vector<Kokkos::View<float*, kdash::MemSpace>> grads;
+  std::vector<kdash::ParamView> grads;
   for (const auto& name : r.params) {
     kdash::ParamSpec s{name, {}};
     for (auto d : shapes_[name]) s.shape.push_back(std::int64_t(d));
@@ -91,7 +91,7 @@ TEST_F(CoreReplay, OutputsEqualTheOptimizerOnTheSameData) {
     for (std::size_t k = 0; k < n; ++k) h(k) = static_cast<float>(initial_[name][k]);
     Kokkos::deep_copy(params.back(), h);
   }
-  kdash::Optimizer opt(specs, options_.config);
+  kdash::Optimizer<> opt(specs, options_.config);  // replay runs on the default execution space
   for (std::size_t t = 0; t < steps; ++t) {
     std::vector<kdash::GradView> gv;
     for (std::size_t i = 0; i < specs.size(); ++i) {

@@ -12,6 +12,7 @@
 #include <kdash/optimizer.hpp>
 
 #include "optimizer_test_helpers.hpp"
+#include "test_spaces.hpp"
 
 #include <cmath>
 #include <filesystem>
@@ -25,10 +26,12 @@ using kdash::Config;
 using kdash::ParamSpec;
 using kdash::RootStatus;
 
-// Gradients of standard normal entries times `scale`, a new draw per call.
+// Gradients of standard normal entries times `scale`, a new draw per call, in the memory of `Space`.
+template <class Space>
 struct GaussianSteps {
-  std::vector<kdash::ParamView> params;
-  std::vector<Kokkos::View<float*, kdash::MemSpace>> grads;
+  using Optimizer = kdash::Optimizer<Space>;
+  std::vector<typename Optimizer::ParamView> params;
+  std::vector<typename Optimizer::ParamView> grads;
   std::mt19937_64 gen{17};
 
   explicit GaussianSteps(const std::vector<ParamSpec>& specs) {
@@ -37,9 +40,9 @@ struct GaussianSteps {
       grads.emplace_back("grad", static_cast<std::size_t>(kdash::numel(s)));
     }
   }
-  void step(kdash::Optimizer& opt, double scale) {
+  void step(Optimizer& opt, double scale) {
     std::normal_distribution<double> dist;
-    std::vector<kdash::GradView> gv;
+    std::vector<typename Optimizer::GradView> gv;
     for (auto& g : grads) {
       auto h = Kokkos::create_mirror_view(g);
       for (std::size_t k = 0; k < h.extent(0); ++k) h(k) = static_cast<float>(scale * dist(gen));
@@ -58,14 +61,19 @@ struct GaussianSteps {
   }
 };
 
+template <class Space>
+class RootAcceptance : public ::testing::Test {};
+TYPED_TEST_SUITE(RootAcceptance, kdash::testing::TestSpaces, kdash::testing::SpaceNames);
+
 // A (16, 64) parameter, 8 steps of gradients of scale 300: R = G^T G is 64 x 64 of rank <= 16 with lambda_max ~ 1e7,
 // so float roundoff puts its smallest computed eigenvalue near -1, far beyond eps / u. Every root must be kept.
-TEST(RootAcceptance, FloatEvdOnLargeRankDeficientStatisticsNeverFails) {
+TYPED_TEST(RootAcceptance, FloatEvdOnLargeRankDeficientStatisticsNeverFails) {
+  using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"w", {16, 64}}};
   Config c;
   c.root_freq = 1;
-  kdash::Optimizer opt(specs, c);
-  GaussianSteps run(specs);
+  kdash::Optimizer<Space> opt(Space(), specs, c);
+  GaussianSteps<Space> run(specs);
   run.step(opt, 300);
   // After one step R (64 x 64) has rank 16 and a ridge of 1e-10: far beyond float's reach, and the metrics say so;
   // L (16 x 16, from 64 columns) has condition ~ ((8 + 4) / (8 - 4))^2 = 9.
@@ -88,12 +96,13 @@ Config two_iteration_roots(kdash::RootMethod solver) {
   return c;
 }
 
-TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCounted) {
+TYPED_TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCounted) {
+  using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"w", {8, 12}}};
   Config c = two_iteration_roots(kdash::RootMethod::cn);
   c.tolerance = 1e-30;  // never met in float: every root ends not_converged
-  kdash::Optimizer opt(specs, c);
-  GaussianSteps run(specs);
+  kdash::Optimizer<Space> opt(Space(), specs, c);
+  GaussianSteps<Space> run(specs);
   for (int t = 0; t < 3; ++t) run.step(opt, 1);
   const auto m = opt.metrics();
   ASSERT_FALSE(m.factors.empty());
@@ -107,7 +116,8 @@ TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCounted) 
   EXPECT_TRUE(run.finite());
 }
 
-TEST(RootAcceptance, NotConvergedIterateAboveTheUsableResidualFailsAndIsDumped) {
+TYPED_TEST(RootAcceptance, NotConvergedIterateAboveTheUsableResidualFailsAndIsDumped) {
+  using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"w", {4, 4}}};
   Config c = two_iteration_roots(kdash::RootMethod::ndb);
   c.pi_const = 0.1;  // A/s has eigenvalues up to 10: Newton-DB diverges (see newton_db.hpp)
@@ -116,8 +126,8 @@ TEST(RootAcceptance, NotConvergedIterateAboveTheUsableResidualFailsAndIsDumped) 
                     ("kdash_acceptance_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
   std::filesystem::remove_all(dump);
   c.dump_dir = dump.string();
-  kdash::Optimizer opt(specs, c);
-  GaussianSteps run(specs);
+  kdash::Optimizer<Space> opt(Space(), specs, c);
+  GaussianSteps<Space> run(specs);
   run.step(opt, 1);
   const auto m = opt.metrics();
   ASSERT_EQ(m.factors.size(), 2u);

@@ -1,6 +1,7 @@
 // The DASH step (design.md §1) against independent implementations written here: first-order steps (preconditioning
 // off), a double-precision implementation of the whole step, the three stacking modes against each other, the
-// non-finite gradient policy and bad input.
+// non-finite gradient policy and bad input, on every execution space; and optimizers on several spaces or instances in
+// one program against lone runs.
 #include <gtest/gtest.h>
 
 #include <kdash/io/npy.hpp>
@@ -8,6 +9,7 @@
 
 #include "optimizer_test_helpers.hpp"
 #include "test_helpers.hpp"
+#include "test_spaces.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -41,10 +43,14 @@ HostParams make_grads(const std::vector<ParamSpec>& specs, int step, unsigned se
 
 HostParams initial_params(const std::vector<ParamSpec>& specs) { return make_grads(specs, -1, 99); }
 
-// Runs kdash for `steps` steps from initial_params with make_grads; returns the parameters after the last step.
+// Parameters from initial_params and gradient buffers in the memory of `Space`; step() uploads a step's gradients.
+template <class Space>
 struct Harness {
-  std::vector<kdash::ParamView> params;
-  std::vector<Kokkos::View<float*, kdash::MemSpace>> grads;
+  using Optimizer = kdash::Optimizer<Space>;
+  using ParamView = typename Optimizer::ParamView;
+
+  std::vector<ParamView> params;
+  std::vector<ParamView> grads;
 
   explicit Harness(const std::vector<ParamSpec>& specs) {
     const HostParams w0 = initial_params(specs);
@@ -54,13 +60,13 @@ struct Harness {
       upload(params[i], w0[i]);
     }
   }
-  static void upload(const Kokkos::View<float*, kdash::MemSpace>& v, const std::vector<double>& x) {
+  static void upload(const ParamView& v, const std::vector<double>& x) {
     auto h = Kokkos::create_mirror_view(v);
     for (std::size_t k = 0; k < x.size(); ++k) h(k) = static_cast<float>(x[k]);
     Kokkos::deep_copy(v, h);
   }
-  void step(kdash::Optimizer& opt, const HostParams& g) {
-    std::vector<kdash::GradView> gv;
+  void step(Optimizer& opt, const HostParams& g) {
+    std::vector<typename Optimizer::GradView> gv;
     for (std::size_t i = 0; i < grads.size(); ++i) {
       upload(grads[i], g[i]);
       gv.push_back(grads[i]);
@@ -77,9 +83,11 @@ struct Harness {
   }
 };
 
-HostParams run_kdash(const std::vector<ParamSpec>& specs, const Config& cfg, int steps) {
-  kdash::Optimizer opt(specs, cfg);
-  Harness run(specs);
+// Runs kdash on `exec` for `steps` steps from initial_params with make_grads; returns the parameters after the last.
+template <class Space>
+HostParams run_kdash(const std::vector<ParamSpec>& specs, const Config& cfg, int steps, const Space& exec = Space()) {
+  kdash::Optimizer<Space> opt(exec, specs, cfg);
+  Harness<Space> run(specs);
   for (int t = 1; t <= steps; ++t) run.step(opt, make_grads(specs, t));
   return run.values();
 }
@@ -348,11 +356,17 @@ Config small_config() {
 
 // ---------------------------------------------------------------------------------------------------------------
 
+// TypeParam: the execution space of the optimizers under test.
+template <class Space>
+class CoreStep : public ::testing::Test {};
+TYPED_TEST_SUITE(CoreStep, kdash::testing::TestSpaces, kdash::testing::SpaceNames);
+
 // Preconditioning off: every block takes the grafting method's own step. The reference is exact double arithmetic;
 // kdash computes each element with O(10) float operations per step (relative error ~10 u, u = 6e-8) and the
 // parameters move by lr * |P| <= 0.01 * O(1) per step from values of O(1), so after 10 steps the parameters agree to
 // about 10 steps * 0.01 * 10 u ~ 6e-8 relative; 1e-6 leaves a factor > 10 of margin.
-TEST(CoreStep, FirstOrderStepsMatchTheGraftingMethod) {
+TYPED_TEST(CoreStep, FirstOrderStepsMatchTheGraftingMethod) {
+  using Space = TypeParam;
   for (auto graft : {kdash::GraftingType::adam, kdash::GraftingType::adagrad, kdash::GraftingType::rmsprop,
                      kdash::GraftingType::sgd}) {
     for (int variant = 0; variant < 2; ++variant) {
@@ -369,7 +383,7 @@ TEST(CoreStep, FirstOrderStepsMatchTheGraftingMethod) {
         c.one_dim = kdash::OneDimMode::adamw;
       }
       const auto specs = mixed_specs();
-      const double err = max_relative(run_kdash(specs, c, 10), run_reference(specs, c, 10));
+      const double err = max_relative(run_kdash<Space>(specs, c, 10), run_reference(specs, c, 10));
       EXPECT_LT(err, 1e-6) << kdash::to_string(graft) << " variant " << variant;
     }
   }
@@ -380,7 +394,8 @@ TEST(CoreStep, FirstOrderStepsMatchTheGraftingMethod) {
 // has relative error ~ u * kappa / 4 ~ 1.5e-5 and the grafted direction, whose norm is fixed by the grafting norm,
 // the same; the parameters move by lr * |P| ~ 0.01 per step, so after 12 steps they differ by ~ 12 * 0.01 * 1.5e-5
 // ~ 2e-6 of their O(1) size; the 1e-4 bound leaves a factor of 50 for the rounding of the other element-wise steps.
-TEST(CoreStep, MatchesDoublePrecisionReference) {
+TYPED_TEST(CoreStep, MatchesDoublePrecisionReference) {
+  using Space = TypeParam;
   std::vector<Config> configs;
   Config a = small_config();
   a.eps_root = 1e-3;
@@ -414,7 +429,7 @@ TEST(CoreStep, MatchesDoublePrecisionReference) {
   }
   const auto specs = mixed_specs();
   for (std::size_t i = 0; i < configs.size(); ++i) {
-    const double err = max_relative(run_kdash(specs, configs[i], 12), run_reference(specs, configs[i], 12));
+    const double err = max_relative(run_kdash<Space>(specs, configs[i], 12), run_reference(specs, configs[i], 12));
     EXPECT_LT(err, 1e-4) << "config " << i;
   }
 }
@@ -423,7 +438,8 @@ TEST(CoreStep, MatchesDoublePrecisionReference) {
 // AdamW vector, each split over two chunks, whose per-block norms must combine the chunks' partial sums. eps_root =
 // 10 dominates the statistics (lambda_max ~ 0.05 * 64 / 3 * 12 steps ~ 13), so kappa <= (13 + 20) / 20 < 2 and the
 // float roots are accurate to ~ n u kappa / 4 ~ 2e-6; the parameters are held to 1e-4, as in the test above.
-TEST(CoreStep, LargeBlocksSpanSeveralChunks) {
+TYPED_TEST(CoreStep, LargeBlocksSpanSeveralChunks) {
+  using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"big", {65, 64}}, {"v", {5000}}};
   for (int variant = 0; variant < 2; ++variant) {
     Config c;
@@ -434,18 +450,19 @@ TEST(CoreStep, LargeBlocksSpanSeveralChunks) {
     c.one_dim = kdash::OneDimMode::adamw;
     c.mu = 0.5;
     if (variant == 1) c.start_prec_step = 1000;  // first-order steps only
-    const double err = max_relative(run_kdash(specs, c, 12), run_reference(specs, c, 12));
+    const double err = max_relative(run_kdash<Space>(specs, c, 12), run_reference(specs, c, 12));
     EXPECT_LT(err, 1e-4) << "variant " << variant;
   }
 }
 
-TEST(CoreStep, RootsAreComputedAtTheFirstPreconditionedStep) {
+TYPED_TEST(CoreStep, RootsAreComputedAtTheFirstPreconditionedStep) {
+  using Space = TypeParam;
   Config c = small_config();
   c.start_prec_step = 5;
   c.root_freq = 10;
   const auto specs = mixed_specs();
-  kdash::Optimizer opt(specs, c);
-  Harness run(specs);
+  kdash::Optimizer<Space> opt(Space(), specs, c);
+  Harness<Space> run(specs);
   for (int t = 1; t <= 11; ++t) {
     run.step(opt, make_grads(specs, t));
     EXPECT_EQ(opt.metrics().roots_computed, t == 5 || t == 10) << "step " << t;
@@ -454,13 +471,14 @@ TEST(CoreStep, RootsAreComputedAtTheFirstPreconditionedStep) {
 
 // Runs `steps` steps in each stacking mode and expects layerwise and sequential within `bound` (max relative) of
 // device.
+template <class Space>
 void expect_stacking_modes_agree(const std::vector<ParamSpec>& specs, Config c, int steps, double bound) {
   c.stacking = kdash::StackingMode::device;
-  const HostParams device = run_kdash(specs, c, steps);
+  const HostParams device = run_kdash<Space>(specs, c, steps);
   c.stacking = kdash::StackingMode::layerwise;
-  const HostParams layerwise = run_kdash(specs, c, steps);
+  const HostParams layerwise = run_kdash<Space>(specs, c, steps);
   c.stacking = kdash::StackingMode::sequential;
-  const HostParams sequential = run_kdash(specs, c, steps);
+  const HostParams sequential = run_kdash<Space>(specs, c, steps);
   EXPECT_LE(max_relative(layerwise, device), bound);
   EXPECT_LE(max_relative(sequential, device), bound);
   std::printf("stacking modes: layerwise %.3g, sequential %.3g (max relative difference to device)\n",
@@ -472,7 +490,8 @@ void expect_stacking_modes_agree(const std::vector<ParamSpec>& specs, Config c, 
 // panels; blocks below kThreadedLapackMinSize never use threaded LAPACK), so at the reference defaults, eps_root =
 // 1e-10 included, the parameters agree to the last bit. The bound is design.md §2's 1e-6 relative; a difference above
 // zero but below it would mean the modes no longer share their arithmetic, and is worth a look.
-TEST(CoreStep, StackingModesAgree) {
+TYPED_TEST(CoreStep, StackingModesAgree) {
+  using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"a", {9, 7}}, {"b", {8, 8}}, {"c", {4, 12}}, {"t", {2, 4, 3}},
                                         {"v", {13}},   {"s", {}},     {"d", {4, 4}}};
   Config c;
@@ -480,26 +499,28 @@ TEST(CoreStep, StackingModesAgree) {
   c.lr = 0.01;
   c.weight_decay = 0.01;
   c.root_freq = 5;
-  expect_stacking_modes_agree(specs, c, 20, 1e-6);
+  expect_stacking_modes_agree<Space>(specs, c, 20, 1e-6);
 }
 
 // The same with blocks on the host ?syrk path (statistics, coupled Newton's squarings; backends/batched_syrk.hpp):
 // 128-blocks (split into two units), 72-wide strips (one ?syrk) and 1-D segments, in stacks of 1 to 6 blocks
 // depending on the mode. The kernel depends on the block's size only, so on the host the modes agree to the bit.
-TEST(CoreStep, StackingModesAgreeOnTheSymmetricKernelPath) {
+TYPED_TEST(CoreStep, StackingModesAgreeOnTheSymmetricKernelPath) {
+  using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"a", {256, 128}}, {"b", {128, 128}}, {"c", {128, 200}}, {"v", {128}}};
   Config c;
   c.block_size = 128;
   c.solver = kdash::RootMethod::cn;
   c.scaling = kdash::Scaling::fro;
   c.root_freq = 1;
-  expect_stacking_modes_agree(specs, c, 3, kdash::is_host_space_v<kdash::ExecSpace> ? 0.0 : 1e-6);
+  expect_stacking_modes_agree<Space>(specs, c, 3, kdash::is_host_space_v<Space> ? 0.0 : 1e-6);
 }
 
 // root_batch_mb splits a factor stack's root computation into slices (here: one matrix per solver call). Each block
 // keeps its random start vectors (first_block), so on the host the result is the same to the last bit; on a GPU the
 // vendor GEMM may round a batch of 1 differently from a batch of 8, within the modes' 1e-6.
-TEST(CoreStep, SlicedRootComputationsAgreeWithOneCallPerStack) {
+TYPED_TEST(CoreStep, SlicedRootComputationsAgreeWithOneCallPerStack) {
+  using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"a", {9, 7}}, {"b", {8, 8}}, {"c", {4, 12}}, {"v", {13}}};
   for (kdash::RootMethod solver : {kdash::RootMethod::evd, kdash::RootMethod::cn}) {
     Config c;
@@ -508,22 +529,23 @@ TEST(CoreStep, SlicedRootComputationsAgreeWithOneCallPerStack) {
     c.root_freq = 3;
     c.solver = solver;
     c.root_batch_mb = 0;
-    const HostParams whole = run_kdash(specs, c, 10);
+    const HostParams whole = run_kdash<Space>(specs, c, 10);
     c.root_batch_mb = 1e-6;  // less than one 4 x 4 matrix's working set: slices of one
-    const HostParams sliced = run_kdash(specs, c, 10);
+    const HostParams sliced = run_kdash<Space>(specs, c, 10);
     SCOPED_TRACE(kdash::to_string(solver));
-    EXPECT_LE(max_relative(sliced, whole), kdash::is_host_space_v<kdash::ExecSpace> ? 0.0 : 1e-6);
+    EXPECT_LE(max_relative(sliced, whole), kdash::is_host_space_v<Space> ? 0.0 : 1e-6);
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Non-finite gradients.
 
-TEST(CoreStep, NonFiniteBlockIsSkippedAndDoesNotPoisonOthers) {
+TYPED_TEST(CoreStep, NonFiniteBlockIsSkippedAndDoesNotPoisonOthers) {
+  using Space = TypeParam;
   const auto specs = mixed_specs();
   Config c = small_config();
-  kdash::Optimizer clean(specs, c), poisoned(specs, c);
-  Harness a(specs), b(specs);
+  kdash::Optimizer<Space> clean(Space(), specs, c), poisoned(Space(), specs, c);
+  Harness<Space> a(specs), b(specs);
   const kdash::BlockMap& map = poisoned.block_map();
   // Block 1 of w1 (rows 0..3, cols 4..4, the right strip): element (2, 4).
   const auto& blk = map.blocks()[map.params()[0].first_block + 1];
@@ -556,12 +578,13 @@ TEST(CoreStep, NonFiniteBlockIsSkippedAndDoesNotPoisonOthers) {
   for (const auto& f : m.factors) EXPECT_EQ(f.total_failures, 0);
 }
 
-TEST(CoreStep, NonFiniteErrorPolicyNamesTheBlock) {
+TYPED_TEST(CoreStep, NonFiniteErrorPolicyNamesTheBlock) {
+  using Space = TypeParam;
   const auto specs = mixed_specs();
   Config c = small_config();
   c.nonfinite_policy = kdash::NonFinitePolicy::error;
-  kdash::Optimizer opt(specs, c);
-  Harness run(specs);
+  kdash::Optimizer<Space> opt(Space(), specs, c);
+  Harness<Space> run(specs);
   run.step(opt, make_grads(specs, 1));
   HostParams g = make_grads(specs, 2);
   g[3][5] = std::numeric_limits<double>::quiet_NaN();  // bias, segment 1
@@ -582,7 +605,8 @@ TEST(CoreStep, NonFiniteErrorPolicyNamesTheBlock) {
 // root of that block fails. The previous root is kept and the failure counted, the block stops moving (no NaN reaches
 // the parameters), the next attempts escalate, the failing matrices are dumped, and once more than max_failures
 // consecutive attempts failed the step throws naming the parameter and block.
-TEST(CoreStep, FailingRootsKeepThePreviousRootEscalateAndStop) {
+TYPED_TEST(CoreStep, FailingRootsKeepThePreviousRootEscalateAndStop) {
+  using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"w", {4, 8}}, {"v", {5}}};
   Config c = small_config();
   c.root_freq = 1;
@@ -591,8 +615,8 @@ TEST(CoreStep, FailingRootsKeepThePreviousRootEscalateAndStop) {
                     ("kdash_dump_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
   std::filesystem::remove_all(dump);
   c.dump_dir = dump.string();
-  kdash::Optimizer opt(specs, c);
-  Harness run(specs);
+  kdash::Optimizer<Space> opt(Space(), specs, c);
+  Harness<Space> run(specs);
   for (int t = 1; t <= 2; ++t) run.step(opt, make_grads(specs, t));
   HostParams g = make_grads(specs, 3);
   for (int i = 0; i < 4; ++i) g[0][i * 8 + 5] = 1e20;  // block 1 of w (cols 4..7)
@@ -639,22 +663,23 @@ TEST(CoreStep, FailingRootsKeepThePreviousRootEscalateAndStop) {
 // ---------------------------------------------------------------------------------------------------------------
 // Bad input.
 
-TEST(CoreStep, BadInputGetsAClearMessage) {
+TYPED_TEST(CoreStep, BadInputGetsAClearMessage) {
+  using Space = TypeParam;
   const Config c = small_config();
-  expect_error_naming<std::invalid_argument>([&] { kdash::Optimizer({}, c); }, "empty");
+  expect_error_naming<std::invalid_argument>([&] { kdash::Optimizer<Space>(Space(), {}, c); }, "empty");
   expect_error_naming<std::invalid_argument>(
       [&] {
-        kdash::Optimizer({{"w", {2, 2}}, {"w", {3}}}, c);
+        kdash::Optimizer<Space>(Space(), {{"w", {2, 2}}, {"w", {3}}}, c);
       },
       "duplicate parameter name 'w'");
-  expect_error_naming<std::invalid_argument>([&] { kdash::Optimizer({{"w", {2, 0}}}, c); }, "'w'");
-  expect_error_naming<std::invalid_argument>([&] { kdash::Optimizer({{"w", {-2, 3}}}, c); }, "'w'");
-  expect_error_naming<std::invalid_argument>([&] { kdash::Optimizer({{"", {2}}}, c); }, "empty name");
+  expect_error_naming<std::invalid_argument>([&] { kdash::Optimizer<Space>(Space(), {{"w", {2, 0}}}, c); }, "'w'");
+  expect_error_naming<std::invalid_argument>([&] { kdash::Optimizer<Space>(Space(), {{"w", {-2, 3}}}, c); }, "'w'");
+  expect_error_naming<std::invalid_argument>([&] { kdash::Optimizer<Space>(Space(), {{"", {2}}}, c); }, "empty name");
 
   const std::vector<ParamSpec> specs = {{"w", {3, 2}}, {"b", {3}}};
-  kdash::Optimizer opt(specs, c);
-  kdash::ParamView w("w", 6), b("b", 3), wrong("x", 5);
-  Kokkos::View<float*, kdash::MemSpace> gw("gw", 6), gb("gb", 3), gwrong("gx", 4);
+  kdash::Optimizer<Space> opt(Space(), specs, c);
+  typename kdash::Optimizer<Space>::ParamView w("w", 6), b("b", 3), wrong("x", 5);
+  typename kdash::Optimizer<Space>::ParamView gw("gw", 6), gb("gb", 3), gwrong("gx", 4);
   expect_error_naming<std::invalid_argument>(
       [&] {
         opt.step({w, b}, {gw});
@@ -671,6 +696,107 @@ TEST(CoreStep, BadInputGetsAClearMessage) {
   expect_error_naming<std::invalid_argument>([&] { opt.set_lr(std::nan("")); }, "lr");
   opt.step({w, b}, {gw, gb});
   EXPECT_EQ(opt.step_count(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Several optimizers in one program.
+
+// The gradients of every step uploaded before the first step, so that a loop of steps enqueues work on the
+// optimizers' instances with no copy from the host (which fences) in between.
+template <class Space>
+struct QueuedRun : Harness<Space> {
+  std::vector<std::vector<typename kdash::Optimizer<Space>::GradView>> grads_of_step;
+
+  QueuedRun(const std::vector<ParamSpec>& specs, int steps, unsigned seed) : Harness<Space>(specs) {
+    for (int t = 1; t <= steps; ++t) {
+      const HostParams g = make_grads(specs, t, seed);
+      grads_of_step.emplace_back();
+      for (std::size_t i = 0; i < specs.size(); ++i) {
+        typename Harness<Space>::ParamView v("grad", count_of(specs[i]));
+        Harness<Space>::upload(v, g[i]);
+        grads_of_step.back().push_back(v);
+      }
+    }
+  }
+  void step(kdash::Optimizer<Space>& opt, int t) { opt.step(this->params, grads_of_step[t - 1]); }
+};
+
+// Two instances of `Space`: distinct ones (own streams or thread pools) where Kokkos can partition the space, else two
+// handles of the one instance there is (the host spaces of Kokkos 3).
+template <class Space>
+std::vector<Space> two_instances() {
+#if KOKKOS_VERSION >= 40000
+  return Kokkos::Experimental::partition_space(Space(), 1, 1);
+#else
+  return {Space(), Space()};
+#endif
+}
+
+// Two optimizers on two instances of one space with their steps interleaved, each enqueued on its own instance with
+// no fence in between, end bitwise where each ends when run alone. They differ in model, inputs, solver and stacking
+// mode, so a workspace, counter or random stream shared between optimizers or instances would show.
+TYPED_TEST(CoreStep, OptimizersOnTwoInstancesInterleavedEqualLoneRuns) {
+  using Space = TypeParam;
+  const int steps = 9;
+  const std::vector<ParamSpec> specs_a = mixed_specs(), specs_b = {{"w", {9, 7}}, {"v", {13}}};
+  const Config config_a = small_config();
+  Config config_b = small_config();
+  config_b.solver = kdash::RootMethod::cn;
+  config_b.stacking = kdash::StackingMode::sequential;
+  config_b.root_freq = 2;
+  config_b.mu = 0.5;
+  auto lone = [&](const std::vector<ParamSpec>& specs, const Config& c, unsigned seed) {
+    kdash::Optimizer<Space> opt(Space(), specs, c);
+    QueuedRun<Space> run(specs, steps, seed);
+    for (int t = 1; t <= steps; ++t) run.step(opt, t);
+    return run.values();
+  };
+  const HostParams alone_a = lone(specs_a, config_a, 1), alone_b = lone(specs_b, config_b, 2);
+
+  const std::vector<Space> instances = two_instances<Space>();
+  kdash::Optimizer<Space> a(instances[0], specs_a, config_a), b(instances[1], specs_b, config_b);
+  QueuedRun<Space> run_a(specs_a, steps, 1), run_b(specs_b, steps, 2);
+  for (int t = 1; t <= steps; ++t) {
+    run_a.step(a, t);
+    run_b.step(b, t);
+  }
+  EXPECT_EQ(run_a.values(), alone_a);
+  EXPECT_EQ(run_b.values(), alone_b);
+}
+
+// Optimizers on the two host spaces in one program, stepped alternately on the same inputs.
+TEST(CoreStepHostSpaces, SerialAndOpenMPGiveTheSameParameters) {
+#if defined(KOKKOS_ENABLE_SERIAL) && defined(KOKKOS_ENABLE_OPENMP)
+  std::vector<std::pair<std::vector<ParamSpec>, Config>> cases;
+  cases.push_back({mixed_specs(), small_config()});  // EVD roots, device stacking
+  Config cn = small_config();
+  cn.solver = kdash::RootMethod::cn;
+  cn.stacking = kdash::StackingMode::layerwise;
+  cn.mu = 0.5;
+  cn.weight_decay = 0.01;
+  cases.push_back({mixed_specs(), cn});
+  Config large = small_config();  // blocks of several element-wise chunks; 128-blocks on the host ?syrk path
+  large.block_size = 128;
+  large.root_freq = 2;
+  cases.push_back({{{"big", {130, 128}}, {"v", {5000}}}, large});
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto& [specs, c] = cases[i];
+    kdash::Optimizer<Kokkos::Serial> serial(Kokkos::Serial(), specs, c);
+    kdash::Optimizer<Kokkos::OpenMP> openmp(Kokkos::OpenMP(), specs, c);
+    Harness<Kokkos::Serial> run_serial(specs);
+    Harness<Kokkos::OpenMP> run_openmp(specs);
+    for (int t = 1; t <= 8; ++t) {
+      const HostParams g = make_grads(specs, t);
+      run_serial.step(serial, g);
+      run_openmp.step(openmp, g);
+    }
+    const HostParams x = run_serial.values(), y = run_openmp.values();
+    std::printf("case %zu: max relative difference %.3g, bitwise %s\n", i, max_relative(y, x), x == y ? "yes" : "no");
+    EXPECT_EQ(x, y) << "case " << i;
+  }
+#else
+  GTEST_SKIP() << "this build has one host execution space";
+#endif
 }
 
 }  // namespace

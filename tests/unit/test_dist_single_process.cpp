@@ -3,6 +3,8 @@
 #include <kdash/backends/execution.hpp>
 #include <kdash/distributed/single_process_communicator.hpp>
 
+#include "test_spaces.hpp"
+
 #include <gtest/gtest.h>
 #include <Kokkos_Core.hpp>
 
@@ -13,10 +15,12 @@ namespace {
 using kdash::distributed::MemoryKind;
 using kdash::distributed::SingleProcessCommunicator;
 
-// v(i) = i / 4 on the device. A free function: CUDA allows no device lambda inside a TEST body (a private member).
-void fill_quarters(const Kokkos::View<float*, kdash::MemSpace>& v) {
+// v(i) = i / 4 in the memory of `Space`, written by a kernel on `Space`. A free function: CUDA allows no device lambda
+// inside a TEST body (a private member).
+template <class Space>
+void fill_quarters(const Kokkos::View<float*, typename Space::memory_space>& v) {
   Kokkos::parallel_for(
-      "kdash::test::fill", Kokkos::RangePolicy<kdash::ExecSpace>(0, int(v.extent(0))),
+      "kdash::test::fill", Kokkos::RangePolicy<Space>(0, int(v.extent(0))),
       KOKKOS_LAMBDA(const int i) { v(i) = 0.25f * i; });
 }
 
@@ -27,14 +31,23 @@ TEST(DistSingleProcess, GatherCopiesTheOwnSlice) {
   std::vector<float> send{1.5f, -2.0f, 3.25f}, recv(3, 0.0f);
   comm.all_gather_v(send.data(), recv.data(), {3}, MemoryKind::host);
   EXPECT_EQ(recv, send);
+  comm.all_gather_v(nullptr, nullptr, {0}, MemoryKind::host);  // empty gather
+}
 
-  Kokkos::View<float*, kdash::MemSpace> dsend("send", 4), drecv("recv", 4);
-  fill_quarters(dsend);
+// The View front ends on the memory of every execution space (device buffers where the space has them).
+template <class Space>
+class DistSingleProcessViews : public ::testing::Test {};
+TYPED_TEST_SUITE(DistSingleProcessViews, kdash::testing::TestSpaces, kdash::testing::SpaceNames);
+
+TYPED_TEST(DistSingleProcessViews, GatherCopiesTheOwnSlice) {
+  using Space = TypeParam;
+  SingleProcessCommunicator comm;
+  Kokkos::View<float*, typename Space::memory_space> dsend("send", 4), drecv("recv", 4);
+  fill_quarters<Space>(dsend);
   kdash::distributed::all_gather_v(comm, dsend, drecv, {4});
   auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), drecv);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(h(i), 0.25f * i);
-  // Empty gather, and in place (the own slice is the whole buffer).
-  comm.all_gather_v(nullptr, nullptr, {0}, MemoryKind::host);
+  // In place (the own slice is the whole buffer).
   kdash::distributed::all_gather_v_in_place(comm, drecv, {4});
   Kokkos::deep_copy(h, drecv);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(h(i), 0.25f * i);
