@@ -764,7 +764,12 @@ TYPED_TEST(CoreStep, OptimizersOnTwoInstancesInterleavedEqualLoneRuns) {
   EXPECT_EQ(run_b.values(), alone_b);
 }
 
-// Optimizers on the two host spaces in one program, stepped alternately on the same inputs.
+// Optimizers on the two host spaces in one program, stepped alternately on the same inputs, end bitwise equal. Every
+// block below kThreadedLapackMinSize (256) gets the same single-threaded BLAS/LAPACK calls on both spaces
+// (host_block_loop.hpp), and per-block sums add per-chunk partial sums in chunk order (step_kernels.hpp), so the thread
+// count changes no rounding. A block of 256 or more alone in its stack runs threaded LAPACK on OpenMP and may round
+// differently: no such block here. Cases: EVD roots with device stacking, coupled Newton with layerwise stacking,
+// and 128-blocks (host ?syrk statistics) beside a vector of several chunks.
 TEST(CoreStepHostSpaces, SerialAndOpenMPGiveTheSameParameters) {
 #if defined(KOKKOS_ENABLE_SERIAL) && defined(KOKKOS_ENABLE_OPENMP)
   std::vector<std::pair<std::vector<ParamSpec>, Config>> cases;
