@@ -56,14 +56,17 @@ TYPED_TEST(CorePartition, TwoSimulatedRanksReproduceTheSingleProcessRun) {
   std::vector<int> owners(nblocks);
   for (std::size_t b = 0; b < nblocks; ++b) owners[b] = static_cast<int>((b * 7) % 3 == 0);  // uneven split
 
+  // The packed direction buffer the exchange is handed, in the optimizer's memory.
+  using Directions = Kokkos::View<float*, typename Space::memory_space, Kokkos::MemoryUnmanaged>;
+
   // Rank 1: record its slice after every step.
   std::vector<std::vector<float>> slices;
   kdash::impl::Partition p1;
   p1.rank = 1;
   p1.owners = owners;
-  p1.exchange = [&](const auto& dir, const kdash::BlockMap& map) {
+  p1.exchange = [&](float* directions, std::size_t count, const kdash::BlockMap& map) {
     const auto range = map.direction_range(1);
-    auto h = kdash::testing::to_host(dir);
+    auto h = kdash::testing::to_host(Directions(directions, count));
     slices.emplace_back(h.data() + range.first, h.data() + range.second);
   };
   auto rank1 = kdash::impl::make_partitioned_optimizer(Space(), kSpecs, c, p1);
@@ -77,9 +80,9 @@ TYPED_TEST(CorePartition, TwoSimulatedRanksReproduceTheSingleProcessRun) {
   kdash::impl::Partition p0;
   p0.rank = 0;
   p0.owners = owners;
-  p0.exchange = [&](const auto& dir, const kdash::BlockMap& map) {
+  p0.exchange = [&](float* directions, std::size_t count, const kdash::BlockMap& map) {
     const auto range = map.direction_range(1);
-    auto part = Kokkos::subview(dir, Kokkos::make_pair(range.first, range.second));
+    auto part = Kokkos::subview(Directions(directions, count), Kokkos::make_pair(range.first, range.second));
     Kokkos::deep_copy(part, Kokkos::View<const float*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(
                                 slices[call].data(), slices[call].size()));
     ++call;
