@@ -8,6 +8,7 @@
 #include "kdash/solvers/newton_db.hpp"
 
 #include <kdash/backends/for_each_entry.hpp>
+#include <kdash/backends/profiling_region.hpp>
 
 #include <cmath>
 #include <stdexcept>
@@ -48,8 +49,8 @@ void validate(const RootOptions& o, std::size_t rows, std::size_t cols) {
 }
 
 // The solver of options.method, state type C.
-template <class C>
-std::vector<BlockRootResult> run_method(const ExecSpace& exec, const Stack<const C>& a, const Stack<C>& x,
+template <class C, class ExecSpace>
+std::vector<BlockRootResult> run_method(const ExecSpace& exec, const Stack<const C, MemOf<ExecSpace>>& a, const Stack<C, MemOf<ExecSpace>>& x,
                                         const RootOptions& options) {
   switch (options.method) {
     case RootMethod::evd:
@@ -67,8 +68,8 @@ std::vector<BlockRootResult> run_method(const ExecSpace& exec, const Stack<const
 
 // One solve with state type C, with every block's condition estimate and ill-conditioning flag (root_quality.hpp;
 // EVD knows its condition from its eigenvalues, the iterative solvers get theirs from a power iteration on X).
-template <class C>
-std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C>& a, const Stack<C>& x,
+template <class C, class ExecSpace>
+std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C, MemOf<ExecSpace>>& a, const Stack<C, MemOf<ExecSpace>>& x,
                                    const RootOptions& options) {
   auto results = run_method<C>(exec, a, x, options);
   if (options.method != RootMethod::evd) solvers::impl::estimate_root_conditions<C>(exec, x, options, results);
@@ -78,21 +79,21 @@ std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C>& 
 
 // Converts the stack to the state type C of the requested precision (double for fp64, float otherwise), solves, and
 // converts back only the blocks that were written (the others keep x's values bit for bit).
-template <class C, class T>
-std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T>& a, const Stack<T>& x,
+template <class C, class T, class ExecSpace>
+std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T, MemOf<ExecSpace>>& a, const Stack<T, MemOf<ExecSpace>>& x,
                                       const RootOptions& options) {
   if constexpr (std::is_same_v<C, T>) {
     return solve<C>(exec, a, x, options);
   } else {
     const int count = int(a.extent(0)), n = int(a.extent(1));
-    auto ac = backends::scratch_view<Stack<C>>(exec, "kdash::root::a_converted", false, count, n, n);
-    auto xc = backends::scratch_view<Stack<C>>(exec, "kdash::root::x_converted", false, count, n, n);
+    auto ac = backends::scratch_view<Stack<C, MemOf<ExecSpace>>>(exec, "kdash::root::a_converted", false, count, n, n);
+    auto xc = backends::scratch_view<Stack<C, MemOf<ExecSpace>>>(exec, "kdash::root::x_converted", false, count, n, n);
     backends::for_each_entry(
         exec, "kdash::root::convert_in", count, n, n, KOKKOS_LAMBDA(const int b, const int i, const int j) {
           ac(b, i, j) = static_cast<C>(a(b, i, j));
           xc(b, i, j) = static_cast<C>(x(b, i, j));  // blocks a solver does not write must round-trip
         });
-    auto results = solve<C>(exec, Stack<const C>(ac), xc, options);
+    auto results = solve<C>(exec, Stack<const C, MemOf<ExecSpace>>(ac), xc, options);
     auto write_h = Kokkos::View<int*, Kokkos::HostSpace>("kdash::root::written", count);
     // Written blocks: converged ones, and not_converged iterates (EVD's not_converged = syevd failed, not written).
     for (int b = 0; b < count; ++b) {
@@ -100,21 +101,18 @@ std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T
       write_h(b) =
           st == RootStatus::converged || (st == RootStatus::not_converged && options.method != RootMethod::evd);
     }
-    auto write = Kokkos::create_mirror_view_and_copy(MemSpace(), write_h);
-    solvers::impl::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemSpace>(xc), x, {},
+    auto write = Kokkos::create_mirror_view_and_copy(MemOf<ExecSpace>(), write_h);
+    solvers::impl::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemOf<ExecSpace>>(xc), x, {},
                                            write);
     exec.fence();
     return results;
   }
 }
 
-template <class T>
-std::vector<BlockRootResult> dispatch(const ExecSpace& exec, const Stack<const T>& a, const Stack<T>& x,
+template <class T, class ExecSpace>
+std::vector<BlockRootResult> dispatch(const ExecSpace& exec, const Stack<const T, MemOf<ExecSpace>>& a, const Stack<T, MemOf<ExecSpace>>& x,
                                       const RootOptions& requested) {
-  struct Region {  // Kokkos Tools see every call (Kokkos 3.4 has no ScopedRegion)
-    Region() { Kokkos::Profiling::pushRegion("kdash::inverse_root"); }
-    ~Region() { Kokkos::Profiling::popRegion(); }
-  } region;
+  const backends::ProfilingRegion region("kdash::inverse_root");  // Kokkos Tools see every call
   const RootOptions options = solvers::resolve_automatic(requested, int(a.extent(1)), is_host_space_v<ExecSpace>);
   validate(options, a.extent(1), a.extent(2));
   if (x.extent(0) != a.extent(0) || x.extent(1) != a.extent(1) || x.extent(2) != a.extent(2)) {
@@ -129,14 +127,24 @@ std::vector<BlockRootResult> dispatch(const ExecSpace& exec, const Stack<const T
 
 }  // namespace
 
-std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const float>& a, const Stack<float>& x,
+template <class ExecSpace>
+std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const float, MemOf<ExecSpace>>& a, const Stack<float, MemOf<ExecSpace>>& x,
                                           const RootOptions& options) {
   return dispatch<float>(exec, a, x, options);
 }
 
-std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const double>& a, const Stack<double>& x,
+template <class ExecSpace>
+std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const double, MemOf<ExecSpace>>& a, const Stack<double, MemOf<ExecSpace>>& x,
                                           const RootOptions& options) {
   return dispatch<double>(exec, a, x, options);
 }
+
+#define KDASH_INSTANTIATE_INVERSE_ROOT(SPACE)                                                                        \
+  template std::vector<BlockRootResult> inverse_root<SPACE>(const SPACE&, const Stack<const float, MemOf<SPACE>>&,  \
+                                                            const Stack<float, MemOf<SPACE>>&, const RootOptions&);  \
+  template std::vector<BlockRootResult> inverse_root<SPACE>(const SPACE&, const Stack<const double, MemOf<SPACE>>&, \
+                                                            const Stack<double, MemOf<SPACE>>&, const RootOptions&);
+KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_INVERSE_ROOT)
+#undef KDASH_INSTANTIATE_INVERSE_ROOT
 
 }  // namespace kdash

@@ -23,8 +23,8 @@ namespace detail {
 
 // result = base^p by squaring, over the active blocks; uses `work` (3 stacks, work[0] holding base on entry) and
 // returns the index of the stack holding the power.
-template <class T>
-int masked_power(const impl::MaskedGemm<T>& gemm, const std::array<Stack<T>, 3>& work, int p) {
+template <class T, class ExecSpace>
+int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<Stack<T, MemOf<ExecSpace>>, 3>& work, int p) {
   int base = 0, result = -1;
   auto free_slot = [&]() {
     for (int k = 0; k < 3; ++k)
@@ -43,7 +43,7 @@ int masked_power(const impl::MaskedGemm<T>& gemm, const std::array<Stack<T>, 3>&
     }
     if (e > 1) {
       const int out = free_slot();
-      backends::batched_square(gemm.exec, T(1), impl::ConstStackT<T>(work[base]), T(0), work[out], gemm.options);
+      backends::batched_square(gemm.exec, T(1), impl::ConstStackT<T, ExecSpace>(work[base]), T(0), work[out], gemm.options);
       base = out;
     }
   }
@@ -52,15 +52,15 @@ int masked_power(const impl::MaskedGemm<T>& gemm, const std::array<Stack<T>, 3>&
 
 }  // namespace detail
 
-template <class T>
-std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
+template <class T, class ExecSpace>
+std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
                                             const RootOptions& options) {
   if (a.extent(0) == 0) return {};
-  impl::IterativeStart<T> start(exec, a, options);
+  impl::IterativeStart<T, ExecSpace> start(exec, a, options);
   const int count = start.count, n = start.n, p = start.p;
   // The scalars of X0 = z^(1/p) I and M0 = z A.
-  auto z = backends::scratch_view<PerBlock<T>>(exec, "kdash::cn::z", true, count);
-  auto x0 = backends::scratch_view<PerBlock<T>>(exec, "kdash::cn::x0", true, count);
+  auto z = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::cn::z", true, count);
+  auto x0 = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::cn::x0", true, count);
   impl::scalars_from_scale<T>(
       exec, "kdash::cn::initial_scalars", start.prep.scale, z, x0, KOKKOS_LAMBDA(const T s, T& zb, T& x0b) {
         zb = T(p + 1) / (T(2) * s);
@@ -68,27 +68,27 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::C
       });
   const auto& prep = start.prep;
   auto& conv = start.conv;
-  std::array<Stack<T>, 2> m{impl::new_stack<T>(exec, "kdash::cn::m0", count, n),
+  std::array<Stack<T, MemOf<ExecSpace>>, 2> m{impl::new_stack<T>(exec, "kdash::cn::m0", count, n),
                             impl::new_stack<T>(exec, "kdash::cn::m1", count, n)};
-  std::array<Stack<T>, 2> xs{impl::new_stack<T>(exec, "kdash::cn::x0", count, n),
+  std::array<Stack<T, MemOf<ExecSpace>>, 2> xs{impl::new_stack<T>(exec, "kdash::cn::x0", count, n),
                              impl::new_stack<T>(exec, "kdash::cn::x1", count, n)};
-  std::array<Stack<T>, 3> work{impl::new_stack<T>(exec, "kdash::cn::t", count, n),
+  std::array<Stack<T, MemOf<ExecSpace>>, 3> work{impl::new_stack<T>(exec, "kdash::cn::t", count, n),
                                impl::new_stack<T>(exec, "kdash::cn::w1", count, n),
                                impl::new_stack<T>(exec, "kdash::cn::w2", count, n)};
-  impl::scale_add_identity<T>(exec, impl::ConstStackT<T>(prep.ridged), m[0], z, T(0), conv.active);
+  impl::scale_add_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(prep.ridged), m[0], z, T(0), conv.active);
   impl::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
 
-  const impl::MaskedGemm<T> gemm(exec, options, conv.active);
+  const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);
   const T tol = static_cast<T>(options.tolerance);
   int cur = 0;
   for (int it = 0;; ++it) {
-    impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T>(m[cur]), conv.residual, conv.active);
+    impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(m[cur]), conv.residual, conv.active);
     const bool more = it < options.max_iters;
     conv.mark(tol, more);
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;
     // T = (1 + 1/p) I - M/p
-    impl::affine_identity<T>(exec, impl::ConstStackT<T>(m[cur]), work[0], T(-1) / T(p), T(1) + T(1) / T(p),
+    impl::affine_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(m[cur]), work[0], T(-1) / T(p), T(1) + T(1) / T(p),
                              conv.active);
     gemm(xs[cur], work[0], xs[nxt]);  // X <- X T
     const int power = detail::masked_power<T>(gemm, work, p);

@@ -38,38 +38,38 @@ KOKKOS_INLINE_FUNCTION T fixed_eigenvalue(EigenFixup fixup, T l, T lneg, T eps) 
 
 }  // namespace detail
 
-template <class T>
-std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
+template <class T, class ExecSpace>
+std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
                                       const RootOptions& options) {
   const int count = static_cast<int>(a.extent(0));
   const int n = static_cast<int>(a.extent(1));
   std::vector<BlockRootResult> results(count);
   if (count == 0) return results;
 
-  auto finite = backends::scratch_view<PerBlock<int>>(exec, "kdash::evd::finite", true, count);
+  auto finite = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::evd::finite", true, count);
   impl::finite_blocks<T>(exec, a, finite);
 
-  auto q = backends::scratch_view<Stack<T>>(exec, "kdash::evd::q", false, count, n, n);
+  auto q = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::evd::q", false, count, n, n);
   impl::copy_add_identity<T>(exec, a, q, static_cast<T>(options.eps));
-  auto w = backends::scratch_view<StackVectors<T>>(exec, "kdash::evd::w", false, count, n);
-  auto info = backends::scratch_view<PerBlock<int>>(exec, "kdash::evd::info", true, count);
+  auto w = backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::evd::w", false, count, n);
+  auto info = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::evd::info", true, count);
   backends::batched_eigh(exec, q, w, info);
 
   // Fix up the eigenvalues and scale row i of Q^T... (row i of q is eigenvector i) by lambda_i^(-1/p).
   const T eps = static_cast<T>(options.eps);
   const T exponent = static_cast<T>(-1.0 / options.p);
   const EigenFixup fixup = options.fixup;
-  auto lambda_max = backends::scratch_view<PerBlock<T>>(exec, "kdash::evd::lambda_max", true, count);
+  auto lambda_max = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::evd::lambda_max", true, count);
   // 1 when a fixed-up eigenvalue has no finite root (e.g. 0^(-1/p) for a zero block with eps = 0).
-  auto bad_root = backends::scratch_view<PerBlock<int>>(exec, "kdash::evd::bad_root", true, count);
-  auto scaled = backends::scratch_view<Stack<T>>(exec, "kdash::evd::scaled", false, count, n, n);
+  auto bad_root = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::evd::bad_root", true, count);
+  auto scaled = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::evd::scaled", false, count, n, n);
   // Three flat kernels rather than one team per block (a team per block keeps one SM busy per 1024 x 1024 block on a
   // GPU): the shift and lambda_max per block, the factor per eigenvalue, then every entry of D Q.
-  auto negative_min = backends::scratch_view<PerBlock<T>>(exec, "kdash::evd::negative_min", true, count);
+  auto negative_min = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::evd::negative_min", true, count);
   // Smallest and largest fixed-up eigenvalue whose root is taken: the condition number of the regularised block.
-  auto fixed_min = backends::scratch_view<PerBlock<T>>(exec, "kdash::evd::fixed_min", true, count);
-  auto fixed_max = backends::scratch_view<PerBlock<T>>(exec, "kdash::evd::fixed_max", true, count);
-  auto factors = backends::scratch_view<StackVectors<T>>(exec, "kdash::evd::factors", false, count, n);
+  auto fixed_min = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::evd::fixed_min", true, count);
+  auto fixed_max = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::evd::fixed_max", true, count);
+  auto factors = backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::evd::factors", false, count, n);
   Kokkos::parallel_for(
       "kdash::evd::shift", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
         if (!finite(b) || info(b) != 0) return;
@@ -107,7 +107,7 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
       });
 
   // X = Q^T (D Q) with Q's rows the eigenvectors. Non-finite / failed blocks keep their X.
-  auto ok = backends::scratch_view<PerBlock<int>>(exec, "kdash::evd::ok", true, count);
+  auto ok = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::evd::ok", true, count);
   Kokkos::parallel_for(
       "kdash::evd::ok_mask", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
       KOKKOS_LAMBDA(const int b) { ok(b) = finite(b) && info(b) == 0 && !bad_root(b) ? 1 : 0; });
@@ -115,8 +115,8 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
   gemm_options.path = options.gemm_path;
   gemm_options.input = gemm_input(options.precision);
   gemm_options.active = ok;
-  backends::batched_gemm(exec, backends::Trans::transpose, backends::Trans::none, T(1), impl::ConstStackT<T>(q),
-                         impl::ConstStackT<T>(scaled), T(0), x, gemm_options);
+  backends::batched_gemm(exec, backends::Trans::transpose, backends::Trans::none, T(1), impl::ConstStackT<T, ExecSpace>(q),
+                         impl::ConstStackT<T, ExecSpace>(scaled), T(0), x, gemm_options);
 
   // Optional residual against the Shampoo rule's regularised block A + (2 eps - lneg) I (the fix-up is a shift of A
   // there, so the measure includes eigh's own error; the other fix-ups are not shifts: residual not measured).

@@ -16,9 +16,13 @@
 
 namespace kdash {
 
-std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const float>& a, const Stack<float>& x,
-                                          const RootOptions& options);
-std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const double>& a, const Stack<double>& x,
-                                          const RootOptions& options);
+// The space is the type of `exec` (the work is enqueued on that instance); a and x live in its memory. Explicitly
+// instantiated for every execution space of the build (kdash::EnabledExecutionSpaces).
+template <class ExecSpace>
+std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const float, MemOf<ExecSpace>>& a,
+                                          const Stack<float, MemOf<ExecSpace>>& x, const RootOptions& options);
+template <class ExecSpace>
+std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const double, MemOf<ExecSpace>>& a,
+                                          const Stack<double, MemOf<ExecSpace>>& x, const RootOptions& options);
 
 }  // namespace kdash

@@ -29,25 +29,25 @@ namespace detail {
 // One Newton–DB stage on `input` (already divided by its scale) over the blocks active in `conv`. On return the
 // iterates of block b are in y[parity], z[parity] with parity = (iterations(b) - first) % 2, first = the iteration
 // count before this stage + 1.
-template <class T>
-void newton_db_stage(const ExecSpace& exec, const Stack<T>& input, const RootOptions& options,
-                     impl::BlockConvergence<T>& conv, const std::array<Stack<T>, 2>& y,
-                     const std::array<Stack<T>, 2>& z, const Stack<T>& w) {
-  const impl::MaskedGemm<T> gemm(exec, options, conv.active);
+template <class T, class ExecSpace>
+void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& input, const RootOptions& options,
+                     impl::BlockConvergence<T, ExecSpace>& conv, const std::array<Stack<T, MemOf<ExecSpace>>, 2>& y,
+                     const std::array<Stack<T, MemOf<ExecSpace>>, 2>& z, const Stack<T, MemOf<ExecSpace>>& w) {
+  const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);
   const T tol = static_cast<T>(options.tolerance);
   // Iteration 1: E = 1.5 I - 0.5 A' (kept as Z0), Y0 = A' E.
-  impl::affine_identity<T>(exec, impl::ConstStackT<T>(input), z[0], T(-0.5), T(1.5), conv.active);
+  impl::affine_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(input), z[0], T(-0.5), T(1.5), conv.active);
   gemm(input, z[0], y[0]);
   conv.count_iteration();
   int cur = 0;
   for (int it = 1;; ++it) {
     gemm(z[cur], y[cur], w);  // W = Z Y
-    impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T>(w), conv.residual, conv.active);
+    impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(w), conv.residual, conv.active);
     const bool more = it < options.max_iters;
     conv.mark(tol, more);
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;
-    impl::affine_identity<T>(exec, impl::ConstStackT<T>(w), w, T(-0.5), T(1.5), conv.active);  // E, in place
+    impl::affine_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(w), w, T(-0.5), T(1.5), conv.active);  // E, in place
     gemm(y[cur], w, y[nxt]);
     gemm(w, z[cur], z[nxt]);
     cur = nxt;
@@ -56,15 +56,15 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T>& input, const RootOpt
 
 }  // namespace detail
 
-template <class T>
-std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& x,
+template <class T, class ExecSpace>
+std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
                                        const RootOptions& options) {
   if (a.extent(0) == 0) return {};
-  impl::IterativeStart<T> start(exec, a, options);
+  impl::IterativeStart<T, ExecSpace> start(exec, a, options);
   const int count = start.count, n = start.n, p = start.p;
   // The input is A/s; the output Z s^(-1/p).
-  auto inv_scale = backends::scratch_view<PerBlock<T>>(exec, "kdash::ndb::inv_scale", true, count);
-  auto out_factor = backends::scratch_view<PerBlock<T>>(exec, "kdash::ndb::out_factor", true, count);
+  auto inv_scale = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::ndb::inv_scale", true, count);
+  auto out_factor = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::ndb::out_factor", true, count);
   impl::scalars_from_scale<T>(
       exec, "kdash::ndb::scalars", start.prep.scale, inv_scale, out_factor, KOKKOS_LAMBDA(const T s, T& inv, T& out) {
         inv = T(1) / s;
@@ -73,12 +73,12 @@ std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstS
   const auto& prep = start.prep;
   auto& conv = start.conv;
   auto input = impl::new_stack<T>(exec, "kdash::ndb::input", count, n);
-  std::array<Stack<T>, 2> y{impl::new_stack<T>(exec, "kdash::ndb::y0", count, n),
+  std::array<Stack<T, MemOf<ExecSpace>>, 2> y{impl::new_stack<T>(exec, "kdash::ndb::y0", count, n),
                             impl::new_stack<T>(exec, "kdash::ndb::y1", count, n)};
-  std::array<Stack<T>, 2> z{impl::new_stack<T>(exec, "kdash::ndb::z0", count, n),
+  std::array<Stack<T, MemOf<ExecSpace>>, 2> z{impl::new_stack<T>(exec, "kdash::ndb::z0", count, n),
                             impl::new_stack<T>(exec, "kdash::ndb::z1", count, n)};
   auto w = impl::new_stack<T>(exec, "kdash::ndb::w", count, n);
-  impl::scale_add_identity<T>(exec, impl::ConstStackT<T>(prep.ridged), input, inv_scale, T(0), conv.active);
+  impl::scale_add_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(prep.ridged), input, inv_scale, T(0), conv.active);
   detail::newton_db_stage<T>(exec, input, options, conv, y, z, w);
 
   int first = 1;  // iterations(b) - first = the number of updates after a stage's iteration 1
@@ -87,13 +87,13 @@ std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstS
     // final residual). Its input Y1 ~ (A/s)^(1/2) is A^(1/2) scaled by sqrt(s).
     auto write = conv.finished_finite();
     impl::commit_iterate<T>(exec, y[0], y[1], conv.iterations, first, {}, write, input);
-    impl::BlockConvergence<T> conv2(exec, write, options.check_every);
+    impl::BlockConvergence<T, ExecSpace> conv2(exec, write, options.check_every);
     detail::newton_db_stage<T>(exec, input, options, conv2, y, z, w);
     // Combine: total iterations, stage-2 residual; a block that failed stage 1 keeps its stage-1 state.
     auto s1 = conv.state, s2 = conv2.state, it1 = conv.iterations, it2 = conv2.iterations;
     auto r1 = conv.residual, r2 = conv2.residual;
     auto write2 = conv2.finished_finite();
-    Stack<T> x_scratch = input;  // reuse: Y1 is no longer needed once stage 2 has run
+    Stack<T, MemOf<ExecSpace>> x_scratch = input;  // reuse: Y1 is no longer needed once stage 2 has run
     impl::commit_iterate<T>(exec, z[0], z[1], it2, 1, out_factor, write2, x_scratch);
     Kokkos::parallel_for(
         "kdash::ndb::combine_stages", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
@@ -104,7 +104,7 @@ std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstS
           r1(b) = r2(b);
           it1(b) += it2(b);
         });
-    impl::copy_scaled_where<T, T>(exec, impl::ConstStackT<T>(x_scratch), x, {}, write2);
+    impl::copy_scaled_where<T, T>(exec, impl::ConstStackT<T, ExecSpace>(x_scratch), x, {}, write2);
     return conv.results(prep.lambda, prep.scale);
   }
   impl::commit_iterate<T>(exec, z[0], z[1], conv.iterations, first, out_factor, conv.finished_finite(), x);

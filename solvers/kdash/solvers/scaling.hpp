@@ -36,8 +36,8 @@ KOKKOS_INLINE_FUNCTION std::uint64_t splitmix64(std::uint64_t x) {
 }
 
 // Normalises every column of v(b) (shape (count, n, vectors)); a zero column stays zero.
-template <class T>
-void normalize_columns(const ExecSpace& exec, const Stack<T>& v) {
+template <class T, class ExecSpace>
+void normalize_columns(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& v) {
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = typename Policy::member_type;
   const int n = static_cast<int>(v.extent(1)), vectors = static_cast<int>(v.extent(2));
@@ -58,10 +58,10 @@ void normalize_columns(const ExecSpace& exec, const Stack<T>& v) {
 }  // namespace detail
 
 // Standard normal start vectors, shape (count, n, vectors), columns normalised; reproducible (see above).
-template <class T>
-Stack<T> random_start_vectors(const ExecSpace& exec, int count, int n, int vectors, std::uint64_t seed,
+template <class T, class ExecSpace>
+Stack<T, MemOf<ExecSpace>> random_start_vectors(const ExecSpace& exec, int count, int n, int vectors, std::uint64_t seed,
                               std::uint64_t first_block) {
-  auto v = backends::scratch_view<Stack<T>>(exec, "kdash::scaling::start_vectors", false, count, n, vectors);
+  auto v = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::scaling::start_vectors", false, count, n, vectors);
   using Generator = Kokkos::Random_XorShift64<ExecSpace>;
   backends::for_each_entry(
       exec, "kdash::scaling::random_start_vectors", count, n, vectors,
@@ -78,21 +78,21 @@ Stack<T> random_start_vectors(const ExecSpace& exec, int count, int n, int vecto
 
 // Power iteration on every block at once: `steps` products V <- A V / ||A V|| (column-wise), then
 // lambda(b) = max_j v_j^T A v_j over the normalised columns. v is overwritten.
-template <class T>
-void power_iteration(const ExecSpace& exec, const impl::ConstStackT<T>& a, const Stack<T>& v, int steps,
-                     const PerBlock<T>& lambda, backends::GemmPath path = backends::GemmPath::automatic) {
+template <class T, class ExecSpace>
+void power_iteration(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& v, int steps,
+                     const PerBlock<T, MemOf<ExecSpace>>& lambda, backends::GemmPath path = backends::GemmPath::automatic) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
   const int vectors = static_cast<int>(v.extent(2));
-  auto w = backends::scratch_view<Stack<T>>(exec, "kdash::scaling::av", false, count, n, vectors);
+  auto w = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::scaling::av", false, count, n, vectors);
   backends::GemmOptions<T, ExecSpace> gemm;
   gemm.path = path;
   for (int step = 0; step < steps; ++step) {
-    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, impl::ConstStackT<T>(v), T(0),
+    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, impl::ConstStackT<T, ExecSpace>(v), T(0),
                            w, gemm);
     detail::normalize_columns<T>(exec, w);
     Kokkos::deep_copy(exec, v, w);
   }
-  backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, impl::ConstStackT<T>(v), T(0), w,
+  backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, impl::ConstStackT<T, ExecSpace>(v), T(0), w,
                          gemm);
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = typename Policy::member_type;
@@ -112,9 +112,9 @@ void power_iteration(const ExecSpace& exec, const impl::ConstStackT<T>& a, const
 }
 
 // s(b) and lambda_est(b) for every block per options.scaling (see the top of this file).
-template <class T>
-void estimate_scale(const ExecSpace& exec, const impl::ConstStackT<T>& a, const RootOptions& options,
-                    const PerBlock<T>& scale, const PerBlock<T>& lambda_est) {
+template <class T, class ExecSpace>
+void estimate_scale(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const RootOptions& options,
+                    const PerBlock<T, MemOf<ExecSpace>>& scale, const PerBlock<T, MemOf<ExecSpace>>& lambda_est) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
   T factor = static_cast<T>(options.pi_const);
   if (options.scaling == Scaling::fro) {

@@ -53,8 +53,8 @@ void batched_eigh(const ExecSpace& exec,
     // A device build without its vendor adapters (KDASH_ENABLE_CUDA_ADAPTERS / KDASH_ENABLE_HIP_ADAPTERS off or
     // not found): no eigensolver.
     (void)exec;
-    throw std::runtime_error("kdash::batched_eigh: no eigensolver for the " KDASH_BACKEND_NAME
-                             " backend in this build (its vendor adapters were not built)");
+    throw std::runtime_error(std::string("kdash::batched_eigh: no eigensolver for the ") + ExecSpace::name() +
+                             " execution space in this build (its vendor adapters were not built)");
   }
 }
 

@@ -16,6 +16,10 @@ namespace kdash {
 // The space of the simple uses (kdash::Optimizer<> and the kdash tool): Kokkos' default execution space.
 using DefaultExecSpace = Kokkos::DefaultExecutionSpace;
 
+// The memory space the Views of a call on execution space E live in.
+template <class E>
+using MemOf = typename E::memory_space;
+
 // A stack of `count` row-major matrices: shape (count, rows, cols), each block contiguous.
 template <class T, class MemorySpace = DefaultExecSpace::memory_space>
 using Stack = Kokkos::View<T***, Kokkos::LayoutRight, MemorySpace>;

@@ -11,7 +11,7 @@
 
 namespace kdash::backends {
 
-template <class F>
+template <class ExecSpace, class F>
 void for_each_entry(const ExecSpace& exec, const char* label, int count, int rows, int cols, const F& f) {
   if (count <= 0 || rows <= 0 || cols <= 0) return;
   using Policy = Kokkos::RangePolicy<ExecSpace, Kokkos::IndexType<std::int64_t>>;

@@ -24,7 +24,7 @@ static_assert(kScratchViewBytes < kScratchTotalBytes);
 
 namespace detail {
 
-template <class ViewT>
+template <class ViewT, class ExecSpace>
 struct ScratchEntry {
   std::string label;
   std::array<std::size_t, 8> extents;
@@ -32,9 +32,9 @@ struct ScratchEntry {
   ExecSpace last_user;  // the instance it was last handed out on (a copy keeps its stream alive)
 };
 
-template <class ViewT>
+template <class ViewT, class ExecSpace>
 struct ScratchCache {
-  std::vector<ScratchEntry<ViewT>> entries;
+  std::vector<ScratchEntry<ViewT, ExecSpace>> entries;
   std::size_t bytes = 0;
 
   // Drops the entries nobody holds, oldest first, until at most `keep` bytes stay cached; their memory goes back now
@@ -57,13 +57,14 @@ inline std::vector<void (*)()>& scratch_releasers() {
   return releasers;
 }
 
-template <class ViewT>
-ScratchCache<ViewT>& scratch_cache() {
-  thread_local ScratchCache<ViewT> cache;
+// One cache per View type and execution space (two host spaces share HostSpace Views but not instances).
+template <class ViewT, class ExecSpace>
+ScratchCache<ViewT, ExecSpace>& scratch_cache() {
+  thread_local ScratchCache<ViewT, ExecSpace> cache;
   thread_local bool registered = false;
   if (!registered) {
     // Device memory goes back before Kokkos does, not at thread exit.
-    Kokkos::push_finalize_hook([] { cache = ScratchCache<ViewT>(); });
+    Kokkos::push_finalize_hook([] { cache = ScratchCache<ViewT, ExecSpace>(); });
     scratch_releasers().push_back([] { cache.release_free(); });
     registered = true;
   }
@@ -80,7 +81,7 @@ inline void release_scratch() {
 // A View labelled `label` with these extents, on `exec`'s memory space: a cached one nobody else holds, else a new
 // one. zero: every entry set to 0 in `exec`'s order (what a plain labelled allocation gives); else the contents are
 // unspecified.
-template <class ViewT, class... Extents>
+template <class ViewT, class ExecSpace, class... Extents>
 ViewT scratch_view(const ExecSpace& exec, const char* label, bool zero, Extents... extents) {
   static_assert(sizeof...(Extents) <= 8);
   const std::array<std::size_t, 8> key{static_cast<std::size_t>(extents)...};
@@ -93,7 +94,7 @@ ViewT scratch_view(const ExecSpace& exec, const char* label, bool zero, Extents.
     return v;
   };
   if (bytes > kScratchViewBytes) return fresh();
-  auto& cache = detail::scratch_cache<ViewT>();
+  auto& cache = detail::scratch_cache<ViewT, ExecSpace>();
   for (auto& e : cache.entries) {
     if (e.view.use_count() != 1 || e.extents != key || e.label != label) continue;
     // Kernels queued on another instance (another stream) may still use it: let them finish first.

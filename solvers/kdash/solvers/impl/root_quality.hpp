@@ -38,25 +38,25 @@ double working_roundoff(Precision precision) {
 
 // residual(b) = max|X(b)^p A_reg(b) - I| for the blocks selected by `active`. `a_reg` holds A_reg on entry and is
 // overwritten, as is `work` (both count x n x n).
-template <class T>
-void measure_root_residual(const ExecSpace& exec, const Stack<T>& x, const Stack<T>& a_reg, const Stack<T>& work, int p,
-                           const RootOptions& options, const PerBlock<int>& active, const PerBlock<T>& residual) {
-  const MaskedGemm<T> gemm(exec, options, active);
-  Stack<T> cur = a_reg, nxt = work;
+template <class T, class ExecSpace>
+void measure_root_residual(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& x, const Stack<T, MemOf<ExecSpace>>& a_reg, const Stack<T, MemOf<ExecSpace>>& work, int p,
+                           const RootOptions& options, const PerBlock<int, MemOf<ExecSpace>>& active, const PerBlock<T, MemOf<ExecSpace>>& residual) {
+  const MaskedGemm<T, ExecSpace> gemm(exec, options, active);
+  Stack<T, MemOf<ExecSpace>> cur = a_reg, nxt = work;
   for (int k = 0; k < p; ++k) {
     gemm(x, cur, nxt);  // X^(k+1) A_reg
     std::swap(cur, nxt);
   }
-  max_abs_minus_identity<T>(exec, ConstStackT<T>(cur), residual, active);
+  max_abs_minus_identity<T>(exec, ConstStackT<T, ExecSpace>(cur), residual, active);
 }
 
 // The residuals above, into results[b].residual for the blocks whose root was written (write(b) != 0).
-template <class T>
-void store_root_residuals(const ExecSpace& exec, const Stack<T>& x, const Stack<T>& a_reg, const Stack<T>& work,
-                          const RootOptions& options, const PerBlock<int>& write,
+template <class T, class ExecSpace>
+void store_root_residuals(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& x, const Stack<T, MemOf<ExecSpace>>& a_reg, const Stack<T, MemOf<ExecSpace>>& work,
+                          const RootOptions& options, const PerBlock<int, MemOf<ExecSpace>>& write,
                           std::vector<BlockRootResult>& results) {
   const int count = static_cast<int>(x.extent(0));
-  auto residual = backends::scratch_view<PerBlock<T>>(exec, "kdash::root_quality::residual", true, count);
+  auto residual = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::root_quality::residual", true, count);
   measure_root_residual<T>(exec, x, a_reg, work, static_cast<int>(options.p), options, write, residual);
   auto res_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), residual);
   auto write_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), write);
@@ -67,14 +67,14 @@ void store_root_residuals(const ExecSpace& exec, const Stack<T>& x, const Stack<
 // results[b].condition = lambda_max(A_reg) * rho(X(b))^p for the blocks whose root was written (converged or
 // not_converged), with lambda_max(A_reg) = results[b].lambda_max, or lambda_max / scale + eps for Chebyshev (whose
 // A_reg is A/s + eps I). rho(X) = |Rayleigh quotient| after pi_steps power steps from the seeded start vectors.
-template <class T>
-void estimate_root_conditions(const ExecSpace& exec, const Stack<T>& x, const RootOptions& options,
+template <class T, class ExecSpace>
+void estimate_root_conditions(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& x, const RootOptions& options,
                               std::vector<BlockRootResult>& results) {
   const int count = static_cast<int>(x.extent(0)), n = static_cast<int>(x.extent(1));
   if (count == 0) return;
-  auto rho = backends::scratch_view<PerBlock<T>>(exec, "kdash::root_quality::rho", true, count);
+  auto rho = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::root_quality::rho", true, count);
   auto v = random_start_vectors<T>(exec, count, n, 1, options.seed, options.first_block);
-  power_iteration<T>(exec, ConstStackT<T>(x), v, options.pi_steps < 1 ? 1 : options.pi_steps, rho, options.gemm_path);
+  power_iteration<T>(exec, ConstStackT<T, ExecSpace>(x), v, options.pi_steps < 1 ? 1 : options.pi_steps, rho, options.gemm_path);
   auto rho_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), rho);
   for (int b = 0; b < count; ++b) {
     auto& r = results[b];

@@ -10,8 +10,9 @@
 
 namespace kdash::solvers::impl {
 
-template <class T>
-using ConstStackT = Kokkos::View<const T***, Kokkos::LayoutRight, MemSpace>;
+// A read-only stack in an execution space's memory.
+template <class T, class ExecSpace>
+using ConstStackT = Kokkos::View<const T***, Kokkos::LayoutRight, MemOf<ExecSpace>>;
 
 // Per-block reductions over n x n entries use several teams per block: one team per block leaves a GPU with one busy
 // SM per block, and one block at a time (the sequential and layerwise modes, any small stack) a 1024 x 1024
@@ -26,9 +27,9 @@ inline int reduce_chunks(std::size_t entries) {
 
 // For every selected block b (an empty mask selects all) and chunk c: f(member, b, first, last) runs on one team over
 // the entries [first, last) of block b.
-template <class F>
+template <class F, class ExecSpace>
 void for_each_block_chunk(const ExecSpace& exec, const char* label, int count, std::size_t entries,
-                          const Kokkos::View<int*, MemSpace>& active, const F& f) {
+                          const Kokkos::View<int*, MemOf<ExecSpace>>& active, const F& f) {
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = typename Policy::member_type;
   const int chunks = reduce_chunks(entries);
@@ -43,12 +44,12 @@ void for_each_block_chunk(const ExecSpace& exec, const char* label, int count, s
 }
 
 // finite(b) = 1 when every entry of a(b) is finite, else 0.
-template <class T>
-void finite_blocks(const ExecSpace& exec, const ConstStackT<T>& a, const PerBlock<int>& finite) {
+template <class T, class ExecSpace>
+void finite_blocks(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const PerBlock<int, MemOf<ExecSpace>>& finite) {
   const int count = static_cast<int>(a.extent(0));
   const std::size_t nn = a.extent(1) * a.extent(2);
   const int chunks = reduce_chunks(nn);
-  auto bad = backends::scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemSpace>>(
+  auto bad = backends::scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
       exec, "kdash::solvers::finite_partial", false, count, chunks);
   const T* data = a.data();
   for_each_block_chunk(
@@ -71,8 +72,8 @@ void finite_blocks(const ExecSpace& exec, const ConstStackT<T>& a, const PerBloc
 }
 
 // out(b) = a(b) + shift * I
-template <class T>
-void copy_add_identity(const ExecSpace& exec, const ConstStackT<T>& a, const Stack<T>& out, T shift) {
+template <class T, class ExecSpace>
+void copy_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& out, T shift) {
   const int n = static_cast<int>(a.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::copy_add_identity", int(a.extent(0)), n, n,
@@ -84,14 +85,16 @@ void copy_add_identity(const ExecSpace& exec, const ConstStackT<T>& a, const Sta
 namespace kdash::solvers::impl {
 
 // A per-block mask: active(b) != 0 selects block b; an empty mask selects every block.
-using BlockMask = Kokkos::View<int*, MemSpace>;
+template <class ExecSpace>
+using BlockMask = Kokkos::View<int*, MemOf<ExecSpace>>;
 
-KOKKOS_INLINE_FUNCTION bool selected(const BlockMask& active, int b) { return active.extent(0) == 0 || active(b) != 0; }
+template <class Mask>
+KOKKOS_INLINE_FUNCTION bool selected(const Mask& active, int b) { return active.extent(0) == 0 || active(b) != 0; }
 
 // out(b) = alpha(b) * in(b) + beta * I on the selected blocks (alpha per block, e.g. CN's z = (p+1)/(2s)).
-template <class T>
-void scale_add_identity(const ExecSpace& exec, const ConstStackT<T>& in, const Stack<T>& out,
-                        const Kokkos::View<const T*, MemSpace>& alpha, T beta, const BlockMask& active) {
+template <class T, class ExecSpace>
+void scale_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in, const Stack<T, MemOf<ExecSpace>>& out,
+                        const Kokkos::View<const T*, MemOf<ExecSpace>>& alpha, T beta, const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(in.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::scale_add_identity", int(in.extent(0)), n, n,
@@ -102,9 +105,9 @@ void scale_add_identity(const ExecSpace& exec, const ConstStackT<T>& in, const S
 }
 
 // out(b) = alpha * in(b) + beta * I on the selected blocks (the same constants for every block).
-template <class T>
-void affine_identity(const ExecSpace& exec, const ConstStackT<T>& in, const Stack<T>& out, T alpha, T beta,
-                     const BlockMask& active) {
+template <class T, class ExecSpace>
+void affine_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in, const Stack<T, MemOf<ExecSpace>>& out, T alpha, T beta,
+                     const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(in.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::affine_identity", int(in.extent(0)), n, n,
@@ -115,9 +118,9 @@ void affine_identity(const ExecSpace& exec, const ConstStackT<T>& in, const Stac
 }
 
 // out(b) = diag(b) * I on the selected blocks.
-template <class T>
-void set_scaled_identity(const ExecSpace& exec, const Stack<T>& out, const Kokkos::View<const T*, MemSpace>& diag,
-                         const BlockMask& active) {
+template <class T, class ExecSpace>
+void set_scaled_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, const Kokkos::View<const T*, MemOf<ExecSpace>>& diag,
+                         const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(out.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::set_scaled_identity", int(out.extent(0)), n, n,
@@ -128,8 +131,8 @@ void set_scaled_identity(const ExecSpace& exec, const Stack<T>& out, const Kokko
 }
 
 // out(b) += shift * I on the selected blocks.
-template <class T>
-void add_identity(const ExecSpace& exec, const Stack<T>& out, T shift, const BlockMask& active) {
+template <class T, class ExecSpace>
+void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, T shift, const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(out.extent(1));
   Kokkos::parallel_for(
       "kdash::solvers::add_identity",
@@ -142,15 +145,15 @@ void add_identity(const ExecSpace& exec, const Stack<T>& out, T shift, const Blo
 
 // residual(b) = max_ij |m(b, i, j) - delta_ij| on the selected blocks. A non-finite entry makes the residual NaN, so
 // the caller can tell divergence from slow convergence.
-template <class T>
-void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T>& m, const PerBlock<T>& residual,
-                            const BlockMask& active) {
+template <class T, class ExecSpace>
+void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m, const PerBlock<T, MemOf<ExecSpace>>& residual,
+                            const BlockMask<ExecSpace>& active) {
   const int count = static_cast<int>(m.extent(0));
   const int n = static_cast<int>(m.extent(1));
   const std::size_t nn = std::size_t(n) * n;
   const int chunks = reduce_chunks(nn);
-  auto worst = backends::scratch_view<StackVectors<T>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
-  auto bad = backends::scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemSpace>>(
+  auto worst = backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
+  auto bad = backends::scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
       exec, "kdash::solvers::residual_bad_partial", false, count, chunks);
   const T* data = m.data();
   for_each_block_chunk(
@@ -223,15 +226,15 @@ KOKKOS_INLINE_FUNCTION ScaledSumOfSquares<T> team_scaled_sum_of_squares(const Me
 // squares overflow) or 1e-20 (whose squares underflow) still get their norm. Each chunk of a block is scaled by its
 // own largest entry big_c; combining rescales by (big_c / big)^2 <= 1, the largest entry of the block being big.
 // A NaN entry makes the norm NaN, an infinite one (and no NaN) +inf.
-template <class T>
-void frobenius_norms(const ExecSpace& exec, const ConstStackT<T>& a, const PerBlock<T>& norm) {
+template <class T, class ExecSpace>
+void frobenius_norms(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const PerBlock<T, MemOf<ExecSpace>>& norm) {
   const int count = static_cast<int>(a.extent(0));
   const std::size_t nn = a.extent(1) * a.extent(2);
   const int chunks = reduce_chunks(nn);
   auto big_part =
-      backends::scratch_view<StackVectors<T>>(exec, "kdash::solvers::fro_big_partial", false, count, chunks);
+      backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::fro_big_partial", false, count, chunks);
   auto sum_part =
-      backends::scratch_view<StackVectors<T>>(exec, "kdash::solvers::fro_sum_partial", false, count, chunks);
+      backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::fro_sum_partial", false, count, chunks);
   const T* data = a.data();
   for_each_block_chunk(
       exec, "kdash::solvers::frobenius_norms", count, nn, {},
@@ -263,10 +266,10 @@ void frobenius_norms(const ExecSpace& exec, const ConstStackT<T>& a, const PerBl
 }
 
 // out(b) = factor(b) * in(b) on the blocks with write(b) != 0; the others keep out(b) (a solver's commit step).
-template <class T, class U>
-void copy_scaled_where(const ExecSpace& exec, const Kokkos::View<const T***, Kokkos::LayoutRight, MemSpace>& in,
-                       const Stack<U>& out, const Kokkos::View<const T*, MemSpace>& factor,
-                       const Kokkos::View<const int*, MemSpace>& write) {
+template <class T, class U, class ExecSpace>
+void copy_scaled_where(const ExecSpace& exec, const Kokkos::View<const T***, Kokkos::LayoutRight, MemOf<ExecSpace>>& in,
+                       const Stack<U, MemOf<ExecSpace>>& out, const Kokkos::View<const T*, MemOf<ExecSpace>>& factor,
+                       const Kokkos::View<const int*, MemOf<ExecSpace>>& write) {
   const int n = static_cast<int>(in.extent(1));
   const bool scaled = factor.extent(0) > 0;
   backends::for_each_entry(
