@@ -74,22 +74,28 @@ void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool mas
   }
 }
 
+template <class Param>
+class BatchedSyrkPrecision : public ::testing::Test {};
+TYPED_TEST_SUITE(BatchedSyrkPrecision, TestSpacesAndScalars, SpaceNames);
+
 template <class Space>
 class BatchedSyrk : public ::testing::Test {};
 TYPED_TEST_SUITE(BatchedSyrk, TestSpaces, SpaceNames);
 
-TYPED_TEST(BatchedSyrk, MatchesTheExactProductOnBothSidesOfTheThreshold) {
-  using Space = TypeParam;
+TYPED_TEST(BatchedSyrkPrecision, MatchesTheExactProductOnBothSidesOfTheThreshold) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
   for (int n : kSizes)
     for (Trans t : {Trans::none, Trans::transpose}) {
-      check_syrk<Space, float>(3, n, n, t, InputPrecision::native, false);
-      check_syrk<Space, float>(1, n, 40, t, InputPrecision::native, false);  // a strip: inner dimension 40
+      check_syrk<Space, T>(3, n, n, t, InputPrecision::native, false);
+      check_syrk<Space, T>(1, n, 40, t, InputPrecision::native, false);  // a strip: inner dimension 40
     }
 }
 
-TYPED_TEST(BatchedSyrk, MaskedBlocksKeepTheirValues) {
-  using Space = TypeParam;
-  for (int n : kSizes) check_syrk<Space, float>(4, n, 50, Trans::none, InputPrecision::native, true);
+TYPED_TEST(BatchedSyrkPrecision, MaskedBlocksKeepTheirValues) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
+  for (int n : kSizes) check_syrk<Space, T>(4, n, 50, Trans::none, InputPrecision::native, true);
 }
 
 TYPED_TEST(BatchedSyrk, DoublePrecisionAndRoundedInputs) {
