@@ -494,11 +494,6 @@ void compute_roots(impl::OptimizerState<ExecSpace>& s) {
 }  // namespace impl
 
 template <class ExecSpace>
-void Optimizer<ExecSpace>::step(const std::vector<ParamView>& params, const std::vector<GradView>& grads) {
-  step(std::vector<Param>(params.begin(), params.end()), std::vector<Grad>(grads.begin(), grads.end()));
-}
-
-template <class ExecSpace>
 void Optimizer<ExecSpace>::step(const std::vector<Param>& params, const std::vector<Grad>& grads) {
   const backends::ProfilingRegion region("kdash::Optimizer::step");
   const auto t0 = Clock::now();
