@@ -1,7 +1,9 @@
 # Finds every dependency of kdash and sets:
 #   KDASH_KOKKOS_TARGETS   targets giving Kokkos + Kokkos Kernels (standalone or Debian/Trilinos-style installs)
 #   KDASH_LAPACK_TARGETS   BLAS + LAPACK + CBLAS/LAPACKE for the host backend (KDASH_BLAS)
-#   KDASH_BACKEND          validated against what the found Kokkos enables
+#   KDASH_KOKKOS_SPACES    the execution spaces the found Kokkos enables (serial, openmp, threads, cuda, hip):
+#                          kdash is instantiated for every one of them; KDASH_REQUIRED_SPACES is checked against it
+#   KDASH_DEVICE_SPACE     cuda, hip, or empty: the device space of this Kokkos (at most one)
 #   KDASH_BUILD_CUDA_ADAPTERS, KDASH_HAVE_NCCL
 
 # Where scripts/bootstrap.sh puts what it builds or downloads (KDASH_DEPS, default <repo>/.deps).
@@ -52,7 +54,7 @@ if(NOT _kdash_kokkos_config_h)
 endif()
 file(STRINGS ${_kdash_kokkos_config_h} _kdash_kokkos_defs REGEX "^#define KOKKOS_(ENABLE_(SERIAL|OPENMP|CUDA|HIP|THREADS)|VERSION)( |$)")
 set(KDASH_KOKKOS_SPACES "")
-foreach(space SERIAL OPENMP CUDA HIP)
+foreach(space SERIAL OPENMP THREADS CUDA HIP)
   if(_kdash_kokkos_defs MATCHES "KOKKOS_ENABLE_${space}")
     string(TOLOWER ${space} _s)
     list(APPEND KDASH_KOKKOS_SPACES ${_s})
@@ -61,27 +63,32 @@ endforeach()
 string(REGEX MATCH "KOKKOS_VERSION ([0-9]+)" _m "${_kdash_kokkos_defs}")
 set(KDASH_KOKKOS_VERSION ${CMAKE_MATCH_1})
 
-if(NOT KDASH_BACKEND)
-  foreach(candidate cuda hip openmp serial)
-    if(candidate IN_LIST KDASH_KOKKOS_SPACES)
-      set(KDASH_BACKEND ${candidate})
-      break()
-    endif()
-  endforeach()
+set(KDASH_DEVICE_SPACE "")
+foreach(space cuda hip)
+  if(space IN_LIST KDASH_KOKKOS_SPACES)
+    set(KDASH_DEVICE_SPACE ${space})
+  endif()
+endforeach()
+# The former single-backend choice is now a requirement: -DKDASH_BACKEND=cuda still means "this build must have CUDA".
+if(KDASH_BACKEND AND NOT KDASH_REQUIRED_SPACES)
+  message(DEPRECATION "kdash: KDASH_BACKEND is replaced by KDASH_REQUIRED_SPACES (kdash builds for every space its "
+                      "Kokkos enables); taking KDASH_REQUIRED_SPACES=${KDASH_BACKEND}")
+  set(KDASH_REQUIRED_SPACES ${KDASH_BACKEND})
 endif()
-string(TOLOWER "${KDASH_BACKEND}" KDASH_BACKEND)
-set(KDASH_BACKEND ${KDASH_BACKEND} CACHE STRING "" FORCE)
-if(NOT KDASH_BACKEND MATCHES "^(serial|openmp|cuda|hip)$")
-  message(FATAL_ERROR "kdash: KDASH_BACKEND='${KDASH_BACKEND}' is not one of serial, openmp, cuda, hip")
-endif()
-if(NOT KDASH_BACKEND IN_LIST KDASH_KOKKOS_SPACES)
-  string(TOUPPER ${KDASH_BACKEND} _kdash_backend_upper)
-  message(FATAL_ERROR "kdash: KDASH_BACKEND=${KDASH_BACKEND}, but the Kokkos found at ${Kokkos_DIR} "
-    "(version ${KDASH_KOKKOS_VERSION}) enables only: ${KDASH_KOKKOS_SPACES}.\n"
-    "Either pick one of those backends, or point Kokkos_ROOT (and KokkosKernels_ROOT) at a Kokkos built with "
-    "Kokkos_ENABLE_${_kdash_backend_upper}=ON (for CUDA 13: Kokkos >= 4.7.01, see docs/building.md).")
-endif()
-message(STATUS "kdash: backend ${KDASH_BACKEND}; Kokkos ${KDASH_KOKKOS_VERSION} at ${Kokkos_DIR} enables ${KDASH_KOKKOS_SPACES}")
+foreach(space ${KDASH_REQUIRED_SPACES})
+  string(TOLOWER "${space}" space)
+  if(NOT space MATCHES "^(serial|openmp|threads|cuda|hip)$")
+    message(FATAL_ERROR "kdash: KDASH_REQUIRED_SPACES names '${space}', not one of serial, openmp, threads, cuda, hip")
+  endif()
+  if(NOT space IN_LIST KDASH_KOKKOS_SPACES)
+    string(TOUPPER ${space} _kdash_space_upper)
+    message(FATAL_ERROR "kdash: KDASH_REQUIRED_SPACES requires ${space}, but the Kokkos found at ${Kokkos_DIR} "
+      "(version ${KDASH_KOKKOS_VERSION}) enables only: ${KDASH_KOKKOS_SPACES}.\n"
+      "Point Kokkos_ROOT (and KokkosKernels_ROOT) at a Kokkos built with Kokkos_ENABLE_${_kdash_space_upper}=ON "
+      "(for CUDA 13: Kokkos >= 4.7.01, see docs/building.md).")
+  endif()
+endforeach()
+message(STATUS "kdash: Kokkos ${KDASH_KOKKOS_VERSION} at ${Kokkos_DIR}; kdash is built for ${KDASH_KOKKOS_SPACES}")
 
 # Host BLAS/LAPACK (always: host-side validation, fp64 fallbacks, host backends). KDASH_BLAS=auto takes oneMKL when
 # scripts/bootstrap.sh installed it into KDASH_DEPS (it does on Intel CPUs), else OpenBLAS (cmake/KDashHostBlas.cmake).
@@ -121,11 +128,11 @@ endif()
 # skips them in HIP builds (which have no use for them, as CUDA builds skip the HIP adapters).
 set(KDASH_BUILD_CUDA_ADAPTERS OFF)
 if(NOT KDASH_ENABLE_CUDA_ADAPTERS STREQUAL "OFF" AND
-   NOT (KDASH_ENABLE_CUDA_ADAPTERS STREQUAL "AUTO" AND KDASH_BACKEND STREQUAL "hip"))
+   NOT (KDASH_ENABLE_CUDA_ADAPTERS STREQUAL "AUTO" AND KDASH_DEVICE_SPACE STREQUAL "hip"))
   find_package(CUDAToolkit QUIET)
   if(CUDAToolkit_FOUND AND EXISTS ${PROJECT_SOURCE_DIR}/backends/cuda/CMakeLists.txt)
     set(KDASH_BUILD_CUDA_ADAPTERS ON)
-  elseif(KDASH_ENABLE_CUDA_ADAPTERS STREQUAL "ON" OR KDASH_BACKEND STREQUAL "cuda")
+  elseif(KDASH_ENABLE_CUDA_ADAPTERS STREQUAL "ON" OR KDASH_DEVICE_SPACE STREQUAL "cuda")
     message(FATAL_ERROR "kdash: the CUDA adapters were requested but the CUDA toolkit was not found (set CUDAToolkit_ROOT)")
   endif()
 endif()

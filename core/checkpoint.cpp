@@ -3,6 +3,7 @@
 
 #include "kdash/config_json.hpp"
 #include "kdash/impl/optimizer_state.hpp"
+#include "kdash/io/checksum.hpp"
 #include "kdash/io/output_set.hpp"
 #include "kdash/version.hpp"
 
@@ -30,15 +31,6 @@ constexpr std::size_t kSummedPreambleBytes = kPreambleBytes - 8;
 // Step and call counters are at most 2^62: a run continued from a checkpoint can never overflow them.
 constexpr std::int64_t kMaxCounter = std::int64_t(1) << 62;
 enum RecordType : std::uint8_t { f32 = 0, i64 = 1 };
-
-constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
-std::uint64_t fnv1a64(const char* data, std::size_t n, std::uint64_t h = kFnvOffset) {
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= static_cast<unsigned char>(data[i]);
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 // Options that do not change what the state means: a checkpoint loads across them.
 bool layout_only(const std::string& key) {
@@ -124,8 +116,8 @@ struct Record {
 // The checksum of a file of format `version`: format 1 covers the payload, format 2 also the preamble before the
 // checksum, so that no byte of the file escapes it.
 std::uint64_t checksum_of(std::uint32_t version, const char* file, std::uint64_t payload) {
-  const std::uint64_t start = version == 1 ? kFnvOffset : fnv1a64(file, kSummedPreambleBytes);
-  return fnv1a64(file + kPreambleBytes, payload, start);
+  const std::uint64_t start = version == 1 ? io::kFnv1aOffset : io::fnv1a64(file, kSummedPreambleBytes);
+  return io::fnv1a64(file + kPreambleBytes, payload, start);
 }
 
 // The validated contents of a checkpoint file.
@@ -258,12 +250,15 @@ std::string block_key(const BlockMap& map, int block, const char* field) {
 }
 
 // The gradient-shaped state buffers, saved per block as (rows, cols) records "<param>#<block>/<name>".
+template <class ExecSpace>
 struct StateFields {
   const char* name;
-  Kokkos::View<float*, MemSpace> Optimizer::State::*buffer;
+  Kokkos::View<float*, MemOf<ExecSpace>> impl::OptimizerState<ExecSpace>::*buffer;
 };
-constexpr StateFields kFlatFields[] = {
-    {"ema", &Optimizer::State::ema}, {"graft", &Optimizer::State::graft}, {"momentum", &Optimizer::State::momentum}};
+template <class ExecSpace>
+constexpr StateFields<ExecSpace> kFlatFields[] = {{"ema", &impl::OptimizerState<ExecSpace>::ema},
+                                                  {"graft", &impl::OptimizerState<ExecSpace>::graft},
+                                                  {"momentum", &impl::OptimizerState<ExecSpace>::momentum}};
 
 }  // namespace
 
@@ -272,8 +267,9 @@ CheckpointInfo inspect_checkpoint(const std::string& path) {
   return info_of(path, p.version, p.header);
 }
 
-void Optimizer::save(const std::string& path) const {
-  const State& s = *state_;
+template <class ExecSpace>
+void Optimizer<ExecSpace>::save(const std::string& path) const {
+  const impl::OptimizerState<ExecSpace>& s = *state_;
   s.exec.fence();
   json header;
   header["format"] = "kdash-checkpoint";
@@ -289,7 +285,7 @@ void Optimizer::save(const std::string& path) const {
   Writer w;
   w.string(header.dump());
   Writer records;
-  for (const StateFields& f : kFlatFields) {
+  for (const StateFields<ExecSpace>& f : kFlatFields<ExecSpace>) {
     const auto& buf = s.*(f.buffer);
     if (buf.extent(0) == 0) continue;
     auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), buf);
@@ -302,7 +298,7 @@ void Optimizer::save(const std::string& path) const {
   }
   for (int f : s.local_factors) {
     const FactorStack& fs = s.map.factor_stacks()[f];
-    const impl::FactorState& st = s.factors[f];
+    const impl::FactorState<ExecSpace>& st = s.factors[f];
     auto stats = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), st.stats);
     auto root = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), st.root);
     const std::size_t nn = std::size_t(fs.n) * fs.n;
@@ -364,17 +360,18 @@ void Optimizer::save(const std::string& path) const {
   });
 }
 
-void Optimizer::load(const std::string& path) {
-  State& s = *state_;
+template <class ExecSpace>
+void Optimizer<ExecSpace>::load(const std::string& path) {
+  impl::OptimizerState<ExecSpace>& s = *state_;
   distributed::Communicator& comm = *s.comm;
   const Parsed parsed = parse_on_every_rank(comm, path);
 
   // Staged on the host first, on every rank; committed only if every rank staged its blocks.
   CheckpointInfo info;
   std::set<std::string> used;
-  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemSpace>>> flat_host;
+  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemOf<ExecSpace>>>> flat_host;
   struct FactorHost {
-    impl::HostMirrorOf<Stack<float>> stats, root;
+    impl::HostMirrorOf<Stack<float, MemOf<ExecSpace>>> stats, root;
     std::vector<int> consecutive;
     std::vector<std::int64_t> total;
   };
@@ -416,7 +413,7 @@ void Optimizer::load(const std::string& path) {
       used.insert(key);
       return it->second;
     };
-    for (const StateFields& f : kFlatFields) {
+    for (const StateFields<ExecSpace>& f : kFlatFields<ExecSpace>) {
       const auto& buf = s.*(f.buffer);
       flat_host.push_back(Kokkos::create_mirror(buf));
       if (buf.extent(0) == 0) continue;
@@ -493,12 +490,12 @@ void Optimizer::load(const std::string& path) {
   }
 
   // Commit.
-  for (std::size_t i = 0; i < std::size(kFlatFields); ++i) {
-    const auto& buf = s.*(kFlatFields[i].buffer);
+  for (std::size_t i = 0; i < std::size(kFlatFields<ExecSpace>); ++i) {
+    const auto& buf = s.*(kFlatFields<ExecSpace>[i].buffer);
     if (buf.extent(0) != 0) Kokkos::deep_copy(buf, flat_host[i]);
   }
   for (auto& [f, fh] : factor_host) {
-    impl::FactorState& st = s.factors[f];
+    impl::FactorState<ExecSpace>& st = s.factors[f];
     Kokkos::deep_copy(st.stats, fh.stats);
     Kokkos::deep_copy(st.root, fh.root);
     st.consecutive_failures = fh.consecutive;
@@ -510,5 +507,11 @@ void Optimizer::load(const std::string& path) {
   s.root_calls = static_cast<std::uint64_t>(root_calls);
   s.roots_computed = false;
 }
+
+#define KDASH_INSTANTIATE_CHECKPOINTS(SPACE)                    \
+  template void Optimizer<SPACE>::save(const std::string&) const; \
+  template void Optimizer<SPACE>::load(const std::string&);
+KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_CHECKPOINTS)
+#undef KDASH_INSTANTIATE_CHECKPOINTS
 
 }  // namespace kdash

@@ -9,7 +9,8 @@
 
 namespace kdash::impl {
 
-void dump_failing_factor(const Optimizer::State& s, int stack, int entry, const std::string& why) {
+template <class ExecSpace>
+void dump_failing_factor(const OptimizerState<ExecSpace>& s, int stack, int entry, const std::string& why) {
   if (s.config.dump_dir.empty()) return;
   const FactorStack& fs = s.map.factor_stacks()[stack];
   const BlockInfo& b = s.map.blocks()[fs.entries[entry].block];
@@ -33,5 +34,10 @@ void dump_failing_factor(const Optimizer::State& s, int stack, int entry, const 
   }
   std::cerr << "kdash: inverse root failed (" << why << "); factor written to " << file << "\n";
 }
+
+#define KDASH_INSTANTIATE_FAILURE_DUMP(SPACE) \
+  template void dump_failing_factor<SPACE>(const OptimizerState<SPACE>&, int, int, const std::string&);
+KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_FAILURE_DUMP)
+#undef KDASH_INSTANTIATE_FAILURE_DUMP
 
 }  // namespace kdash::impl

@@ -4,6 +4,7 @@
 #include "kdash/impl/step_kernels.hpp"
 
 #include <kdash/backends/batched_syrk.hpp>
+#include <kdash/backends/profiling_region.hpp>
 #include <kdash/backends/scratch_cache.hpp>
 #include <kdash/distributed/single_process_communicator.hpp>
 #include <kdash/solvers/automatic_method.hpp>
@@ -23,15 +24,10 @@ using impl::GraftCoefficients;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using ConstStack = Stack<const float>;
+template <class ExecSpace>
+using ConstStack = Stack<const float, MemOf<ExecSpace>>;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
-// Kokkos Tools region around a public operation.
-struct ProfilingRegion {
-  explicit ProfilingRegion(const char* name) { Kokkos::Profiling::pushRegion(name); }
-  ~ProfilingRegion() { Kokkos::Profiling::popRegion(); }
-};
 
 std::string block_name(const BlockMap& map, int block) {
   const BlockInfo& b = map.blocks()[block];
@@ -53,16 +49,21 @@ float bias(double beta, std::int64_t t) { return static_cast<float>(1.0 / (1.0 -
 
 }  // namespace
 
-Stack<float> Optimizer::State::group_stack(const Kokkos::View<float*, MemSpace>& flat, int g, bool global) const {
-  const BlockGroup& grp = map.groups()[g];
-  const std::size_t base = global ? 0 : local_base;
-  return Stack<float>(flat.data() + (grp.direction_offset - base), grp.blocks.size(), grp.rows, grp.cols);
-}
+template <class ExecSpace>
+Optimizer<ExecSpace>::Optimizer(std::vector<ParamSpec> specs, Config config)
+    : Optimizer(ExecSpace(), std::move(specs), std::move(config), impl::Partition{}) {}
 
-Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition partition)
-    : state_(std::make_unique<State>()) {
+template <class ExecSpace>
+Optimizer<ExecSpace>::Optimizer(const ExecSpace& exec, std::vector<ParamSpec> specs, Config config)
+    : Optimizer(exec, std::move(specs), std::move(config), impl::Partition{}) {}
+
+template <class ExecSpace>
+Optimizer<ExecSpace>::Optimizer(const ExecSpace& exec, std::vector<ParamSpec> specs, Config config,
+                                impl::Partition partition)
+    : state_(std::make_unique<impl::OptimizerState<ExecSpace>>()) {
   config.validate();
-  State& s = *state_;
+  impl::OptimizerState<ExecSpace>& s = *state_;
+  s.exec = exec;
   s.config = std::move(config);
   s.partition = std::move(partition);
   s.comm = std::make_shared<distributed::SingleProcessCommunicator>();  // the distributed constructor replaces it
@@ -73,14 +74,14 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
 
   // The block table, in group order.
   const int nblocks = static_cast<int>(map.blocks().size());
-  impl::BlockTable& t = s.table;
-  t.param = Kokkos::View<int*, MemSpace>("kdash::table::param", nblocks);
-  t.start = Kokkos::View<std::int64_t*, MemSpace>("kdash::table::start", nblocks);
-  t.ld = Kokkos::View<std::int64_t*, MemSpace>("kdash::table::ld", nblocks);
-  t.rows = Kokkos::View<int*, MemSpace>("kdash::table::rows", nblocks);
-  t.cols = Kokkos::View<int*, MemSpace>("kdash::table::cols", nblocks);
-  t.kind = Kokkos::View<int*, MemSpace>("kdash::table::kind", nblocks);
-  t.offset = Kokkos::View<std::int64_t*, MemSpace>("kdash::table::offset", nblocks);
+  impl::BlockTable<ExecSpace>& t = s.table;
+  t.param = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::table::param", nblocks);
+  t.start = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>("kdash::table::start", nblocks);
+  t.ld = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>("kdash::table::ld", nblocks);
+  t.rows = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::table::rows", nblocks);
+  t.cols = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::table::cols", nblocks);
+  t.kind = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::table::kind", nblocks);
+  t.offset = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>("kdash::table::offset", nblocks);
   auto param_h = Kokkos::create_mirror_view(t.param);
   auto start_h = Kokkos::create_mirror_view(t.start);
   auto ld_h = Kokkos::create_mirror_view(t.ld);
@@ -137,15 +138,15 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
     }
   }
   const Config& c = s.config;
-  s.grad = Kokkos::View<float*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::grad"), s.local_size);
-  if ((has_shampoo && c.beta_g > 0) || has_adamw) s.ema = Kokkos::View<float*, MemSpace>("kdash::ema", s.local_size);
+  s.grad = Kokkos::View<float*, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::grad"), s.local_size);
+  if ((has_shampoo && c.beta_g > 0) || has_adamw) s.ema = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::ema", s.local_size);
   if ((has_shampoo && c.grafting != GraftingType::sgd) || has_adamw) {
-    s.graft = Kokkos::View<float*, MemSpace>("kdash::graft", s.local_size);
+    s.graft = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::graft", s.local_size);
   }
-  if (has_shampoo && c.mu > 0) s.momentum = Kokkos::View<float*, MemSpace>("kdash::momentum", s.local_size);
+  if (has_shampoo && c.mu > 0) s.momentum = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::momentum", s.local_size);
   s.scratch =
-      Kokkos::View<float*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::scratch"), scratch_size);
-  s.directions = Kokkos::View<float*, MemSpace>("kdash::directions", map.direction_size());
+      Kokkos::View<float*, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::scratch"), scratch_size);
+  s.directions = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::directions", map.direction_size());
   // Chunks of every block, in table order.
   {
     std::vector<int> pos_of, begin, len;
@@ -161,7 +162,7 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
     }
     s.chunk_first_host[nblocks] = static_cast<int>(pos_of.size());
     auto upload = [](const std::vector<int>& v, const char* label) {
-      Kokkos::View<int*, MemSpace> d(std::string(label), v.size());
+      Kokkos::View<int*, MemOf<ExecSpace>> d(std::string(label), v.size());
       Kokkos::deep_copy(d, Kokkos::View<const int*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(v.data(), v.size()));
       return d;
     };
@@ -169,28 +170,28 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
     s.chunk_begin = upload(begin, "kdash::chunk::begin");
     s.chunk_len = upload(len, "kdash::chunk::len");
     s.chunk_first = upload(s.chunk_first_host, "kdash::chunk::first");
-    s.chunk_bad = Kokkos::View<int*, MemSpace>("kdash::chunk::bad", pos_of.size());
-    s.chunk_sum = Kokkos::View<float*, MemSpace>("kdash::chunk::sum", pos_of.size());
+    s.chunk_bad = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::chunk::bad", pos_of.size());
+    s.chunk_sum = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::chunk::sum", pos_of.size());
   }
-  s.finite = Kokkos::View<int*, MemSpace>("kdash::finite", nblocks);
-  s.block_scale = Kokkos::View<float*, MemSpace>("kdash::block_scale", nblocks);
-  s.graft_norm = Kokkos::View<float*, MemSpace>("kdash::graft_norm", nblocks);
-  s.skipped = Kokkos::View<std::int64_t*, MemSpace>("kdash::skipped", nblocks);
-  s.nonfinite_count = Kokkos::View<int, MemSpace>("kdash::nonfinite_count");
+  s.finite = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::finite", nblocks);
+  s.block_scale = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::block_scale", nblocks);
+  s.graft_norm = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::graft_norm", nblocks);
+  s.skipped = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>("kdash::skipped", nblocks);
+  s.nonfinite_count = Kokkos::View<int, MemOf<ExecSpace>>("kdash::nonfinite_count");
 
   s.factors.resize(map.factor_stacks().size());
   for (std::size_t f = 0; f < map.factor_stacks().size(); ++f) {
     const FactorStack& fs = map.factor_stacks()[f];
     if (fs.owner != rank) continue;
     s.local_factors.push_back(static_cast<int>(f));
-    impl::FactorState& st = s.factors[f];
+    impl::FactorState<ExecSpace>& st = s.factors[f];
     const std::size_t count = fs.entries.size();
-    st.stats = Stack<float>("kdash::factor::stats", count, fs.n, fs.n);
-    st.root = Stack<float>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::root"), count, fs.n, fs.n);
+    st.stats = Stack<float, MemOf<ExecSpace>>("kdash::factor::stats", count, fs.n, fs.n);
+    st.root = Stack<float, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::root"), count, fs.n, fs.n);
     st.scratch =
-        Stack<float>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::scratch"), count, fs.n, fs.n);
+        Stack<float, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::scratch"), count, fs.n, fs.n);
     impl::set_identity(s.exec, st.root);
-    st.accepted = Kokkos::View<int*, MemSpace>("kdash::factor::accepted", count);
+    st.accepted = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::factor::accepted", count);
     st.consecutive_failures.assign(count, 0);
     st.total_failures.assign(count, 0);
     st.last.assign(count, BlockRootResult{});
@@ -199,13 +200,13 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
   // Ask the solver once, on a 1x1 stack, so that an unavailable solver or invalid solver options fail here with a
   // clear message rather than at the first root computation.
   if (!s.local_factors.empty()) {
-    Stack<float> a("kdash::probe::a", 1, 1, 1), x("kdash::probe::x", 1, 1, 1);
+    Stack<float, MemOf<ExecSpace>> a("kdash::probe::a", 1, 1, 1), x("kdash::probe::x", 1, 1, 1);
     Kokkos::deep_copy(a, 1.0f);
     RootOptions probe = s.config.to_root_options();
     for (double p : {2.0, 4.0}) {
       probe.p = p;
       try {
-        inverse_root(s.exec, ConstStack(a), x, probe);
+        inverse_root(s.exec, ConstStack<ExecSpace>(a), x, probe);
       } catch (const std::invalid_argument& e) {
         throw std::invalid_argument("kdash::Config: solver '" + to_string(s.config.solver) + "': " + e.what());
       }
@@ -213,23 +214,32 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, Partition part
   }
 
   const std::size_t nparams = map.params().size();
-  s.param_ptrs = Kokkos::View<impl::DevicePointer*, MemSpace>("kdash::param_ptrs", nparams);
-  s.grad_ptrs = Kokkos::View<impl::DevicePointer*, MemSpace>("kdash::grad_ptrs", nparams);
+  s.param_ptrs = Kokkos::View<impl::DevicePointer*, MemOf<ExecSpace>>("kdash::param_ptrs", nparams);
+  s.grad_ptrs = Kokkos::View<impl::DevicePointer*, MemOf<ExecSpace>>("kdash::grad_ptrs", nparams);
   s.param_ptrs_host = Kokkos::create_mirror_view(s.param_ptrs);
   s.grad_ptrs_host = Kokkos::create_mirror_view(s.grad_ptrs);
   for (std::size_t i = 0; i < nparams; ++i) s.param_ptrs_host(i).ptr = s.grad_ptrs_host(i).ptr = nullptr;
   s.exec.fence();
 }
 
-Optimizer::~Optimizer() = default;
-Optimizer::Optimizer(Optimizer&&) noexcept = default;
-Optimizer& Optimizer::operator=(Optimizer&&) noexcept = default;
+template <class ExecSpace>
+Optimizer<ExecSpace>::~Optimizer() = default;
+template <class ExecSpace>
+Optimizer<ExecSpace>::Optimizer(Optimizer&&) noexcept = default;
+template <class ExecSpace>
+Optimizer<ExecSpace>& Optimizer<ExecSpace>::operator=(Optimizer&&) noexcept = default;
 
-std::int64_t Optimizer::step_count() const { return state_->step; }
-const Config& Optimizer::config() const { return state_->config; }
-const BlockMap& Optimizer::block_map() const { return state_->map; }
+template <class ExecSpace>
+std::int64_t Optimizer<ExecSpace>::step_count() const { return state_->step; }
+template <class ExecSpace>
+const Config& Optimizer<ExecSpace>::config() const { return state_->config; }
+template <class ExecSpace>
+const BlockMap& Optimizer<ExecSpace>::block_map() const { return state_->map; }
+template <class ExecSpace>
+const ExecSpace& Optimizer<ExecSpace>::execution_space_instance() const { return state_->exec; }
 
-void Optimizer::set_lr(double lr) {
+template <class ExecSpace>
+void Optimizer<ExecSpace>::set_lr(double lr) {
   Config c = state_->config;
   c.lr = lr;
   c.validate();
@@ -238,7 +248,30 @@ void Optimizer::set_lr(double lr) {
 
 namespace {
 
-void check_inputs(const BlockMap& map, const std::vector<ParamView>& params, const std::vector<GradView>& grads) {
+// Checks one parameter's (or gradient's) View against its spec: contiguous, numel values, and for a rank-2 View the
+// parameter's matrix shape (rows x columns of a rank-2 spec; a vector parameter takes a 1 x numel or numel x 1 View).
+template <class T, class M>
+void check_view(const ParamLayout& p, const ParamRef<T, M>& v, const char* what) {
+  const auto want = static_cast<std::size_t>(p.numel);
+  const std::string name = std::string("kdash::Optimizer::step: ") + what + describe(p.spec);
+  if (v.data() == nullptr) throw std::invalid_argument(name + ": the View is empty (no data)");
+  if (!v.contiguous()) {
+    throw std::invalid_argument(name + ": the View is not contiguous; pass a contiguous View (kdash does not copy)");
+  }
+  if (v.size() != want) {
+    throw std::invalid_argument(name + " needs " + std::to_string(want) + " elements, its view has " +
+                                std::to_string(v.size()));
+  }
+  if (v.rank() == 2 && p.spec.shape.size() == 2 &&
+      (v.rows() != static_cast<std::size_t>(p.spec.shape[0]) || v.cols() != static_cast<std::size_t>(p.spec.shape[1]))) {
+    throw std::invalid_argument(name + ": its rank-2 View is " + std::to_string(v.rows()) + "x" +
+                                std::to_string(v.cols()) + ", the parameter's matrix is " +
+                                std::to_string(p.spec.shape[0]) + "x" + std::to_string(p.spec.shape[1]));
+  }
+}
+
+template <class P, class G>
+void check_inputs(const BlockMap& map, const std::vector<P>& params, const std::vector<G>& grads) {
   const std::size_t n = map.params().size();
   if (params.size() != n) {
     throw std::invalid_argument("kdash::Optimizer::step: " + std::to_string(params.size()) +
@@ -249,24 +282,14 @@ void check_inputs(const BlockMap& map, const std::vector<ParamView>& params, con
                                 " gradient views given for " + std::to_string(n) + " parameters");
   }
   for (std::size_t i = 0; i < n; ++i) {
-    const ParamLayout& p = map.params()[i];
-    const auto want = static_cast<std::size_t>(p.numel);
-    if (params[i].extent(0) != want || params[i].data() == nullptr) {
-      throw std::invalid_argument("kdash::Optimizer::step: parameter " + describe(p.spec) + " needs " +
-                                  std::to_string(want) + " elements, its view has " +
-                                  std::to_string(params[i].extent(0)));
-    }
-    if (grads[i].extent(0) != want || grads[i].data() == nullptr) {
-      throw std::invalid_argument("kdash::Optimizer::step: gradient of parameter " + describe(p.spec) + " needs " +
-                                  std::to_string(want) + " elements, its view has " +
-                                  std::to_string(grads[i].extent(0)));
-    }
+    check_view(map.params()[i], params[i], "parameter ");
+    check_view(map.params()[i], grads[i], "gradient of parameter ");
   }
 }
 
 // The stacked/sequential launch ranges of the element-wise kernels over this rank's table positions.
-template <class F>
-void for_each_launch(const Optimizer::State& s, int first, int last, F&& f) {
+template <class F, class ExecSpace>
+void for_each_launch(const impl::OptimizerState<ExecSpace>& s, int first, int last, F&& f) {
   if (s.config.stacking == StackingMode::device) {
     f(first, last);
     return;
@@ -281,8 +304,8 @@ void for_each_launch(const Optimizer::State& s, int first, int last, F&& f) {
 
 // f(g, group, count) for every group of this rank that takes a preconditioned step (not AdamW), its `count` blocks
 // masked by their finite flags in gemm.active so that skipped blocks keep their statistics and directions.
-template <class F>
-void for_each_shampoo_group(const Optimizer::State& s, backends::GemmOptions<float, ExecSpace>& gemm, F&& f) {
+template <class F, class ExecSpace>
+void for_each_shampoo_group(const impl::OptimizerState<ExecSpace>& s, backends::GemmOptions<float, ExecSpace>& gemm, F&& f) {
   for (int g : s.local_groups) {
     const BlockGroup& grp = s.map.groups()[g];
     if (grp.kind == BlockKind::adamw) continue;
@@ -293,7 +316,8 @@ void for_each_shampoo_group(const Optimizer::State& s, backends::GemmOptions<flo
   }
 }
 
-Stack<float> factor_range(const Stack<float>& stack, int first, int count) {
+template <class StackT>
+StackT factor_range(const StackT& stack, int first, int count) {
   return Kokkos::subview(stack, Kokkos::make_pair(first, first + count), Kokkos::ALL, Kokkos::ALL);
 }
 
@@ -308,30 +332,32 @@ RootOptions escalated(RootOptions o, int level) {
 // A root is kept when the solver says it is usable (solvers::root_is_usable): converged, or a not_converged CN/NDB
 // iterate whose residual is below RootOptions::usable_residual (kept, and counted in the metrics). Anything else,
 // and any non-finite entry (checked separately), takes the failure path: previous root kept, dump, escalation.
+template <class ExecSpace>
 bool root_failed(const BlockRootResult& r, const RootOptions& o, int n) {
   const RootMethod method = solvers::resolve_automatic(o, n, is_host_space_v<ExecSpace>).method;
   return !root_is_usable(r, method, o);
 }
 
 // Recomputes the roots of the entries `which` of one factor stack with escalated options into `scratch`.
-void recompute_some(const ExecSpace& exec, const impl::FactorState& st, const std::vector<int>& which,
+template <class ExecSpace>
+void recompute_some(const ExecSpace& exec, const impl::FactorState<ExecSpace>& st, const std::vector<int>& which,
                     const RootOptions& options, std::vector<BlockRootResult>& results) {
   const int n = static_cast<int>(st.stats.extent(1));
   const int k = static_cast<int>(which.size());
-  Kokkos::View<int*, MemSpace> index("kdash::escalate::index", k);
+  Kokkos::View<int*, MemOf<ExecSpace>> index("kdash::escalate::index", k);
   auto index_h = Kokkos::create_mirror_view(index);
   for (int i = 0; i < k; ++i) index_h(i) = which[i];
   Kokkos::deep_copy(index, index_h);
   std::vector<BlockRootResult> sub;
   if (options.precision == Precision::fp64) {
-    Stack<double> a("kdash::escalate::a64", k, n, n), x("kdash::escalate::x64", k, n, n);
+    Stack<double, MemOf<ExecSpace>> a("kdash::escalate::a64", k, n, n), x("kdash::escalate::x64", k, n, n);
     impl::copy_matrices<float, double>(exec, st.stats, a, index, false);
-    sub = inverse_root(exec, Stack<const double>(a), x, options);
+    sub = inverse_root(exec, Stack<const double, MemOf<ExecSpace>>(a), x, options);
     impl::copy_matrices<double, float>(exec, x, st.scratch, index, true);
   } else {
-    Stack<float> a("kdash::escalate::a", k, n, n), x("kdash::escalate::x", k, n, n);
+    Stack<float, MemOf<ExecSpace>> a("kdash::escalate::a", k, n, n), x("kdash::escalate::x", k, n, n);
     impl::copy_matrices<float, float>(exec, st.stats, a, index, false);
-    sub = inverse_root(exec, ConstStack(a), x, options);
+    sub = inverse_root(exec, ConstStack<ExecSpace>(a), x, options);
     impl::copy_matrices<float, float>(exec, x, st.scratch, index, true);
   }
   for (int i = 0; i < k; ++i) results[which[i]] = sub[i];
@@ -339,7 +365,8 @@ void recompute_some(const ExecSpace& exec, const impl::FactorState& st, const st
 
 // The same, `slice` entries per solver call (root_batch_mb bounds the escalated attempts too: fp64 has the largest
 // working set).
-void recompute(const ExecSpace& exec, const impl::FactorState& st, const std::vector<int>& which,
+template <class ExecSpace>
+void recompute(const ExecSpace& exec, const impl::FactorState<ExecSpace>& st, const std::vector<int>& which,
                const RootOptions& options, int slice, std::vector<BlockRootResult>& results) {
   for (std::size_t first = 0; first < which.size(); first += static_cast<std::size_t>(slice)) {
     const std::size_t last = std::min(which.size(), first + static_cast<std::size_t>(slice));
@@ -362,10 +389,11 @@ int root_slice(const Config& c, int n, int count, Precision precision) {
 
 // The roots of every entry of a factor stack into its scratch, `slice` entries per solver call. first_block keeps
 // each block's random start vectors what they are in one call, so slicing changes no result on the host.
-std::vector<BlockRootResult> roots_in_slices(const ExecSpace& exec, const impl::FactorState& st, RootOptions o,
+template <class ExecSpace>
+std::vector<BlockRootResult> roots_in_slices(const ExecSpace& exec, const impl::FactorState<ExecSpace>& st, RootOptions o,
                                              int slice) {
   const int count = static_cast<int>(st.stats.extent(0));
-  if (slice >= count) return inverse_root(exec, ConstStack(st.stats), st.scratch, o);
+  if (slice >= count) return inverse_root(exec, ConstStack<ExecSpace>(st.stats), st.scratch, o);
   std::vector<BlockRootResult> results;
   results.reserve(count);
   const std::uint64_t first_block = o.first_block;
@@ -373,7 +401,7 @@ std::vector<BlockRootResult> roots_in_slices(const ExecSpace& exec, const impl::
     const int len = std::min(slice, count - first);
     o.first_block = first_block + static_cast<std::uint64_t>(first);
     const auto part =
-        inverse_root(exec, ConstStack(factor_range(st.stats, first, len)), factor_range(st.scratch, first, len), o);
+        inverse_root(exec, ConstStack<ExecSpace>(factor_range(st.stats, first, len)), factor_range(st.scratch, first, len), o);
     results.insert(results.end(), part.begin(), part.end());
   }
   return results;
@@ -384,19 +412,24 @@ std::vector<BlockRootResult> roots_in_slices(const ExecSpace& exec, const impl::
 namespace impl {
 
 // Distribution hooks (optimizer_distributed.cpp).
-std::vector<GradView> average_gradients(Optimizer::State& s, const std::vector<GradView>& grads);
-void distribution_metrics(const Optimizer::State& s, Metrics& m);
+template <class ExecSpace>
+std::vector<ParamRef<const float, MemOf<ExecSpace>>> average_gradients(
+    OptimizerState<ExecSpace>& s, const std::vector<ParamRef<const float, MemOf<ExecSpace>>>& grads);
+template <class ExecSpace>
+void distribution_metrics(const OptimizerState<ExecSpace>& s, Metrics& m);
 
 // Dumps factor statistics of failing blocks (defined with the .npy support; no-op without dump_dir).
-void dump_failing_factor(const Optimizer::State& s, int stack, int entry, const std::string& why);
+template <class ExecSpace>
+void dump_failing_factor(const OptimizerState<ExecSpace>& s, int stack, int entry, const std::string& why);
 
 // design.md §1 step 5 with the failure handling of design.md §4, for every factor stack of this rank.
-void compute_roots(Optimizer::State& s) {
+template <class ExecSpace>
+void compute_roots(impl::OptimizerState<ExecSpace>& s) {
   const Config& c = s.config;
   const ExecSpace& exec = s.exec;
   for (int f : s.local_factors) {
     const FactorStack& fs = s.map.factor_stacks()[f];
-    FactorState& st = s.factors[f];
+    FactorState<ExecSpace>& st = s.factors[f];
     const int count = static_cast<int>(fs.entries.size());
     RootOptions o = c.to_root_options();
     o.p = fs.p;
@@ -414,13 +447,13 @@ void compute_roots(Optimizer::State& s) {
       }
     }
 
-    const Kokkos::View<int*, MemSpace>& ok = st.accepted;
+    const Kokkos::View<int*, MemOf<ExecSpace>>& ok = st.accepted;
     finite_matrices(exec, st.scratch, ok);
     auto ok_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), ok);
     bool all_ok = true;
     for (int e = 0; e < count; ++e) {
       const RootOptions used = escalated(o, std::min(st.consecutive_failures[e], 3));
-      const bool failed = root_failed(results[e], used, fs.n) || !ok_h(e);
+      const bool failed = root_failed<ExecSpace>(results[e], used, fs.n) || !ok_h(e);
       st.last[e] = results[e];
       if (failed) {
         if (st.last[e].status == RootStatus::converged) st.last[e].status = RootStatus::non_finite;
@@ -460,18 +493,19 @@ void compute_roots(Optimizer::State& s) {
 
 }  // namespace impl
 
-void Optimizer::step(const std::vector<ParamView>& params, const std::vector<GradView>& grads) {
-  ProfilingRegion region("kdash::Optimizer::step");
+template <class ExecSpace>
+void Optimizer<ExecSpace>::step(const std::vector<Param>& params, const std::vector<Grad>& grads) {
+  const backends::ProfilingRegion region("kdash::Optimizer::step");
   const auto t0 = Clock::now();
-  State& s = *state_;
+  impl::OptimizerState<ExecSpace>& s = *state_;
   const Config& c = s.config;
   const BlockMap& map = s.map;
   const ExecSpace& exec = s.exec;
   check_inputs(map, params, grads);
   // Optional gradient averaging over the ranks (design.md §5): the step then reads the averaged copies.
-  std::vector<GradView> averaged;
+  std::vector<Grad> averaged;
   if (s.average_gradients) averaged = impl::average_gradients(s, grads);
-  const std::vector<GradView>& grad_views = s.average_gradients ? averaged : grads;
+  const std::vector<Grad>& grad_views = s.average_gradients ? averaged : grads;
 
   // Pointer tables: uploaded only when the caller passes different Views.
   bool changed = false;
@@ -522,8 +556,8 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   backends::GemmOptions<float, ExecSpace> gemm;
   gemm.path = c.gemm_path;
   for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
-    const Stack<float> gs = s.group_stack(s.grad, g);
-    const Stack<float> left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
+    const Stack<float, MemOf<ExecSpace>> gs = s.group_stack(s.grad, g);
+    const Stack<float, MemOf<ExecSpace>> left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
     const bool two_sided = grp.kind == BlockKind::two_sided;
     // Where the product would take the portable path, a kernel computes one triangle; the vendor path a full GEMM.
     const int n_max = std::max(grp.rows, grp.cols);
@@ -538,9 +572,9 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
       return;
     }
     using backends::Trans;
-    backends::batched_syrk(exec, Trans::none, alpha, ConstStack(gs), beta, left, gemm);  // L += G G^T
+    backends::batched_syrk(exec, Trans::none, alpha, ConstStack<ExecSpace>(gs), beta, left, gemm);  // L += G G^T
     if (two_sided) {                                                                     // R += G^T G
-      backends::batched_syrk(exec, Trans::transpose, alpha, ConstStack(gs), beta,
+      backends::batched_syrk(exec, Trans::transpose, alpha, ConstStack<ExecSpace>(gs), beta,
                              factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), gemm);
     }
   });
@@ -585,18 +619,18 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   // rescale and momentum (9).
   if (precondition) {
     for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
-      const Stack<float> ghat = s.group_stack(c.beta_g > 0 ? s.ema : s.grad, g);
-      const Stack<float> u = s.group_stack(s.directions, g, true);
-      const Stack<float> lbar = factor_range(s.factors[grp.left_stack].root, grp.left_first, count);
+      const Stack<float, MemOf<ExecSpace>> ghat = s.group_stack(c.beta_g > 0 ? s.ema : s.grad, g);
+      const Stack<float, MemOf<ExecSpace>> u = s.group_stack(s.directions, g, true);
+      const Stack<float, MemOf<ExecSpace>> lbar = factor_range(s.factors[grp.left_stack].root, grp.left_first, count);
       using backends::Trans;
       if (grp.kind == BlockKind::two_sided) {
-        const Stack<float> tmp(s.scratch.data(), count, grp.rows, grp.cols);
-        const Stack<float> rbar = factor_range(s.factors[grp.right_stack].root, grp.right_first, count);
-        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack(lbar), ConstStack(ghat), 0.0f, tmp,
+        const Stack<float, MemOf<ExecSpace>> tmp(s.scratch.data(), count, grp.rows, grp.cols);
+        const Stack<float, MemOf<ExecSpace>> rbar = factor_range(s.factors[grp.right_stack].root, grp.right_first, count);
+        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack<ExecSpace>(lbar), ConstStack<ExecSpace>(ghat), 0.0f, tmp,
                                gemm);
-        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack(tmp), ConstStack(rbar), 0.0f, u, gemm);
+        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack<ExecSpace>(tmp), ConstStack<ExecSpace>(rbar), 0.0f, u, gemm);
       } else {
-        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack(lbar), ConstStack(ghat), 0.0f, u, gemm);
+        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack<ExecSpace>(lbar), ConstStack<ExecSpace>(ghat), 0.0f, u, gemm);
       }
     });
     for_each_launch(s, lo, hi, [&](int a, int b) {
@@ -607,7 +641,7 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   // Every rank's directions into the packed buffer, then 1 and 10 for every block.
   if (s.partition.exchange) {
     exec.fence();
-    s.partition.exchange(s.directions, map);
+    s.partition.exchange(s.directions.data(), s.directions.extent(0), map);
   }
   const float decay =
       c.weight_decay_mode == WeightDecayMode::decoupled ? static_cast<float>(c.lr * c.weight_decay) : 0.0f;
@@ -617,8 +651,9 @@ void Optimizer::step(const std::vector<ParamView>& params, const std::vector<Gra
   s.timings.total_ms = ms_since(t0);
 }
 
-Metrics Optimizer::metrics() const {
-  const State& s = *state_;
+template <class ExecSpace>
+Metrics Optimizer<ExecSpace>::metrics() const {
+  const impl::OptimizerState<ExecSpace>& s = *state_;
   Metrics m;
   m.step = s.step;
   m.roots_computed = s.roots_computed;
@@ -632,7 +667,7 @@ Metrics Optimizer::metrics() const {
   }
   for (int f : s.local_factors) {
     const FactorStack& fs = s.map.factor_stacks()[f];
-    const impl::FactorState& st = s.factors[f];
+    const impl::FactorState<ExecSpace>& st = s.factors[f];
     for (std::size_t e = 0; e < fs.entries.size(); ++e) {
       const BlockInfo& b = s.map.blocks()[fs.entries[e].block];
       FactorMetrics fm;
@@ -660,5 +695,11 @@ Metrics Optimizer::metrics() const {
   });
   return m;
 }
+
+// Every member defined here, for every execution space of the build (checkpoint.cpp and optimizer_distributed.cpp
+// instantiate the members they define).
+#define KDASH_INSTANTIATE_OPTIMIZER(SPACE) template class Optimizer<SPACE>;
+KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_OPTIMIZER)
+#undef KDASH_INSTANTIATE_OPTIMIZER
 
 }  // namespace kdash

@@ -1,11 +1,13 @@
 // The distributed side of kdash::Optimizer (design.md §5): ownership of blocks by ranks, the configuration agreement,
 // the direction all-gather, gradient averaging and the distribution metrics. The step itself (optimizer.cpp) only sees
-// a Partition: the blocks of its rank and an exchange that fills in the other ranks' directions.
+// an impl::Partition: the blocks of its rank and an exchange that fills in the other ranks' directions.
 #include "kdash/config_json.hpp"
 #include "kdash/impl/optimizer_state.hpp"
+#include "kdash/io/checksum.hpp"
 #include "kdash/optimizer.hpp"
 #include "kdash/version.hpp"
 
+#include <kdash/backends/profiling_region.hpp>
 #include <kdash/distributed/single_process_communicator.hpp>
 
 #include <stdexcept>
@@ -14,15 +16,6 @@
 namespace kdash {
 
 namespace {
-
-std::uint64_t fnv1a64(const std::string& text) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 // The cost model of the ownership (kdash/distributed/block_ownership.hpp): a root of about k n^3 multiply-adds
 // every root_freq steps against the step's GEMMs. k per solver (design.md §3): EVD = syevd (~5 GEMMs on a CPU) + 2
@@ -75,15 +68,16 @@ std::string parameter_text(const std::vector<ParamSpec>& specs) {
 // The Partition of this rank: LPT owners, and an exchange that all-gathers the packed directions in place (the
 // BlockMap orders groups by owner, so rank r's directions are one contiguous slice and the slices follow in rank
 // order: exactly an all-gather's layout).
-Partition distributed_partition(const std::vector<ParamSpec>& specs, const Config& config,
-                                const std::shared_ptr<distributed::Communicator>& comm,
-                                const DistributedOptions& options) {
+template <class ExecSpace>
+impl::Partition distributed_partition(const std::vector<ParamSpec>& specs, const Config& config,
+                                      const std::shared_ptr<distributed::Communicator>& comm,
+                                      const DistributedOptions& options) {
   if (!comm) throw std::invalid_argument("kdash::Optimizer: null communicator");
   // Agreement first: from here on every rank computes the same things, so local checks fail alike everywhere.
-  comm->agree(fnv1a64(configuration_text(config, options)),
+  comm->agree(io::fnv1a64(configuration_text(config, options)),
               "the optimizer configuration (kdash::Config and DistributedOptions)");
-  comm->agree(fnv1a64(parameter_text(specs)), "the parameter list (names and shapes, in order)");
-  Partition partition;
+  comm->agree(io::fnv1a64(parameter_text(specs)), "the parameter list (names and shapes, in order)");
+  impl::Partition partition;
   partition.rank = comm->rank();
   distributed::all_or_none(*comm, [&] {
     config.validate();
@@ -101,10 +95,10 @@ Partition distributed_partition(const std::vector<ParamSpec>& specs, const Confi
       counts[static_cast<std::size_t>(r)] = range.second - range.first;
       expected_begin = range.second;
     }
-    partition.exchange = [comm, counts](const Kokkos::View<float*, MemSpace>& directions, const BlockMap&) {
-      Kokkos::Profiling::pushRegion("kdash::Optimizer::exchange_directions");
-      distributed::all_gather_v_in_place(*comm, directions, counts);
-      Kokkos::Profiling::popRegion();
+    partition.exchange = [comm, counts](float* directions, std::size_t total, const BlockMap&) {
+      const backends::ProfilingRegion region("kdash::Optimizer::exchange_directions");
+      using Unmanaged = Kokkos::View<float*, MemOf<ExecSpace>, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+      distributed::all_gather_v_in_place(*comm, Unmanaged(directions, total), counts);
     };
   });
   return partition;
@@ -117,10 +111,16 @@ std::shared_ptr<distributed::Communicator> or_single(std::shared_ptr<distributed
 
 }  // namespace
 
-Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, std::shared_ptr<distributed::Communicator> comm,
-                     DistributedOptions options)
-    : Optimizer(specs, config, distributed_partition(specs, config, or_single(comm), options)) {
-  State& s = *state_;
+template <class ExecSpace>
+Optimizer<ExecSpace>::Optimizer(std::vector<ParamSpec> specs, Config config,
+                                std::shared_ptr<distributed::Communicator> comm, DistributedOptions options)
+    : Optimizer(ExecSpace(), std::move(specs), std::move(config), std::move(comm), options) {}
+
+template <class ExecSpace>
+Optimizer<ExecSpace>::Optimizer(const ExecSpace& exec, std::vector<ParamSpec> specs, Config config,
+                                std::shared_ptr<distributed::Communicator> comm, DistributedOptions options)
+    : Optimizer(exec, specs, config, distributed_partition<ExecSpace>(specs, config, or_single(comm), options)) {
+  impl::OptimizerState<ExecSpace>& s = *state_;
   s.comm = or_single(std::move(comm));
   s.load_balance = ownership_of(s.map, s.comm->size(), cost_model(s.config, options)).load_balance();
   s.average_gradients = options.average_gradients && s.comm->size() > 1;
@@ -128,22 +128,28 @@ Optimizer::Optimizer(std::vector<ParamSpec> specs, Config config, std::shared_pt
     std::size_t total = 0;
     for (const ParamLayout& p : s.map.params()) total += static_cast<std::size_t>(p.numel);
     s.averaged_grads =
-        Kokkos::View<float*, MemSpace>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::averaged_grads"), total);
+        Kokkos::View<float*, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::averaged_grads"), total);
   }
 }
 
-distributed::Communicator& Optimizer::communicator() const { return *state_->comm; }
+template <class ExecSpace>
+distributed::Communicator& Optimizer<ExecSpace>::communicator() const {
+  return *state_->comm;
+}
 
 namespace impl {
 
-std::vector<GradView> average_gradients(Optimizer::State& s, const std::vector<GradView>& grads) {
-  Kokkos::Profiling::pushRegion("kdash::Optimizer::average_gradients");
-  std::vector<GradView> out;
+template <class ExecSpace>
+std::vector<ParamRef<const float, MemOf<ExecSpace>>> average_gradients(
+    OptimizerState<ExecSpace>& s, const std::vector<ParamRef<const float, MemOf<ExecSpace>>>& grads) {
+  const backends::ProfilingRegion region("kdash::Optimizer::average_gradients");
+  using Unmanaged = Kokkos::View<const float*, MemOf<ExecSpace>, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+  std::vector<ParamRef<const float, MemOf<ExecSpace>>> out;
   std::size_t offset = 0;
   for (std::size_t i = 0; i < grads.size(); ++i) {
-    const std::size_t n = grads[i].extent(0);
+    const std::size_t n = grads[i].size();
     const auto part = Kokkos::subview(s.averaged_grads, std::make_pair(offset, offset + n));
-    Kokkos::deep_copy(s.exec, part, grads[i]);
+    Kokkos::deep_copy(s.exec, part, Unmanaged(grads[i].data(), n));
     out.push_back(part);
     offset += n;
   }
@@ -153,11 +159,11 @@ std::vector<GradView> average_gradients(Optimizer::State& s, const std::vector<G
   Kokkos::parallel_for(
       "kdash::distributed::average_gradients", Kokkos::RangePolicy<ExecSpace>(s.exec, 0, sum.extent(0)),
       KOKKOS_LAMBDA(const std::size_t k) { sum(k) /= ranks; });
-  Kokkos::Profiling::popRegion();
   return out;
 }
 
-void distribution_metrics(const Optimizer::State& s, Metrics& m) {
+template <class ExecSpace>
+void distribution_metrics(const OptimizerState<ExecSpace>& s, Metrics& m) {
   m.rank = s.comm->rank();
   m.ranks = s.comm->size();
   m.owned_blocks = s.local_last - s.local_first;
@@ -168,6 +174,22 @@ void distribution_metrics(const Optimizer::State& s, Metrics& m) {
   }
 }
 
+#define KDASH_INSTANTIATE_DISTRIBUTION(SPACE)                                                               \
+  template std::vector<ParamRef<const float, MemOf<SPACE>>> average_gradients<SPACE>(                     \
+      OptimizerState<SPACE>&, const std::vector<ParamRef<const float, MemOf<SPACE>>>&);                    \
+  template void distribution_metrics<SPACE>(const OptimizerState<SPACE>&, Metrics&);
+KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_DISTRIBUTION)
+#undef KDASH_INSTANTIATE_DISTRIBUTION
+
 }  // namespace impl
+
+#define KDASH_INSTANTIATE_DISTRIBUTED_OPTIMIZER(SPACE)                                                          \
+  template Optimizer<SPACE>::Optimizer(std::vector<ParamSpec>, Config, std::shared_ptr<distributed::Communicator>, \
+                                       DistributedOptions);                                                      \
+  template Optimizer<SPACE>::Optimizer(const SPACE&, std::vector<ParamSpec>, Config,                            \
+                                       std::shared_ptr<distributed::Communicator>, DistributedOptions);          \
+  template distributed::Communicator& Optimizer<SPACE>::communicator() const;
+KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_DISTRIBUTED_OPTIMIZER)
+#undef KDASH_INSTANTIATE_DISTRIBUTED_OPTIMIZER
 
 }  // namespace kdash

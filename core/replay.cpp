@@ -43,7 +43,7 @@ void require_finite(const fs::path& path, const io::NpyArray& a) {
 std::size_t count_nonfinite(const ParamView& v) {
   std::size_t bad = 0;
   Kokkos::parallel_reduce(
-      "kdash::replay::count_nonfinite", Kokkos::RangePolicy<ExecSpace>(0, v.extent(0)),
+      "kdash::replay::count_nonfinite", Kokkos::RangePolicy<DefaultExecSpace>(0, v.extent(0)),
       KOKKOS_LAMBDA(const std::size_t k, std::size_t& sum) { sum += compat::isfinite(v(k)) ? 0 : 1; }, bad);
   return bad;
 }
@@ -153,7 +153,7 @@ ReplayResult replay(const ReplayOptions& o) {
     grads.push_back(std::move(g));
   }
 
-  Optimizer opt(specs, o.config, o.comm);
+  Optimizer<> opt(specs, o.config, o.comm);
   distributed::Communicator& comm = opt.communicator();
   const bool writer = comm.rank() == 0;
   // Rank 0 writes; a failure there is reported on every rank.
@@ -163,8 +163,8 @@ ReplayResult replay(const ReplayOptions& o) {
   });
   const std::size_t n = specs.size();
   std::vector<ParamView> params;
-  std::vector<Kokkos::View<float*, MemSpace>> gviews;
-  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemSpace>>> ghost;
+  std::vector<Kokkos::View<float*, DefaultExecSpace::memory_space>> gviews;
+  std::vector<impl::HostMirrorOf<Kokkos::View<float*, DefaultExecSpace::memory_space>>> ghost;
   std::vector<GradView> gconst;
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t size = initial[i].size();

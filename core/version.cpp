@@ -23,23 +23,11 @@ std::string build_info() {
 #else
   out << "Kokkos Kernels " << compat::kokkos_version_string() << " (released with Kokkos)\n";
 #endif
-  out << "Kokkos backends:";
-#if defined(KOKKOS_ENABLE_SERIAL)
-  out << " Serial";
-#endif
-#if defined(KOKKOS_ENABLE_OPENMP)
-  out << " OpenMP";
-#endif
-#if defined(KOKKOS_ENABLE_THREADS)
-  out << " Threads";
-#endif
-#if defined(KOKKOS_ENABLE_CUDA)
-  out << " Cuda";
-#endif
-#if defined(KOKKOS_ENABLE_HIP)
-  out << " HIP";
-#endif
-  out << "\nkdash backend: " << KDASH_BACKEND_NAME << " (" << ExecSpace::name() << ")\n";
+  out << "kdash execution spaces:";
+#define KDASH_PRINT_SPACE(SPACE) out << " " << SPACE::name();
+  KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_PRINT_SPACE)
+#undef KDASH_PRINT_SPACE
+  out << " (default " << DefaultExecSpace::name() << ")\n";
   const auto blas = backends::host::blas_library_info();
   out << "BLAS/LAPACK: " << backends::host::blas_description() << " (linked " << KDASH_BLAS_LIBRARY << ")\n";
   if (!blas.details.empty()) out << "BLAS/LAPACK build: " << blas.details << "\n";

@@ -54,14 +54,14 @@ void fence_before_mpi() { Kokkos::fence(); }
 }  // namespace
 
 bool MpiCommunicator::mpi_is_gpu_aware() {
-#if KDASH_BACKEND_IS_CUDA && defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
+#if defined(KOKKOS_ENABLE_CUDA) && defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
   return MPIX_Query_cuda_support() == 1;
-#elif KDASH_BACKEND_IS_HIP && defined(MPIX_ROCM_AWARE_SUPPORT) && MPIX_ROCM_AWARE_SUPPORT
+#elif defined(KOKKOS_ENABLE_HIP) && defined(MPIX_ROCM_AWARE_SUPPORT) && MPIX_ROCM_AWARE_SUPPORT
   return MPIX_Query_rocm_support() == 1;
-#elif (KDASH_BACKEND_IS_CUDA || KDASH_BACKEND_IS_HIP) && defined(MPICH_NUMVERSION) && MPICH_NUMVERSION >= 40000000
+#elif (defined(KOKKOS_ENABLE_CUDA) || defined(KOKKOS_ENABLE_HIP)) && defined(MPICH_NUMVERSION) && MPICH_NUMVERSION >= 40000000
   // MPICH >= 4.0 (MPIX_GPU_query_support)
   int supported = 0;
-#if KDASH_BACKEND_IS_CUDA
+#if defined(KOKKOS_ENABLE_CUDA)
   MPIX_GPU_query_support(MPIX_GPU_SUPPORT_CUDA, &supported);
 #else
   MPIX_GPU_query_support(MPIX_GPU_SUPPORT_HIP, &supported);
@@ -90,7 +90,7 @@ MpiCommunicator::MpiCommunicator(MPI_Comm comm, DeviceBuffers device_buffers) {
   check(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
   switch (device_buffers) {
     case DeviceBuffers::automatic:
-      device_direct_ = kdash::is_host_space_v<kdash::ExecSpace> || mpi_is_gpu_aware();
+      device_direct_ = kdash::is_host_space_v<kdash::DefaultExecSpace> || mpi_is_gpu_aware();
       break;
     case DeviceBuffers::device_aware:
       device_direct_ = true;

@@ -1,7 +1,7 @@
 // NcclCommunicator: padded ncclAllGather for variable slices, ncclAllReduce, MPI for host buffers and set-up.
 #include <kdash/config.hpp>
 
-#if KDASH_HAVE_MPI && ((KDASH_HAVE_NCCL && KDASH_BACKEND_IS_CUDA) || KDASH_NCCL_COMMUNICATOR_STANDALONE)
+#if KDASH_HAVE_MPI && ((KDASH_HAVE_NCCL && defined(KOKKOS_ENABLE_CUDA)) || KDASH_NCCL_COMMUNICATOR_STANDALONE)
 
 #include <kdash/backends/cuda/nccl_comm.hpp>
 #include <kdash/distributed/nccl_communicator.hpp>

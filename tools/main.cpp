@@ -28,7 +28,7 @@ namespace {
 // re-executes itself once; it also leaves threads unpinned unless OMP_PROC_BIND says otherwise (a laptop or a shared
 // node: pinning two processes to the same cores is worse than no pinning). KDASH_KEEP_WAIT_POLICY=1 turns this off.
 void prefer_passive_openmp_waits(char** argv) {
-#if KDASH_BACKEND_IS_OPENMP
+#if defined(KOKKOS_ENABLE_OPENMP)
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("KDASH_KEEP_WAIT_POLICY") != nullptr) return;
   setenv("OMP_WAIT_POLICY", "passive", 1);
   setenv("OMP_PROC_BIND", "false", 0);

@@ -5,7 +5,7 @@
 #if KDASH_HAVE_DEVICE_VENDOR
 
 #include <kdash/backends/scratch_cache.hpp>
-#if KDASH_BACKEND_IS_CUDA
+#if defined(KOKKOS_ENABLE_CUDA)
 #include <kdash/backends/cuda/cublas_gemm.hpp>
 #include <kdash/backends/cuda/cusolver_syevd.hpp>
 #else
@@ -19,7 +19,7 @@
 namespace kdash::backends::detail {
 namespace {
 
-#if KDASH_BACKEND_IS_CUDA
+#if defined(KOKKOS_ENABLE_CUDA)
 using BlasHandle = cuda::CublasHandle;
 using SolverHandle = cuda::CusolverHandle;
 auto stream_of(const VendorExec& exec) { return exec.cuda_stream(); }

@@ -22,7 +22,7 @@ namespace {
 
 // blas_health.hpp's checks of the host BLAS, for host backends (a device backend's calibration GEMM is the GPU's).
 std::vector<std::string> host_blas_warnings(int threads, double calibration_gflops) {
-  if (!is_host_space_v<ExecSpace>) return {};
+  if (!is_host_space_v<DefaultExecSpace>) return {};
   std::ifstream file("/proc/cpuinfo");
   const std::string cpuinfo((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   const auto blas = backends::host::blas_library_info();
@@ -35,9 +35,9 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
   if (plan.root_freq < 1) throw std::invalid_argument("--root-freq must be >= 1");
   BenchReport report;
   report.machine = machine_description();
-  report.backend = ExecSpace::name();
+  report.backend = DefaultExecSpace::name();
   report.kokkos_version = compat::kokkos_version_string();
-  report.threads = compat::concurrency(ExecSpace());
+  report.threads = compat::concurrency(DefaultExecSpace());
   report.blas = backends::host::blas_description();
 
   const int groups = int(plan.precisions.size() * plan.solvers.size() * plan.block_sizes.size());

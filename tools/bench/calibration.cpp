@@ -6,7 +6,7 @@
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/config.hpp>
-#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
+#if defined(KOKKOS_ENABLE_CUDA) && KDASH_HAVE_CUDA_ADAPTERS
 #include <kdash/backends/cuda/device_info.hpp>
 #endif
 
@@ -25,7 +25,7 @@ namespace kdash::tools::bench {
 struct CalibrationGemm::Impl {
   int n;
   Stack<float> a, b, c;  // `batch` blocks; the one-block form uses the first
-  backends::GemmOptions<float, ExecSpace> options;
+  backends::GemmOptions<float, DefaultExecSpace> options;
   int batch = 1;
   std::vector<double> one_ms, batch_ms;
 };
@@ -38,12 +38,12 @@ CalibrationGemm::CalibrationGemm(Precision precision, int n) : impl_(new Impl{n,
     throw std::invalid_argument("bench precision must be fp32, tf32, fp16 or bf16, got " + to_string(precision));
   }
   o.input = gemm_input(precision);  // the solvers' own rule, so the peak is that of their GEMMs
-  const int batch = std::max(1, std::min(compat::concurrency(ExecSpace()), 8));
+  const int batch = std::max(1, std::min(compat::concurrency(DefaultExecSpace()), 8));
   impl_->batch = batch;
   impl_->a = Stack<float>("kdash::bench::calibration_a", batch, n, n);
   impl_->b = Stack<float>("kdash::bench::calibration_b", batch, n, n);
   impl_->c = Stack<float>("kdash::bench::calibration_c", batch, n, n);
-  Kokkos::Random_XorShift64_Pool<ExecSpace> pool(12345);
+  Kokkos::Random_XorShift64_Pool<DefaultExecSpace> pool(12345);
   Kokkos::fill_random(impl_->a, pool, -1.0f, 1.0f);
   Kokkos::fill_random(impl_->b, pool, -1.0f, 1.0f);
 }
@@ -51,14 +51,14 @@ CalibrationGemm::CalibrationGemm(Precision precision, int n) : impl_(new Impl{n,
 CalibrationGemm::~CalibrationGemm() { delete impl_; }
 
 void CalibrationGemm::sample() {
-  ExecSpace exec;
+  DefaultExecSpace exec;
   auto& m = *impl_;
   auto gemm = [&](int count) {
     const auto blocks = std::make_pair(0, count);
     Stack<const float> a = Kokkos::subview(m.a, blocks, Kokkos::ALL, Kokkos::ALL);
     Stack<const float> b = Kokkos::subview(m.b, blocks, Kokkos::ALL, Kokkos::ALL);
     Stack<float> c = Kokkos::subview(m.c, blocks, Kokkos::ALL, Kokkos::ALL);
-    backends::batched_gemm<ExecSpace, float>(exec, backends::Trans::none, backends::Trans::none, 1.0f, a, b, 0.0f, c,
+    backends::batched_gemm<DefaultExecSpace, float>(exec, backends::Trans::none, backends::Trans::none, 1.0f, a, b, 0.0f, c,
                                              m.options);
   };
   m.one_ms.push_back(time_once_ms([&] { gemm(1); }));
@@ -90,10 +90,10 @@ std::string machine_description() {
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   std::string device;
-#if KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS
+#if defined(KOKKOS_ENABLE_CUDA) && KDASH_HAVE_CUDA_ADAPTERS
   device = backends::cuda::current_device_description() + ", host ";
 #else
-  if (!is_host_space_v<ExecSpace>) device = std::string(ExecSpace::name()) + " device, host ";
+  if (!is_host_space_v<DefaultExecSpace>) device = std::string(DefaultExecSpace::name()) + " device, host ";
 #endif
   return device + cpu + " (" + host + ")";
 }

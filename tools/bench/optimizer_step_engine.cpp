@@ -16,11 +16,11 @@ namespace {
 class OptimizerStepEngine final : public StepEngine {
  public:
   OptimizerStepEngine(const ModelPreset& preset, const StepConfig& c) : optimizer_(specs(preset), config(c)) {
-    Kokkos::Random_XorShift64_Pool<ExecSpace> pool(2602);
+    Kokkos::Random_XorShift64_Pool<DefaultExecSpace> pool(2602);
     for (const auto& p : preset.params) {
       if (p.shape.size() == 1) one_sided_.insert(p.name);
       ParamView w("kdash::bench::param", p.numel());
-      Kokkos::View<float*, MemSpace> g("kdash::bench::grad", p.numel());
+      Kokkos::View<float*, DefaultExecSpace::memory_space> g("kdash::bench::grad", p.numel());
       Kokkos::fill_random(w, pool, -0.1f, 0.1f);
       Kokkos::fill_random(g, pool, -1.0f, 1.0f);
       params_.push_back(w);
@@ -58,7 +58,7 @@ class OptimizerStepEngine final : public StepEngine {
     c.one_dim = OneDimMode::shampoo;  // the paper's choice; the FLOP model counts 1-D segments as one-sided Shampoo
     return c;
   }
-  Optimizer optimizer_;
+  Optimizer<> optimizer_;
   std::vector<ParamView> params_;
   std::vector<GradView> grads_;
   std::set<std::string> one_sided_;

@@ -95,7 +95,7 @@ std::vector<BlockRootResult> solve(const std::vector<double>& data, std::size_t 
   Kokkos::deep_copy(a, ah);
   Kokkos::fence();
   const auto start = std::chrono::steady_clock::now();
-  auto results = inverse_root(ExecSpace(), Stack<const T>(a), x, options);
+  auto results = inverse_root(DefaultExecSpace(), Stack<const T>(a), x, options);
   Kokkos::fence();
   seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   out.resize(count * n * n);

@@ -26,7 +26,7 @@ class Adam final : public ParamOptimizer {
       auto g = params[i].grad;
       auto m = m_[i], v = v_[i];
       Kokkos::parallel_for(
-          "kdash::train::adam_step", Kokkos::RangePolicy<ExecSpace>(0, int(w.extent(0))), KOKKOS_LAMBDA(int k) {
+          "kdash::train::adam_step", Kokkos::RangePolicy<DefaultExecSpace>(0, int(w.extent(0))), KOKKOS_LAMBDA(int k) {
             m(k) = b1 * m(k) + (1 - b1) * g(k);
             v(k) = b2 * v(k) + (1 - b2) * g(k) * g(k);
             w(k) -= step * m(k) / (compat::sqrt(v(k) * c2) + eps);

@@ -37,7 +37,7 @@ class Dash final : public ParamOptimizer {
     c.seed = o.seed;
     return c;
   }
-  Optimizer optimizer_;
+  Optimizer<> optimizer_;
 };
 
 }  // namespace

@@ -13,9 +13,9 @@
 
 namespace kdash::tools::train {
 
-using Vector = Kokkos::View<float*, Kokkos::LayoutRight, MemSpace>;
-using Matrix = Kokkos::View<float**, Kokkos::LayoutRight, MemSpace>;
-using Labels = Kokkos::View<int*, MemSpace>;
+using Vector = Kokkos::View<float*, Kokkos::LayoutRight, DefaultExecSpace::memory_space>;
+using Matrix = Kokkos::View<float**, Kokkos::LayoutRight, DefaultExecSpace::memory_space>;
+using Labels = Kokkos::View<int*, DefaultExecSpace::memory_space>;
 
 struct Param {
   std::string name;

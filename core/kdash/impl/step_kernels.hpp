@@ -11,7 +11,8 @@
 
 namespace kdash::impl {
 
-using Team = Kokkos::TeamPolicy<ExecSpace>::member_type;
+template <class ExecSpace>
+using Team = typename Kokkos::TeamPolicy<ExecSpace>::member_type;
 
 // Element-wise work runs over chunks of at most kChunk elements of a block (one team per chunk), so a few large
 // blocks still fill a GPU and balance over CPU threads. Per-block sums are per-chunk partial sums added in chunk
@@ -19,7 +20,8 @@ using Team = Kokkos::TeamPolicy<ExecSpace>::member_type;
 inline constexpr int kChunk = 4096;
 
 // The chunks of table positions [first, last).
-inline Kokkos::TeamPolicy<ExecSpace> chunk_policy(const ExecSpace& exec, const Optimizer::State& s, int first,
+template <class ExecSpace>
+Kokkos::TeamPolicy<ExecSpace> chunk_policy(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first,
                                                   int last) {
   return Kokkos::TeamPolicy<ExecSpace>(exec, s.chunk_first_host[last] - s.chunk_first_host[first], Kokkos::AUTO);
 }
@@ -30,15 +32,15 @@ struct Chunk {
 };
 
 // f(member, chunk) for every chunk of table positions [first, last), one team per chunk.
-template <class F>
-void for_each_chunk(const char* label, const ExecSpace& exec, const Optimizer::State& s, int first, int last,
+template <class F, class ExecSpace>
+void for_each_chunk(const char* label, const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last,
                     const F& f) {
   auto chunk_pos = s.chunk_pos;
   auto chunk_begin = s.chunk_begin;
   auto chunk_len = s.chunk_len;
   const int c0 = s.chunk_first_host[first];
   Kokkos::parallel_for(
-      label, chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team& member) {
+      label, chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team<ExecSpace>& member) {
         const int c = c0 + member.league_rank();
         const int k0 = chunk_begin(c);
         f(member, Chunk{c, chunk_pos(c), k0, k0 + chunk_len(c)});
@@ -46,24 +48,26 @@ void for_each_chunk(const char* label, const ExecSpace& exec, const Optimizer::S
 }
 
 // per_chunk(chunk.c) = the team's sum over the chunk's entries of what f(k, acc) adds to acc.
-template <class T, class F>
-KOKKOS_INLINE_FUNCTION void reduce_chunk(const Team& member, const Chunk& chunk,
-                                         const Kokkos::View<T*, MemSpace>& per_chunk, const F& f) {
+template <class Member, class PerChunk, class F>
+KOKKOS_INLINE_FUNCTION void reduce_chunk(const Member& member, const Chunk& chunk, const PerChunk& per_chunk,
+                                         const F& f) {
+  using T = typename PerChunk::non_const_value_type;
   T total = 0;
   Kokkos::parallel_reduce(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), f, total);
   Kokkos::single(Kokkos::PerTeam(member), [&]() { per_chunk(chunk.c) = total; });
 }
 
 // d[k] = 0 over the chunk's entries.
-KOKKOS_INLINE_FUNCTION void zero_chunk(const Team& member, float* d, const Chunk& chunk) {
+template <class Member>
+KOKKOS_INLINE_FUNCTION void zero_chunk(const Member& member, float* d, const Chunk& chunk) {
   Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), [&](const int k) { d[k] = 0; });
 }
 
 // f(b, total) for every table position b in [first, last), where total is the sum of b's per-chunk partials added in
 // chunk order: deterministic, independent of the launch range.
-template <class T, class F>
-void for_each_block_total(const char* label, const ExecSpace& exec, const Optimizer::State& s, int first, int last,
-                          const Kokkos::View<T*, MemSpace>& per_chunk, const F& f) {
+template <class T, class F, class ExecSpace>
+void for_each_block_total(const char* label, const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last,
+                          const Kokkos::View<T*, MemOf<ExecSpace>>& per_chunk, const F& f) {
   auto chunk_first = s.chunk_first;
   Kokkos::parallel_for(
       label, Kokkos::RangePolicy<ExecSpace>(exec, first, last), KOKKOS_LAMBDA(const int b) {
@@ -92,20 +96,22 @@ struct Placement {
 
 // The device Views of the block table that place blocks in their parameters (a kernel cannot capture the BlockTable
 // itself: it holds host vectors).
+template <class ExecSpace>
 struct BlockPlacement {
-  Kokkos::View<int*, MemSpace> param, cols;
-  Kokkos::View<std::int64_t*, MemSpace> start, ld;
-  explicit BlockPlacement(const BlockTable& t) : param(t.param), cols(t.cols), start(t.start), ld(t.ld) {}
+  Kokkos::View<int*, MemOf<ExecSpace>> param, cols;
+  Kokkos::View<std::int64_t*, MemOf<ExecSpace>> start, ld;
+  explicit BlockPlacement(const BlockTable<ExecSpace>& t) : param(t.param), cols(t.cols), start(t.start), ld(t.ld) {}
   KOKKOS_INLINE_FUNCTION Placement operator()(int b) const { return Placement{param(b), cols(b), start(b), ld(b)}; }
 };
 
 // g = blockify(grad) (+ l2 * W for two-sided blocks) and the number of non-finite entries per chunk; then per block
 // finite(b) = all entries finite. With count_skips, a non-finite block adds one to skipped(b); every non-finite block
 // adds one to nonfinite_count.
-inline void gather_gradients(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float l2,
+template <class ExecSpace>
+void gather_gradients(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last, float l2,
                              bool count_skips) {
   if (last <= first) return;
-  const BlockPlacement place(s.table);
+  const BlockPlacement<ExecSpace> place(s.table);
   auto kind = s.table.kind;
   auto offset = s.table.offset;
   auto chunk_bad = s.chunk_bad;
@@ -114,7 +120,7 @@ inline void gather_gradients(const ExecSpace& exec, const Optimizer::State& s, i
   auto g = s.grad;
   const std::int64_t base = static_cast<std::int64_t>(s.local_base);
   for_each_chunk(
-      "kdash::step::gather_gradients", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+      "kdash::step::gather_gradients", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const Placement pb = place(chunk.b);
         const float* src = grad_ptrs(pb.param).ptr + pb.start;
         const float* w = param_ptrs(pb.param).ptr + pb.start;
@@ -155,7 +161,8 @@ struct GraftCoefficients {
 // write_direction, P = Pg (with momentum) written to the direction buffer. `shampoo` applies to two- and
 // one-sided blocks, `adamw` to AdamW segments. Skipped blocks keep their state. A block whose grafting step is not
 // finite (a finite gradient that overflows) is marked skipped from here on: finite(b) = 0, counted in skipped(b).
-inline void graft_and_first_order(const ExecSpace& exec, const Optimizer::State& s, int first, int last,
+template <class ExecSpace>
+void graft_and_first_order(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last,
                                   const GraftCoefficients& shampoo, const GraftCoefficients& adamw) {
   if (last <= first) return;
   auto kind = s.table.kind;
@@ -172,7 +179,7 @@ inline void graft_and_first_order(const ExecSpace& exec, const Optimizer::State&
   constexpr int kAdagrad = static_cast<int>(GraftingType::adagrad);
   constexpr int kSgd = static_cast<int>(GraftingType::sgd);
   for_each_chunk(
-      "kdash::step::graft", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+      "kdash::step::graft", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const int b = chunk.b;
         const GraftCoefficients& co = kind(b) == static_cast<int>(BlockKind::adamw) ? adamw : shampoo;
         const std::int64_t local = offset(b) - base;
@@ -217,13 +224,14 @@ inline void graft_and_first_order(const ExecSpace& exec, const Optimizer::State&
 
 // Zeroes the directions of skipped blocks (after first-order steps; the rescale below does it for preconditioned
 // steps).
-inline void zero_skipped_directions(const ExecSpace& exec, const Optimizer::State& s, int first, int last) {
+template <class ExecSpace>
+void zero_skipped_directions(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last) {
   if (last <= first) return;
   auto offset = s.table.offset;
   auto dir = s.directions;
   auto finite = s.finite;
   for_each_chunk(
-      "kdash::step::zero_skipped", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+      "kdash::step::zero_skipped", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         if (!finite(chunk.b)) zero_chunk(member, dir.data() + offset(chunk.b), chunk);
       });
 }
@@ -231,7 +239,8 @@ inline void zero_skipped_directions(const ExecSpace& exec, const Optimizer::Stat
 // design.md §1 steps 8-9 for preconditioned blocks whose U = Lbar Ghat Rbar is already in the direction buffer:
 // P = ngraft / (||U||_F + 1e-16) U, then momentum. Skipped blocks (and blocks whose U is not finite, which are
 // counted as skipped) get P = 0 and keep their momentum. AdamW blocks keep the step written by the grafting kernel.
-inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float mu,
+template <class ExecSpace>
+void graft_rescale_and_momentum(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last, float mu,
                                        bool nesterov) {
   if (last <= first) return;
   auto kind = s.table.kind;
@@ -246,7 +255,7 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
   const std::int64_t base = static_cast<std::int64_t>(s.local_base);
   constexpr int kAdamw = static_cast<int>(BlockKind::adamw);
   for_each_chunk(
-      "kdash::step::direction_norm", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+      "kdash::step::direction_norm", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         if (!finite(chunk.b) || kind(chunk.b) == kAdamw) {
           Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_sum(chunk.c) = 0; });
           return;
@@ -265,7 +274,7 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
         scale(b) = graft_norm(b) / (compat::sqrt(sum) + 1e-16f);
       });
   for_each_chunk(
-      "kdash::step::rescale_momentum", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+      "kdash::step::rescale_momentum", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const int b = chunk.b;
         float* d = dir.data() + offset(b);
         if (!finite(b)) {
@@ -282,16 +291,17 @@ inline void graft_rescale_and_momentum(const ExecSpace& exec, const Optimizer::S
 
 // design.md §1 steps 1 and 10: W <- W * (1 - lr wd) (two-sided blocks, decoupled mode) - lr * P, reassembled through
 // the same table that blockified the gradient.
-inline void apply_directions(const ExecSpace& exec, const Optimizer::State& s, int first, int last, float lr,
+template <class ExecSpace>
+void apply_directions(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last, float lr,
                              float decay) {
   if (last <= first) return;
-  const BlockPlacement place(s.table);
+  const BlockPlacement<ExecSpace> place(s.table);
   auto kind = s.table.kind;
   auto offset = s.table.offset;
   auto param_ptrs = s.param_ptrs;
   auto dir = s.directions;
   for_each_chunk(
-      "kdash::step::apply", exec, s, first, last, KOKKOS_LAMBDA(const Team& member, const Chunk& chunk) {
+      "kdash::step::apply", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const Placement pb = place(chunk.b);
         float* w = param_ptrs(pb.param).ptr + pb.start;
         const float* d = dir.data() + offset(chunk.b);
@@ -306,15 +316,16 @@ inline void apply_directions(const ExecSpace& exec, const Optimizer::State& s, i
 // design.md §1 step 3 exploiting symmetry: S(b) <- beta S(b) + alpha G G^T (left) or G^T G (right), computing the
 // upper triangle (i <= j, half the flops of a GEMM) and mirroring it, so S stays exactly symmetric. One team per
 // block, a vector reduction per entry: for small blocks (the portable path); large blocks go to the vendor GEMM.
-inline void symmetric_rank_update(const ExecSpace& exec, const Stack<float>& g, const Stack<float>& s, float alpha,
-                                  float beta, const Kokkos::View<const int*, MemSpace>& active, bool left) {
+template <class ExecSpace>
+void symmetric_rank_update(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& g, const Stack<float, MemOf<ExecSpace>>& s, float alpha,
+                                  float beta, const Kokkos::View<const int*, MemOf<ExecSpace>>& active, bool left) {
   const int count = static_cast<int>(s.extent(0));
   const int n = static_cast<int>(s.extent(1));
   const int k = static_cast<int>(left ? g.extent(2) : g.extent(1));
   if (count == 0) return;
   Kokkos::parallel_for(
       "kdash::step::symmetric_rank_update", Kokkos::TeamPolicy<ExecSpace>(exec, count, Kokkos::AUTO),
-      KOKKOS_LAMBDA(const Team& member) {
+      KOKKOS_LAMBDA(const Team<ExecSpace>& member) {
         const int b = member.league_rank();
         if (!active(b)) return;
         Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n * n), [&](const int p) {
@@ -334,15 +345,15 @@ inline void symmetric_rank_update(const ExecSpace& exec, const Stack<float>& g, 
 }
 
 // finite(i) = every entry of a(i) is finite (several teams per matrix: solvers::impl::finite_blocks).
-template <class T>
-void finite_matrices(const ExecSpace& exec, const Stack<T>& a, const Kokkos::View<int*, MemSpace>& finite) {
-  solvers::impl::finite_blocks<T>(exec, solvers::impl::ConstStackT<T>(a), finite);
+template <class T, class ExecSpace>
+void finite_matrices(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& a, const Kokkos::View<int*, MemOf<ExecSpace>>& finite) {
+  solvers::impl::finite_blocks<T>(exec, solvers::impl::ConstStackT<T, ExecSpace>(a), finite);
 }
 
 // dst(k) = src(index(k)) (gather) or dst(index(k)) = src(k) (scatter), converting the element type.
-template <class S, class D>
-void copy_matrices(const ExecSpace& exec, const Stack<S>& src, const Stack<D>& dst,
-                   const Kokkos::View<int*, MemSpace>& index, bool scatter) {
+template <class S, class D, class ExecSpace>
+void copy_matrices(const ExecSpace& exec, const Stack<S, MemOf<ExecSpace>>& src, const Stack<D, MemOf<ExecSpace>>& dst,
+                   const Kokkos::View<int*, MemOf<ExecSpace>>& index, bool scatter) {
   const int count = static_cast<int>(index.extent(0));
   const int n = static_cast<int>(src.extent(1)), m = static_cast<int>(src.extent(2));
   backends::for_each_entry(
@@ -355,8 +366,9 @@ void copy_matrices(const ExecSpace& exec, const Stack<S>& src, const Stack<D>& d
 }
 
 // dst(i) = src(i) where mask(i) != 0.
-inline void masked_copy(const ExecSpace& exec, const Stack<float>& src, const Stack<float>& dst,
-                        const Kokkos::View<int*, MemSpace>& mask) {
+template <class ExecSpace>
+void masked_copy(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& src, const Stack<float, MemOf<ExecSpace>>& dst,
+                        const Kokkos::View<int*, MemOf<ExecSpace>>& mask) {
   const int n = static_cast<int>(src.extent(1));
   backends::for_each_entry(
       exec, "kdash::step::accept_roots", int(src.extent(0)), n, n,
@@ -367,7 +379,8 @@ inline void masked_copy(const ExecSpace& exec, const Stack<float>& src, const St
 
 // Every matrix of the stack := identity (the root before the first computation: the Shampoo direction is then the
 // grafted gradient, not zero).
-inline void set_identity(const ExecSpace& exec, const Stack<float>& a) {
+template <class ExecSpace>
+void set_identity(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& a) {
   const int n = static_cast<int>(a.extent(1));
   backends::for_each_entry(
       exec, "kdash::step::identity", int(a.extent(0)), n, n,

@@ -19,8 +19,8 @@
 
 namespace kdash::distributed {
 
-// Where a buffer lives: `host` memory, or kdash's device memory space (kdash::MemSpace). On the host backends the
-// two are the same memory and `device` buffers are handled as host buffers.
+// Where a buffer lives: `host` memory, or the device memory of the build (the memory space of Kokkos' default
+// execution space). In builds without a device the two are the same memory and `device` buffers are host buffers.
 enum class MemoryKind { host, device };
 
 // Raised on every rank when the ranks disagree (see Communicator::agree), so that no rank waits for the others.

@@ -6,7 +6,9 @@
 
 #include <kdash/config.hpp>
 
-#if (KDASH_BACKEND_IS_CUDA && KDASH_HAVE_CUDA_ADAPTERS) || (KDASH_BACKEND_IS_HIP && KDASH_HAVE_HIP_ADAPTERS)
+#include <Kokkos_Core.hpp>
+
+#if (defined(KOKKOS_ENABLE_CUDA) && KDASH_HAVE_CUDA_ADAPTERS) || (defined(KOKKOS_ENABLE_HIP) && KDASH_HAVE_HIP_ADAPTERS)
 #define KDASH_HAVE_DEVICE_VENDOR 1
 
 #include <kdash/backends/execution.hpp>
@@ -24,9 +26,15 @@
 
 namespace kdash::backends::detail {
 
-// The device execution space and memory of this build (Kokkos::Cuda or Kokkos::HIP).
-using VendorExec = ExecSpace;
-using VendorMem = MemSpace;
+// The device execution space and memory of this build (Kokkos::Cuda or Kokkos::HIP: a Kokkos has at most one).
+#if defined(KOKKOS_ENABLE_CUDA)
+using VendorExec = Kokkos::Cuda;
+#elif KOKKOS_VERSION >= 40000
+using VendorExec = Kokkos::HIP;
+#else
+using VendorExec = Kokkos::Experimental::HIP;
+#endif
+using VendorMem = VendorExec::memory_space;
 
 // The adapter calls, on the instance's stream with this host thread's handles (one per thread: the adapters' handles
 // are not thread-safe; device_vendor_handles.cpp).
