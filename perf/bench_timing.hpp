@@ -15,7 +15,8 @@
 namespace kdash::perf {
 
 // The execution space every benchmark runs on: Kokkos' default one (the build's device if it has one, else its
-// first host space); its memory holds the benchmarks' stacks (kdash::Stack's default).
+// parallel host space, OpenMP or Threads, before Serial); its memory holds the benchmarks' stacks (kdash::Stack's
+// default).
 using ExecSpace = DefaultExecSpace;
 
 // Runs `body` once per benchmark iteration; only the region between the two fences is timed, so work still queued
