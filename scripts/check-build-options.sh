@@ -21,7 +21,7 @@ for name in "${names[@]}"; do
   printf '[options] %s: %s\n' "$name" "${options[$name]}"
   # shellcheck disable=SC2086
   mkdir -p "$dir"
-  cmake -S "$repo" -B "$dir" -DKDASH_BACKEND=serial ${options[$name]} >"$dir.configure.log" 2>&1 ||
+  cmake -S "$repo" -B "$dir" ${options[$name]} >"$dir.configure.log" 2>&1 ||
     { cat "$dir.configure.log" >&2; exit 1; }
   cmake --build "$dir" -j "$jobs"
   if [ -f "$dir/CTestTestfile.cmake" ]; then
