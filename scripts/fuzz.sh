@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the readers of untrusted files: builds the libFuzzer targets of tests/fuzz with clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer (Serial backend, build/fuzz) and runs each for the given number of seconds, starting
+# UndefinedBehaviorSanitizer (build/fuzz) and runs each for the given number of seconds, starting
 # from a working copy of its seed corpus (build/fuzz/corpus/<target>: the repository's seeds are never modified).
 # Prints each target's execution count; an input that crashes, leaks, allocates more than 256 MiB or runs longer than
 # 10 s is saved under build/fuzz/findings/<target>/ (emptied at the start of each run) and the script exits 1.
