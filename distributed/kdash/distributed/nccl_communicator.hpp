@@ -9,7 +9,7 @@
 
 #include <kdash/config.hpp>
 
-#include <KokkosCore_config.h>
+#include <Kokkos_Macros.hpp>
 
 // Part of the library when Kokkos has CUDA and NCCL was found. KDASH_NCCL_COMMUNICATOR_STANDALONE compiles it without
 // Kokkos CUDA against the CUDA adapters (the cuda-link test): it needs only the CUDA runtime, the adapter and MPI; its
