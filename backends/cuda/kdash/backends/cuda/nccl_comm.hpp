@@ -16,7 +16,6 @@ struct Nccl {
   using Comm = ncclComm_t;
   using UniqueId = ncclUniqueId;
   using Stream = cudaStream_t;
-  static constexpr auto destroy = &ncclCommDestroy;
   static constexpr const char* kClass = "kdash::backends::cuda::NcclCommunicator";
 };
 

@@ -16,7 +16,6 @@ struct Rccl {
   using Comm = ncclComm_t;
   using UniqueId = ncclUniqueId;
   using Stream = hipStream_t;
-  static constexpr auto destroy = &ncclCommDestroy;
   static constexpr const char* kClass = "kdash::backends::hip::RcclCommunicator";
 };
 

@@ -9,13 +9,11 @@
 //
 // `Ccl` is the per-vendor part, a struct of the library's names (cuda/nccl_comm.hpp, hip/rccl_comm.hpp):
 //   using Comm, UniqueId, Stream                 ncclComm_t, ncclUniqueId and the runtime's stream type
-//   static constexpr auto destroy                ncclCommDestroy
 //   static constexpr const char* kClass          the adapter class, which messages name
 // The members are defined once, in impl/ccl_communicator.hpp, and instantiated by each vendor's adapter library.
 #pragma once
 
 #include <kdash/backends/vendor/data_type.hpp>
-#include <kdash/backends/vendor/owned_communicator.hpp>
 
 #include <cstddef>
 
@@ -24,21 +22,27 @@ namespace kdash::backends::vendor {
 template <class Ccl>
 class CclCommunicator {
  public:
+  using Comm = typename Ccl::Comm;
   using UniqueId = typename Ccl::UniqueId;
   using Stream = typename Ccl::Stream;
 
-  // Move-only (comm_ owns the communicator); destruction and move-assignment release it.
   CclCommunicator() noexcept = default;
   // Throws std::invalid_argument for size < 1 or rank outside [0, size) before any library call, VendorError if the
   // library fails.
   CclCommunicator(const UniqueId& id, int rank, int size);
+  // Move-only: the object owns the communicator; destruction and move-assignment release it.
+  ~CclCommunicator();
+  CclCommunicator(const CclCommunicator&) = delete;
+  CclCommunicator& operator=(const CclCommunicator&) = delete;
+  CclCommunicator(CclCommunicator&& other) noexcept;
+  CclCommunicator& operator=(CclCommunicator&& other) noexcept;
 
   // A fresh id for a new group. Call on one rank only.
   static UniqueId unique_id();
 
-  bool empty() const noexcept { return comm_.empty(); }
-  int rank() const noexcept { return comm_.rank(); }
-  int size() const noexcept { return comm_.size(); }
+  bool empty() const noexcept { return comm_ == nullptr; }
+  int rank() const noexcept { return rank_; }
+  int size() const noexcept { return size_; }
 
   // recv[r * count_per_rank + i] = send_of_rank_r[i] for every rank r: recv holds size() * count_per_rank elements.
   // send may alias recv + rank() * count_per_rank (in place). Enqueued on `stream`.
@@ -47,7 +51,11 @@ class CclCommunicator {
   void all_reduce_sum(const void* send, void* recv, std::size_t count, DataType type, Stream stream);
 
  private:
-  OwnedCommunicator<typename Ccl::Comm, Ccl::destroy> comm_;
+  void release() noexcept;
+
+  Comm comm_ = nullptr;  // nullptr: empty (rank and size 0)
+  int rank_ = 0;
+  int size_ = 0;
 };
 
 }  // namespace kdash::backends::vendor

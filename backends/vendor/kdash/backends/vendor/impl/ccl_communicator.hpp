@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 
 namespace kdash::backends::vendor {
 namespace ccl_detail {
@@ -68,9 +69,42 @@ inline ncclDataType_t data_type(const std::string& function, DataType type) {
 template <class Ccl>
 CclCommunicator<Ccl>::CclCommunicator(const UniqueId& id, int rank, int size) {
   validate_communicator_rank(Ccl::kClass, rank, size);
-  ncclComm_t comm = nullptr;
+  Comm comm = nullptr;
   ccl_detail::check(ncclCommInitRank(&comm, size, id, rank), "ncclCommInitRank");
-  comm_ = OwnedCommunicator<typename Ccl::Comm, Ccl::destroy>(comm, rank, size);
+  comm_ = comm;
+  rank_ = rank;
+  size_ = size;
+}
+
+template <class Ccl>
+CclCommunicator<Ccl>::~CclCommunicator() {
+  release();
+}
+
+template <class Ccl>
+CclCommunicator<Ccl>::CclCommunicator(CclCommunicator&& other) noexcept
+    : comm_(std::exchange(other.comm_, nullptr)),
+      rank_(std::exchange(other.rank_, 0)),
+      size_(std::exchange(other.size_, 0)) {}
+
+template <class Ccl>
+CclCommunicator<Ccl>& CclCommunicator<Ccl>::operator=(CclCommunicator&& other) noexcept {
+  if (this != &other) {
+    release();
+    comm_ = std::exchange(other.comm_, nullptr);
+    rank_ = std::exchange(other.rank_, 0);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+// The destroy status is dropped: there is nothing to do about a failed release (and destructors must not throw).
+template <class Ccl>
+void CclCommunicator<Ccl>::release() noexcept {
+  if (comm_ != nullptr) static_cast<void>(ncclCommDestroy(comm_));
+  comm_ = nullptr;
+  rank_ = 0;
+  size_ = 0;
 }
 
 template <class Ccl>
@@ -87,7 +121,7 @@ void CclCommunicator<Ccl>::all_gather(const void* send, void* recv, std::size_t 
   validate_all_gather_args(function.c_str(), send, recv, count_per_rank, size(), type);
   const ncclDataType_t element = ccl_detail::data_type(function, type);
   require_communicator(function.c_str(), empty());
-  ccl_detail::check(ncclAllGather(send, recv, count_per_rank, element, comm_.get(), stream), "ncclAllGather");
+  ccl_detail::check(ncclAllGather(send, recv, count_per_rank, element, comm_, stream), "ncclAllGather");
 }
 
 template <class Ccl>
@@ -97,7 +131,7 @@ void CclCommunicator<Ccl>::all_reduce_sum(const void* send, void* recv, std::siz
   validate_all_reduce_args(function.c_str(), send, recv, count, type);
   const ncclDataType_t element = ccl_detail::data_type(function, type);
   require_communicator(function.c_str(), empty());
-  ccl_detail::check(ncclAllReduce(send, recv, count, element, ncclSum, comm_.get(), stream), "ncclAllReduce");
+  ccl_detail::check(ncclAllReduce(send, recv, count, element, ncclSum, comm_, stream), "ncclAllReduce");
 }
 
 }  // namespace kdash::backends::vendor
