@@ -111,10 +111,10 @@ TEST(CudaLink, SyevBatchedAvailabilityFollowsTheHeaders) {
 }
 
 TEST(CudaLink, DataTypeSizesAndNames) {
-  static_assert(kc::size_of(kc::DataType::f32) == 4 && kc::size_of(kc::DataType::f64) == 8);
-  static_assert(kc::size_of(kc::DataType::f16) == 2 && kc::size_of(kc::DataType::bf16) == 2);
-  EXPECT_STREQ(kc::to_string(kc::DataType::bf16), "bf16");
-  EXPECT_EQ(kc::size_of(static_cast<kc::DataType>(42)), 0u);
+  static_assert(size_of(kc::DataType::f32) == 4 && size_of(kc::DataType::f64) == 8);
+  static_assert(size_of(kc::DataType::f16) == 2 && size_of(kc::DataType::bf16) == 2);
+  EXPECT_STREQ(to_string(kc::DataType::bf16), "bf16");
+  EXPECT_EQ(size_of(static_cast<kc::DataType>(42)), 0u);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
