@@ -7,6 +7,7 @@
 #include "kdash/io/output_set.hpp"
 #include "kdash/version.hpp"
 
+#include <kdash/backends/profiling_region.hpp>
 #include <kdash/distributed/communicator.hpp>
 
 #include <nlohmann/json.hpp>
@@ -253,12 +254,12 @@ std::string block_key(const BlockMap& map, int block, const char* field) {
 template <class ExecSpace>
 struct StateFields {
   const char* name;
-  Kokkos::View<float*, MemOf<ExecSpace>> impl::OptimizerState<ExecSpace>::*buffer;
+  Kokkos::View<float*, MemOf<ExecSpace>> impl::FirstOrderState<ExecSpace>::*buffer;
 };
 template <class ExecSpace>
-constexpr StateFields<ExecSpace> kFlatFields[] = {{"ema", &impl::OptimizerState<ExecSpace>::ema},
-                                                  {"graft", &impl::OptimizerState<ExecSpace>::graft},
-                                                  {"momentum", &impl::OptimizerState<ExecSpace>::momentum}};
+constexpr StateFields<ExecSpace> kFlatFields[] = {{"ema", &impl::FirstOrderState<ExecSpace>::ema},
+                                                  {"graft", &impl::FirstOrderState<ExecSpace>::graft},
+                                                  {"momentum", &impl::FirstOrderState<ExecSpace>::momentum}};
 
 }  // namespace
 
@@ -274,9 +275,9 @@ void Optimizer<ExecSpace>::save(const std::string& path) const {
   json header;
   header["format"] = "kdash-checkpoint";
   header["kdash_version"] = version_string();
-  header["step"] = s.step;
-  header["root_calls"] = s.root_calls;
-  header["saved_on_ranks"] = s.comm->size();  // informational: the file loads on any number of ranks
+  header["step"] = s.counters.step;
+  header["root_calls"] = s.counters.root_calls;
+  header["saved_on_ranks"] = s.distribution.comm->size();  // informational: the file loads on any number of ranks
   header["config"] = json::parse(config_to_json(s.config, -1));
   header["params"] = json::array();
   for (const ParamLayout& p : s.map.params())
@@ -286,17 +287,17 @@ void Optimizer<ExecSpace>::save(const std::string& path) const {
   w.string(header.dump());
   Writer records;
   for (const StateFields<ExecSpace>& f : kFlatFields<ExecSpace>) {
-    const auto& buf = s.*(f.buffer);
+    const auto& buf = s.first_order.*(f.buffer);
     if (buf.extent(0) == 0) continue;
     auto h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), buf);
-    for (int pos = s.local_first; pos < s.local_last; ++pos) {
-      const int id = s.table.block_of[pos];
+    for (int pos = s.layout.local_first; pos < s.layout.local_last; ++pos) {
+      const int id = s.layout.table.block_of[pos];
       const BlockInfo& b = s.map.blocks()[id];
       records.record(block_key(s.map, id, f.name), f32, {std::uint64_t(b.extent.rows), std::uint64_t(b.extent.cols)},
-                     h.data() + (b.direction_offset - s.local_base));
+                     h.data() + (b.direction_offset - s.layout.local_base));
     }
   }
-  for (int f : s.local_factors) {
+  for (int f : s.layout.local_factors) {
     const FactorStack& fs = s.map.factor_stacks()[f];
     const impl::FactorState<ExecSpace>& st = s.factors[f];
     auto stats = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), st.stats);
@@ -312,14 +313,14 @@ void Optimizer<ExecSpace>::save(const std::string& path) const {
       records.record(block_key(s.map, fs.entries[e].block, (side + "_failures").c_str()), i64, {2}, counters);
     }
   }
-  auto skipped = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.skipped);
-  for (int pos = s.local_first; pos < s.local_last; ++pos) {
+  auto skipped = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.first_order.skipped);
+  for (int pos = s.layout.local_first; pos < s.layout.local_last; ++pos) {
     const std::int64_t v = skipped(pos);
-    records.record(block_key(s.map, s.table.block_of[pos], "skipped"), i64, {1}, &v);
+    records.record(block_key(s.map, s.layout.table.block_of[pos], "skipped"), i64, {1}, &v);
   }
   // Distributed: every rank's records (its own blocks) are gathered on rank 0, which writes the one file; the records
   // are keyed by parameter and block, so their order does not matter to load.
-  distributed::Communicator& comm = *s.comm;
+  distributed::Communicator& comm = *s.distribution.comm;
   std::uint64_t count = records.records();
   std::string body = std::move(records.buffer());
   if (comm.size() > 1) {
@@ -360,152 +361,202 @@ void Optimizer<ExecSpace>::save(const std::string& path) const {
   });
 }
 
-template <class ExecSpace>
-void Optimizer<ExecSpace>::load(const std::string& path) {
-  impl::OptimizerState<ExecSpace>& s = *state_;
-  distributed::Communicator& comm = *s.comm;
-  const Parsed parsed = parse_on_every_rank(comm, path);
+namespace {
 
-  // Staged on the host first, on every rank; committed only if every rank staged its blocks.
-  CheckpointInfo info;
-  std::set<std::string> used;
-  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemOf<ExecSpace>>>> flat_host;
-  struct FactorHost {
+// Every option that changes what the state means must agree.
+void check_configuration(const std::string& path, const Config& saved, const Config& here) {
+  for (const std::string& key : config_differences(saved, here)) {
+    if (layout_only(key)) continue;
+    const json a = json::parse(config_to_json(saved, -1)), b = json::parse(config_to_json(here, -1));
+    fail(path, "was written with a different configuration: " + key + " is " + a.at(key).dump() +
+                   " in the checkpoint and " + b.at(key).dump() + " here");
+  }
+}
+
+// The same parameter names and shapes, in any order.
+void check_parameters(const std::string& path, const std::vector<ParamSpec>& saved_params, const BlockMap& map) {
+  std::map<std::string, std::vector<std::int64_t>> saved;
+  for (const ParamSpec& p : saved_params) saved[p.name] = p.shape;
+  for (const ParamLayout& p : map.params()) {
+    auto it = saved.find(p.spec.name);
+    if (it == saved.end()) fail(path, "has no parameter '" + p.spec.name + "'");
+    if (it->second != p.spec.shape) {
+      fail(path, "parameter '" + p.spec.name + "' has shape " + shape_text(it->second) + " in the checkpoint and " +
+                     shape_text(p.spec.shape) + " here");
+    }
+    saved.erase(it);
+  }
+  if (!saved.empty()) fail(path, "has parameter '" + saved.begin()->first + "', which this optimizer does not have");
+}
+
+// The records of a parsed checkpoint, by key, each checked for its type and shape, remembering which were read.
+class RecordReader {
+ public:
+  RecordReader(const std::string& path, const Parsed& parsed) : path_(path), parsed_(parsed) {}
+  const Record& find(const std::string& key, RecordType type, const std::vector<std::uint64_t>& dims) {
+    auto it = parsed_.records.find(key);
+    if (it == parsed_.records.end()) fail(path_, "has no record '" + key + "'");
+    if (it->second.type != type || it->second.dims != dims) fail(path_, "record '" + key + "' has the wrong shape");
+    used_.insert(key);
+    return it->second;
+  }
+  const std::set<std::string>& used() const { return used_; }
+
+ private:
+  const std::string& path_;
+  const Parsed& parsed_;
+  std::set<std::string> used_;
+};
+
+// A checkpoint's state for this rank's blocks, staged on the host; the optimizer is only touched by commit().
+// create_mirror, not create_mirror_view: on a host space the latter is the live state itself.
+template <class ExecSpace>
+struct StagedState {
+  struct Factor {
     impl::HostMirrorOf<Stack<float, MemOf<ExecSpace>>> stats, root;
     std::vector<int> consecutive;
     std::vector<std::int64_t> total;
   };
-  std::map<int, FactorHost> factor_host;
-  // create_mirror, not create_mirror_view: on a host backend the latter is the live state itself, and staging must
-  // not touch the optimizer until every record has been read.
-  auto skipped = Kokkos::create_mirror(s.skipped);
+  CheckpointInfo info;
+  std::vector<impl::HostMirrorOf<Kokkos::View<float*, MemOf<ExecSpace>>>> flat;  // kFlatFields order
+  std::map<int, Factor> factors;
+  impl::HostMirrorOf<Kokkos::View<std::int64_t*, MemOf<ExecSpace>>> skipped;
   std::int64_t root_calls = 0;
+};
+
+template <class ExecSpace>
+void stage_first_order(const impl::OptimizerState<ExecSpace>& s, RecordReader& records, StagedState<ExecSpace>& out) {
+  for (const StateFields<ExecSpace>& f : kFlatFields<ExecSpace>) {
+    const auto& buf = s.first_order.*(f.buffer);
+    out.flat.push_back(Kokkos::create_mirror(buf));
+    if (buf.extent(0) == 0) continue;
+    for (int pos = s.layout.local_first; pos < s.layout.local_last; ++pos) {
+      const int id = s.layout.table.block_of[pos];
+      const BlockInfo& b = s.map.blocks()[id];
+      const Record& r =
+          records.find(block_key(s.map, id, f.name), f32, {std::uint64_t(b.extent.rows), std::uint64_t(b.extent.cols)});
+      std::memcpy(out.flat.back().data() + (b.direction_offset - s.layout.local_base), r.data, r.count() * 4);
+    }
+  }
+}
+
+template <class ExecSpace>
+void stage_factors(const std::string& path, const impl::OptimizerState<ExecSpace>& s, RecordReader& records,
+                   StagedState<ExecSpace>& out) {
+  for (int f : s.layout.local_factors) {
+    const FactorStack& fs = s.map.factor_stacks()[f];
+    auto& fh = out.factors[f];
+    fh.stats = Kokkos::create_mirror(s.factors[f].stats);
+    fh.root = Kokkos::create_mirror(s.factors[f].root);
+    const std::size_t nn = std::size_t(fs.n) * fs.n;
+    const std::uint64_t n = fs.n;
+    for (std::size_t e = 0; e < fs.entries.size(); ++e) {
+      const std::string side(1, fs.entries[e].side);
+      const Record& st = records.find(block_key(s.map, fs.entries[e].block, side.c_str()), f32, {n, n});
+      std::memcpy(fh.stats.data() + e * nn, st.data, nn * 4);
+      const Record& rt = records.find(block_key(s.map, fs.entries[e].block, (side + "_root").c_str()), f32, {n, n});
+      std::memcpy(fh.root.data() + e * nn, rt.data, nn * 4);
+      const std::string failures_key = block_key(s.map, fs.entries[e].block, (side + "_failures").c_str());
+      const Record& fc = records.find(failures_key, i64, {2});
+      std::int64_t c[2];
+      std::memcpy(c, fc.data, sizeof(c));
+      // Each root computation (at most one per step) fails at most once; a success resets the consecutive count.
+      if (c[0] < 0 || c[0] > c[1] || c[1] > out.info.step || c[0] > INT_MAX) {
+        fail(path, "record '" + failures_key + "' holds out-of-range failure counters (consecutive " +
+                       std::to_string(c[0]) + ", total " + std::to_string(c[1]) +
+                       "; want 0 <= consecutive <= total <= step " + std::to_string(out.info.step) + ")");
+      }
+      fh.consecutive.push_back(static_cast<int>(c[0]));
+      fh.total.push_back(c[1]);
+    }
+  }
+}
+
+template <class ExecSpace>
+void stage_skips(const std::string& path, const impl::OptimizerState<ExecSpace>& s, RecordReader& records,
+                 StagedState<ExecSpace>& out) {
+  out.skipped = Kokkos::create_mirror(s.first_order.skipped);
+  Kokkos::deep_copy(out.skipped, 0);
+  for (int pos = s.layout.local_first; pos < s.layout.local_last; ++pos) {
+    const std::string skipped_key = block_key(s.map, s.layout.table.block_of[pos], "skipped");
+    const Record& r = records.find(skipped_key, i64, {1});
+    std::int64_t v;
+    std::memcpy(&v, r.data, sizeof(v));
+    if (v < 0 || v > out.info.step) {  // at most one skip per step
+      fail(path, "record '" + skipped_key + "' holds an out-of-range skip count " + std::to_string(v) +
+                     " (want 0 to step " + std::to_string(out.info.step) + ")");
+    }
+    out.skipped(pos) = v;
+  }
+}
+
+// Every record belongs to exactly one block, hence to one rank: a record no rank used is foreign to this optimizer.
+// Collective when distributed (slot i counts the ranks that used record i, the same map order on every rank).
+void check_every_record_used(const std::string& path, const Parsed& parsed, const std::set<std::string>& used,
+                             distributed::Communicator& comm) {
+  std::vector<std::uint64_t> users;
+  for (const auto& entry : parsed.records) users.push_back(used.count(entry.first));
+  if (comm.size() > 1) comm.all_reduce_sum(users.data(), users.size(), distributed::MemoryKind::host);
+  auto it = parsed.records.begin();
+  for (std::size_t i = 0; i < users.size(); ++i, ++it)
+    if (users[i] == 0) fail(path, "has an unexpected record '" + it->first + "'");
+}
+
+template <class ExecSpace>
+void commit(const StagedState<ExecSpace>& staged, impl::OptimizerState<ExecSpace>& s) {
+  for (std::size_t i = 0; i < std::size(kFlatFields<ExecSpace>); ++i) {
+    const auto& buf = s.first_order.*(kFlatFields<ExecSpace>[i].buffer);
+    if (buf.extent(0) != 0) Kokkos::deep_copy(s.exec, buf, staged.flat[i]);
+  }
+  for (auto& [f, fh] : staged.factors) {
+    impl::FactorState<ExecSpace>& st = s.factors[f];
+    Kokkos::deep_copy(s.exec, st.stats, fh.stats);
+    Kokkos::deep_copy(s.exec, st.root, fh.root);
+    st.consecutive_failures = fh.consecutive;
+    st.total_failures = fh.total;
+    st.last.assign(st.last.size(), BlockRootResult{});
+  }
+  Kokkos::deep_copy(s.exec, s.first_order.skipped, staged.skipped);
+  s.exec.fence();  // the staged host copies go out of scope with the caller
+  s.counters.step = staged.info.step;
+  s.counters.root_calls = static_cast<std::uint64_t>(staged.root_calls);
+  s.counters.roots_computed = false;
+}
+
+}  // namespace
+
+template <class ExecSpace>
+void Optimizer<ExecSpace>::load(const std::string& path) {
+  const backends::ProfilingRegion region("kdash::Optimizer::load");
+  impl::OptimizerState<ExecSpace>& s = *state_;
+  distributed::Communicator& comm = *s.distribution.comm;
+  const Parsed parsed = parse_on_every_rank(comm, path);
+  // Staged on the host first, on every rank; committed only if every rank staged its blocks.
+  StagedState<ExecSpace> staged;
+  RecordReader records(path, parsed);
   auto stage = [&] {
-    info = info_of(path, parsed.version, parsed.header);
-
-    // Configuration: every option that changes what the state means must agree.
-    const Config& here = s.config;
-    for (const std::string& key : config_differences(info.config, here)) {
-      if (layout_only(key)) continue;
-      const json a = json::parse(config_to_json(info.config, -1)), b = json::parse(config_to_json(here, -1));
-      fail(path, "was written with a different configuration: " + key + " is " + a.at(key).dump() +
-                     " in the checkpoint and " + b.at(key).dump() + " here");
-    }
-    // Parameters: same names and shapes, in any order.
-    std::map<std::string, std::vector<std::int64_t>> saved;
-    for (const ParamSpec& p : info.params) saved[p.name] = p.shape;
-    for (const ParamLayout& p : s.map.params()) {
-      auto it = saved.find(p.spec.name);
-      if (it == saved.end()) fail(path, "has no parameter '" + p.spec.name + "'");
-      if (it->second != p.spec.shape) {
-        fail(path, "parameter '" + p.spec.name + "' has shape " + shape_text(it->second) + " in the checkpoint and " +
-                       shape_text(p.spec.shape) + " here");
-      }
-      saved.erase(it);
-    }
-    if (!saved.empty()) fail(path, "has parameter '" + saved.begin()->first + "', which this optimizer does not have");
-
-    // Stage everything on the host first: a bad record leaves the optimizer untouched.
-    auto find = [&](const std::string& key, RecordType type, const std::vector<std::uint64_t>& dims) -> const Record& {
-      auto it = parsed.records.find(key);
-      if (it == parsed.records.end()) fail(path, "has no record '" + key + "'");
-      if (it->second.type != type || it->second.dims != dims) fail(path, "record '" + key + "' has the wrong shape");
-      used.insert(key);
-      return it->second;
-    };
-    for (const StateFields<ExecSpace>& f : kFlatFields<ExecSpace>) {
-      const auto& buf = s.*(f.buffer);
-      flat_host.push_back(Kokkos::create_mirror(buf));
-      if (buf.extent(0) == 0) continue;
-      for (int pos = s.local_first; pos < s.local_last; ++pos) {
-        const int id = s.table.block_of[pos];
-        const BlockInfo& b = s.map.blocks()[id];
-        const Record& r =
-            find(block_key(s.map, id, f.name), f32, {std::uint64_t(b.extent.rows), std::uint64_t(b.extent.cols)});
-        std::memcpy(flat_host.back().data() + (b.direction_offset - s.local_base), r.data, r.count() * 4);
-      }
-    }
-    for (int f : s.local_factors) {
-      const FactorStack& fs = s.map.factor_stacks()[f];
-      FactorHost& fh = factor_host[f];
-      fh.stats = Kokkos::create_mirror(s.factors[f].stats);
-      fh.root = Kokkos::create_mirror(s.factors[f].root);
-      const std::size_t nn = std::size_t(fs.n) * fs.n;
-      const std::uint64_t n = fs.n;
-      for (std::size_t e = 0; e < fs.entries.size(); ++e) {
-        const std::string side(1, fs.entries[e].side);
-        const Record& st = find(block_key(s.map, fs.entries[e].block, side.c_str()), f32, {n, n});
-        std::memcpy(fh.stats.data() + e * nn, st.data, nn * 4);
-        const Record& rt = find(block_key(s.map, fs.entries[e].block, (side + "_root").c_str()), f32, {n, n});
-        std::memcpy(fh.root.data() + e * nn, rt.data, nn * 4);
-        const std::string failures_key = block_key(s.map, fs.entries[e].block, (side + "_failures").c_str());
-        const Record& fc = find(failures_key, i64, {2});
-        std::int64_t c[2];
-        std::memcpy(c, fc.data, sizeof(c));
-        // Each root computation (at most one per step) fails at most once; a success resets the consecutive count.
-        if (c[0] < 0 || c[0] > c[1] || c[1] > info.step || c[0] > INT_MAX) {
-          fail(path, "record '" + failures_key + "' holds out-of-range failure counters (consecutive " +
-                         std::to_string(c[0]) + ", total " + std::to_string(c[1]) +
-                         "; want 0 <= consecutive <= total <= step " + std::to_string(info.step) + ")");
-        }
-        fh.consecutive.push_back(static_cast<int>(c[0]));
-        fh.total.push_back(c[1]);
-      }
-    }
-    Kokkos::deep_copy(skipped, 0);
-    for (int pos = s.local_first; pos < s.local_last; ++pos) {
-      const std::string skipped_key = block_key(s.map, s.table.block_of[pos], "skipped");
-      const Record& r = find(skipped_key, i64, {1});
-      std::int64_t v;
-      std::memcpy(&v, r.data, sizeof(v));
-      if (v < 0 || v > info.step) {  // at most one skip per step
-        fail(path, "record '" + skipped_key + "' holds an out-of-range skip count " + std::to_string(v) +
-                       " (want 0 to step " + std::to_string(info.step) + ")");
-      }
-      skipped(pos) = v;
-    }
+    staged.info = info_of(path, parsed.version, parsed.header);
+    check_configuration(path, staged.info.config, s.config);
+    check_parameters(path, staged.info.params, s.map);
+    stage_first_order(s, records, staged);
+    stage_factors(path, s, records, staged);
+    stage_skips(path, s, records, staged);
     try {
-      root_calls = counter(path, parsed.header, "root_calls");
+      staged.root_calls = counter(path, parsed.header, "root_calls");
     } catch (const json::exception& e) {
       fail(path, std::string("malformed header: ") + e.what());
     }
-    // A single-process optimizer owns every block: every record must have been used.
-    if (s.local_first == 0 && s.local_last == static_cast<int>(s.map.blocks().size())) {
-      for (const auto& [key, rec] : parsed.records)
-        if (!used.count(key)) fail(path, "has an unexpected record '" + key + "'");
-    }
+    // An optimizer that owns every block must have used every record (a hand-made partition may own fewer).
+    const bool owns_all = s.layout.local_first == 0 && s.layout.local_last == static_cast<int>(s.map.blocks().size());
+    if (comm.size() == 1 && owns_all) check_every_record_used(path, parsed, records.used(), comm);
   };
   if (comm.size() == 1) {
     stage();
   } else {
     distributed::all_or_none(comm, stage);
-    // Every record belongs to exactly one block, hence to one rank: a record no rank used is foreign to this
-    // optimizer. Slot i counts the ranks that used record i (the same map order on every rank).
-    std::vector<std::uint64_t> users;
-    for (const auto& entry : parsed.records) users.push_back(used.count(entry.first));
-    comm.all_reduce_sum(users.data(), users.size(), distributed::MemoryKind::host);
-    auto it = parsed.records.begin();
-    for (std::size_t i = 0; i < users.size(); ++i, ++it)
-      if (users[i] == 0) fail(path, "has an unexpected record '" + it->first + "'");
+    check_every_record_used(path, parsed, records.used(), comm);
   }
-
-  // Commit.
-  for (std::size_t i = 0; i < std::size(kFlatFields<ExecSpace>); ++i) {
-    const auto& buf = s.*(kFlatFields<ExecSpace>[i].buffer);
-    if (buf.extent(0) != 0) Kokkos::deep_copy(buf, flat_host[i]);
-  }
-  for (auto& [f, fh] : factor_host) {
-    impl::FactorState<ExecSpace>& st = s.factors[f];
-    Kokkos::deep_copy(st.stats, fh.stats);
-    Kokkos::deep_copy(st.root, fh.root);
-    st.consecutive_failures = fh.consecutive;
-    st.total_failures = fh.total;
-    st.last.assign(st.last.size(), BlockRootResult{});
-  }
-  Kokkos::deep_copy(s.skipped, skipped);
-  s.step = info.step;
-  s.root_calls = static_cast<std::uint64_t>(root_calls);
-  s.roots_computed = false;
+  commit(staged, s);
 }
 
 #define KDASH_INSTANTIATE_CHECKPOINTS(SPACE)                    \

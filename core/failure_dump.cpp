@@ -20,7 +20,7 @@ void dump_failing_factor(const OptimizerState<ExecSpace>& s, int stack, int entr
   const std::filesystem::path dir(s.config.dump_dir);
   const std::filesystem::path file =
       dir / (name + ".block" + std::to_string(b.index) + "." + std::string(1, fs.entries[entry].side) + ".step" +
-             std::to_string(s.step) + ".npy");
+             std::to_string(s.counters.step) + ".npy");
   try {
     std::filesystem::create_directories(dir);
     auto one = Kokkos::subview(s.factors[stack].stats, entry, Kokkos::ALL, Kokkos::ALL);

@@ -57,169 +57,48 @@ template <class ExecSpace>
 Optimizer<ExecSpace>::Optimizer(const ExecSpace& exec, std::vector<ParamSpec> specs, Config config)
     : Optimizer(exec, std::move(specs), std::move(config), impl::Partition{}) {}
 
+namespace impl {
+
+// Asks the solver once, on a 1x1 stack, so that an unavailable solver or invalid solver options fail at construction
+// with a clear message rather than at the first root computation.
+template <class ExecSpace>
+void probe_solver(const ExecSpace& exec, const Config& config) {
+  Stack<float, MemOf<ExecSpace>> a(Kokkos::view_alloc(exec, std::string("kdash::probe::a")), 1, 1, 1);
+  Stack<float, MemOf<ExecSpace>> x(Kokkos::view_alloc(exec, std::string("kdash::probe::x")), 1, 1, 1);
+  Kokkos::deep_copy(exec, a, 1.0f);
+  RootOptions probe = config.to_root_options();
+  for (double p : {2.0, 4.0}) {
+    probe.p = p;
+    try {
+      inverse_root(exec, a, x, probe);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument("kdash::Config: solver '" + to_string(config.solver) + "': " + e.what());
+    }
+  }
+}
+
+}  // namespace impl
+
 template <class ExecSpace>
 Optimizer<ExecSpace>::Optimizer(const ExecSpace& exec, std::vector<ParamSpec> specs, Config config,
                                 impl::Partition partition)
     : state_(std::make_unique<impl::OptimizerState<ExecSpace>>()) {
   config.validate();
+  if (partition.rank < 0) throw std::invalid_argument("kdash::Optimizer: negative rank");
   impl::OptimizerState<ExecSpace>& s = *state_;
   s.exec = exec;
   s.config = std::move(config);
   s.partition = std::move(partition);
-  s.comm = std::make_shared<distributed::SingleProcessCommunicator>();  // the distributed constructor replaces it
-  if (s.partition.rank < 0) throw std::invalid_argument("kdash::Optimizer: negative rank");
+  s.distribution.comm = std::make_shared<distributed::SingleProcessCommunicator>();  // the distributed constructor
+                                                                                    // replaces it
   s.map = BlockMap::build(specs, s.config.block_size, s.config.one_dim, s.config.stacking, s.partition.owners);
-  const BlockMap& map = s.map;
-  const int rank = s.partition.rank;
-
-  // The block table, in group order.
-  const int nblocks = static_cast<int>(map.blocks().size());
-  impl::BlockTable<ExecSpace>& t = s.table;
-  t.param = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::table::param", nblocks);
-  t.start = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>("kdash::table::start", nblocks);
-  t.ld = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>("kdash::table::ld", nblocks);
-  t.rows = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::table::rows", nblocks);
-  t.cols = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::table::cols", nblocks);
-  t.kind = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::table::kind", nblocks);
-  t.offset = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>("kdash::table::offset", nblocks);
-  auto param_h = Kokkos::create_mirror_view(t.param);
-  auto start_h = Kokkos::create_mirror_view(t.start);
-  auto ld_h = Kokkos::create_mirror_view(t.ld);
-  auto rows_h = Kokkos::create_mirror_view(t.rows);
-  auto cols_h = Kokkos::create_mirror_view(t.cols);
-  auto kind_h = Kokkos::create_mirror_view(t.kind);
-  auto offset_h = Kokkos::create_mirror_view(t.offset);
-  t.position_of.assign(nblocks, -1);
-  s.local_first = s.local_last = -1;
-  int pos = 0;
-  for (std::size_t g = 0; g < map.groups().size(); ++g) {
-    const BlockGroup& grp = map.groups()[g];
-    s.group_first.push_back(pos);
-    if (grp.owner == rank) s.local_groups.push_back(static_cast<int>(g));
-    for (int id : grp.blocks) {
-      const BlockInfo& b = map.blocks()[id];
-      const ParamLayout& p = map.params()[b.param];
-      param_h(pos) = b.param;
-      start_h(pos) = b.extent.row0 * p.cols + b.extent.col0;
-      ld_h(pos) = p.cols;
-      rows_h(pos) = b.extent.rows;
-      cols_h(pos) = b.extent.cols;
-      kind_h(pos) = static_cast<int>(b.kind);
-      offset_h(pos) = static_cast<std::int64_t>(b.direction_offset);
-      t.block_of.push_back(id);
-      t.position_of[id] = pos;
-      if (grp.owner == rank) {
-        if (s.local_first < 0) s.local_first = pos;
-        s.local_last = pos + 1;
-      }
-      ++pos;
-    }
-  }
-  if (s.local_first < 0) s.local_first = s.local_last = 0;
-  Kokkos::deep_copy(t.param, param_h);
-  Kokkos::deep_copy(t.start, start_h);
-  Kokkos::deep_copy(t.ld, ld_h);
-  Kokkos::deep_copy(t.rows, rows_h);
-  Kokkos::deep_copy(t.cols, cols_h);
-  Kokkos::deep_copy(t.kind, kind_h);
-  Kokkos::deep_copy(t.offset, offset_h);
-
-  const auto range = map.direction_range(rank);
-  s.local_base = range.first;
-  s.local_size = range.second - range.first;
-  bool has_adamw = false, has_shampoo = false;
-  std::size_t scratch_size = 0;
-  for (int g : s.local_groups) {
-    const BlockGroup& grp = map.groups()[g];
-    has_adamw = has_adamw || grp.kind == BlockKind::adamw;
-    has_shampoo = has_shampoo || grp.kind != BlockKind::adamw;
-    if (grp.kind == BlockKind::two_sided) {
-      scratch_size = std::max(scratch_size, grp.blocks.size() * std::size_t(grp.rows) * grp.cols);
-    }
-  }
-  const Config& c = s.config;
-  s.grad = Kokkos::View<float*, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::grad"), s.local_size);
-  if ((has_shampoo && c.beta_g > 0) || has_adamw) s.ema = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::ema", s.local_size);
-  if ((has_shampoo && c.grafting != GraftingType::sgd) || has_adamw) {
-    s.graft = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::graft", s.local_size);
-  }
-  if (has_shampoo && c.mu > 0) s.momentum = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::momentum", s.local_size);
-  s.scratch =
-      Kokkos::View<float*, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::scratch"), scratch_size);
-  s.directions = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::directions", map.direction_size());
-  // Chunks of every block, in table order.
-  {
-    std::vector<int> pos_of, begin, len;
-    s.chunk_first_host.assign(nblocks + 1, 0);
-    for (int p = 0; p < nblocks; ++p) {
-      s.chunk_first_host[p] = static_cast<int>(pos_of.size());
-      const int n = rows_h(p) * cols_h(p);
-      for (int k = 0; k < n; k += impl::kChunk) {
-        pos_of.push_back(p);
-        begin.push_back(k);
-        len.push_back(std::min(impl::kChunk, n - k));
-      }
-    }
-    s.chunk_first_host[nblocks] = static_cast<int>(pos_of.size());
-    auto upload = [](const std::vector<int>& v, const char* label) {
-      Kokkos::View<int*, MemOf<ExecSpace>> d(std::string(label), v.size());
-      Kokkos::deep_copy(d, Kokkos::View<const int*, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>(v.data(), v.size()));
-      return d;
-    };
-    s.chunk_pos = upload(pos_of, "kdash::chunk::pos");
-    s.chunk_begin = upload(begin, "kdash::chunk::begin");
-    s.chunk_len = upload(len, "kdash::chunk::len");
-    s.chunk_first = upload(s.chunk_first_host, "kdash::chunk::first");
-    s.chunk_bad = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::chunk::bad", pos_of.size());
-    s.chunk_sum = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::chunk::sum", pos_of.size());
-  }
-  s.finite = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::finite", nblocks);
-  s.block_scale = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::block_scale", nblocks);
-  s.graft_norm = Kokkos::View<float*, MemOf<ExecSpace>>("kdash::graft_norm", nblocks);
-  s.skipped = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>("kdash::skipped", nblocks);
-  s.nonfinite_count = Kokkos::View<int, MemOf<ExecSpace>>("kdash::nonfinite_count");
-
-  s.factors.resize(map.factor_stacks().size());
-  for (std::size_t f = 0; f < map.factor_stacks().size(); ++f) {
-    const FactorStack& fs = map.factor_stacks()[f];
-    if (fs.owner != rank) continue;
-    s.local_factors.push_back(static_cast<int>(f));
-    impl::FactorState<ExecSpace>& st = s.factors[f];
-    const std::size_t count = fs.entries.size();
-    st.stats = Stack<float, MemOf<ExecSpace>>("kdash::factor::stats", count, fs.n, fs.n);
-    st.root = Stack<float, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::root"), count, fs.n, fs.n);
-    st.scratch =
-        Stack<float, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::factor::scratch"), count, fs.n, fs.n);
-    impl::set_identity(s.exec, st.root);
-    st.accepted = Kokkos::View<int*, MemOf<ExecSpace>>("kdash::factor::accepted", count);
-    st.consecutive_failures.assign(count, 0);
-    st.total_failures.assign(count, 0);
-    st.last.assign(count, BlockRootResult{});
-  }
-
-  // Ask the solver once, on a 1x1 stack, so that an unavailable solver or invalid solver options fail here with a
-  // clear message rather than at the first root computation.
-  if (!s.local_factors.empty()) {
-    Stack<float, MemOf<ExecSpace>> a("kdash::probe::a", 1, 1, 1), x("kdash::probe::x", 1, 1, 1);
-    Kokkos::deep_copy(a, 1.0f);
-    RootOptions probe = s.config.to_root_options();
-    for (double p : {2.0, 4.0}) {
-      probe.p = p;
-      try {
-        inverse_root(s.exec, ConstStack<ExecSpace>(a), x, probe);
-      } catch (const std::invalid_argument& e) {
-        throw std::invalid_argument("kdash::Config: solver '" + to_string(s.config.solver) + "': " + e.what());
-      }
-    }
-  }
-
-  const std::size_t nparams = map.params().size();
-  s.param_ptrs = Kokkos::View<impl::DevicePointer*, MemOf<ExecSpace>>("kdash::param_ptrs", nparams);
-  s.grad_ptrs = Kokkos::View<impl::DevicePointer*, MemOf<ExecSpace>>("kdash::grad_ptrs", nparams);
-  s.param_ptrs_host = Kokkos::create_mirror_view(s.param_ptrs);
-  s.grad_ptrs_host = Kokkos::create_mirror_view(s.grad_ptrs);
-  for (std::size_t i = 0; i < nparams; ++i) s.param_ptrs_host(i).ptr = s.grad_ptrs_host(i).ptr = nullptr;
-  s.exec.fence();
+  s.layout = impl::make_block_layout(exec, s.map, s.partition.rank);
+  s.factors = impl::make_factor_store(exec, s.map, s.layout);
+  s.first_order = impl::make_first_order_state(exec, s.config, s.map, s.layout);
+  s.work = impl::make_step_workspace(exec, s.map, s.layout);
+  s.parameters = impl::ParameterTable<ExecSpace>(exec, s.map.params().size());
+  if (!s.layout.local_factors.empty()) impl::probe_solver(exec, s.config);
+  exec.fence();
 }
 
 template <class ExecSpace>
@@ -230,7 +109,7 @@ template <class ExecSpace>
 Optimizer<ExecSpace>& Optimizer<ExecSpace>::operator=(Optimizer&&) noexcept = default;
 
 template <class ExecSpace>
-std::int64_t Optimizer<ExecSpace>::step_count() const { return state_->step; }
+std::int64_t Optimizer<ExecSpace>::step_count() const { return state_->counters.step; }
 template <class ExecSpace>
 const Config& Optimizer<ExecSpace>::config() const { return state_->config; }
 template <class ExecSpace>
@@ -296,7 +175,7 @@ void for_each_launch(const impl::OptimizerState<ExecSpace>& s, int first, int la
   }
   // layerwise: one launch per group (a parameter's blocks of one shape); sequential: groups are single blocks.
   for (std::size_t g = 0; g < s.map.groups().size(); ++g) {
-    const int b = s.group_first[g], e = b + static_cast<int>(s.map.groups()[g].blocks.size());
+    const int b = s.layout.group_first[g], e = b + static_cast<int>(s.map.groups()[g].blocks.size());
     const int lo = std::max(b, first), hi = std::min(e, last);
     if (lo < hi) f(lo, hi);
   }
@@ -306,12 +185,12 @@ void for_each_launch(const impl::OptimizerState<ExecSpace>& s, int first, int la
 // masked by their finite flags in gemm.active so that skipped blocks keep their statistics and directions.
 template <class F, class ExecSpace>
 void for_each_shampoo_group(const impl::OptimizerState<ExecSpace>& s, backends::GemmOptions<float, ExecSpace>& gemm, F&& f) {
-  for (int g : s.local_groups) {
+  for (int g : s.layout.local_groups) {
     const BlockGroup& grp = s.map.groups()[g];
     if (grp.kind == BlockKind::adamw) continue;
     const int count = static_cast<int>(grp.blocks.size());
-    const int first = s.group_first[g];
-    gemm.active = Kokkos::subview(s.finite, Kokkos::make_pair(first, first + count));
+    const int first = s.layout.group_first[g];
+    gemm.active = Kokkos::subview(s.work.finite, Kokkos::make_pair(first, first + count));
     f(g, grp, count);
   }
 }
@@ -427,13 +306,13 @@ template <class ExecSpace>
 void compute_roots(impl::OptimizerState<ExecSpace>& s) {
   const Config& c = s.config;
   const ExecSpace& exec = s.exec;
-  for (int f : s.local_factors) {
+  for (int f : s.layout.local_factors) {
     const FactorStack& fs = s.map.factor_stacks()[f];
     FactorState<ExecSpace>& st = s.factors[f];
     const int count = static_cast<int>(fs.entries.size());
     RootOptions o = c.to_root_options();
     o.p = fs.p;
-    o.seed = mix_seed(c.seed, s.root_calls);
+    o.seed = mix_seed(c.seed, s.counters.root_calls);
     std::vector<BlockRootResult> results = roots_in_slices(exec, st, o, root_slice(c, fs.n, count, o.precision));
 
     // Entries that failed last time get an escalated attempt, level by level.
@@ -488,103 +367,77 @@ void compute_roots(impl::OptimizerState<ExecSpace>& s) {
   }
   // The solvers' cached temporaries (up to root_batch_mb, per precision) are not kept between root steps.
   backends::release_scratch();
-  ++s.root_calls;
+  ++s.counters.root_calls;
 }
 
 }  // namespace impl
 
-template <class ExecSpace>
-void Optimizer<ExecSpace>::step(const std::vector<ParamView>& params, const std::vector<GradView>& grads) {
-  step(std::vector<Param>(params.begin(), params.end()), std::vector<Grad>(grads.begin(), grads.end()));
-}
+namespace impl {
 
+// design.md §1 step 2: the rank's blocks of the gradient into the workspace (L2 weight decay folded in), each block's
+// finite flag; under nonfinite_policy = error a non-finite block throws before any state changes.
 template <class ExecSpace>
-void Optimizer<ExecSpace>::step(const std::vector<Param>& params, const std::vector<Grad>& grads) {
-  const backends::ProfilingRegion region("kdash::Optimizer::step");
-  const auto t0 = Clock::now();
-  impl::OptimizerState<ExecSpace>& s = *state_;
+void blockify_gradients(OptimizerState<ExecSpace>& s, std::int64_t t) {
   const Config& c = s.config;
-  const BlockMap& map = s.map;
   const ExecSpace& exec = s.exec;
-  check_inputs(map, params, grads);
-  // Optional gradient averaging over the ranks (design.md §5): the step then reads the averaged copies.
-  std::vector<Grad> averaged;
-  if (s.average_gradients) averaged = impl::average_gradients(s, grads);
-  const std::vector<Grad>& grad_views = s.average_gradients ? averaged : grads;
-
-  // Pointer tables: uploaded only when the caller passes different Views.
-  bool changed = false;
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    float* gp = const_cast<float*>(grad_views[i].data());
-    changed = changed || s.param_ptrs_host(i).ptr != params[i].data() || s.grad_ptrs_host(i).ptr != gp;
-    s.param_ptrs_host(i).ptr = params[i].data();
-    s.grad_ptrs_host(i).ptr = gp;
-  }
-  if (changed) {
-    Kokkos::deep_copy(exec, s.param_ptrs, s.param_ptrs_host);
-    Kokkos::deep_copy(exec, s.grad_ptrs, s.grad_ptrs_host);
-  }
-
-  const std::int64_t t = s.step + 1;
-  const std::int64_t first_prec = std::max<std::int64_t>(1, c.start_prec_step);
-  const bool precondition = t >= first_prec;
-  const bool roots_due = precondition && (t == first_prec || t % c.root_freq == 0);
-  const int lo = s.local_first, hi = s.local_last;
-
-  // 2. blockify (L2 weight decay folded in), non-finite detection.
+  const int lo = s.layout.local_first, hi = s.layout.local_last;
   const float l2 = c.weight_decay_mode == WeightDecayMode::l2 ? static_cast<float>(c.weight_decay) : 0.0f;
   const bool error_policy = c.nonfinite_policy == NonFinitePolicy::error;
-  if (error_policy) Kokkos::deep_copy(exec, s.nonfinite_count, 0);  // only read under the error policy
-  for_each_launch(s, lo, hi, [&](int a, int b) { impl::gather_gradients(exec, s, a, b, l2, !error_policy); });
-  if (error_policy) {
-    int bad = 0;
-    Kokkos::deep_copy(exec, bad, s.nonfinite_count);
-    exec.fence();
-    if (bad > 0) {
-      auto finite_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.finite);
-      for (int p = lo; p < hi; ++p) {
-        if (!finite_h(p)) {
-          throw std::runtime_error("kdash::Optimizer::step " + std::to_string(t) + ": non-finite gradient in " +
-                                   block_name(map, s.table.block_of[p]) + " (nonfinite_policy = error; " +
-                                   std::to_string(bad) + " block(s) affected; the state is unchanged)");
-        }
-      }
+  if (error_policy) Kokkos::deep_copy(exec, s.work.nonfinite_count, 0);  // only read under the error policy
+  for_each_launch(s, lo, hi, [&](int a, int b) {
+    gather_gradients(exec, s.layout, s.parameters, s.work, s.first_order, a, b, l2, !error_policy);
+  });
+  if (!error_policy) return;
+  int bad = 0;
+  Kokkos::deep_copy(exec, bad, s.work.nonfinite_count);
+  exec.fence();
+  if (bad == 0) return;
+  auto finite_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.work.finite);
+  for (int p = lo; p < hi; ++p) {
+    if (!finite_h(p)) {
+      throw std::runtime_error("kdash::Optimizer::step " + std::to_string(t) + ": non-finite gradient in " +
+                               block_name(s.map, s.layout.table.block_of[p]) + " (nonfinite_policy = error; " +
+                               std::to_string(bad) + " block(s) affected; the state is unchanged)");
     }
   }
-  s.step = t;
+}
 
-  // 3. factor statistics from the raw gradient, one batched symmetric rank-k update per group and side (host BLAS
-  // ?syrk for large blocks, else a GEMM: backends/batched_syrk.hpp); skipped blocks masked out.
+// design.md §1 step 3: factor statistics from the raw gradient, one batched symmetric rank-k update per group and
+// side (host BLAS ?syrk for large blocks, else a GEMM: backends/batched_syrk.hpp); skipped blocks masked out.
+template <class ExecSpace>
+void update_factor_statistics(OptimizerState<ExecSpace>& s, backends::GemmOptions<float, ExecSpace>& gemm) {
+  const Config& c = s.config;
+  const ExecSpace& exec = s.exec;
   const bool sums = c.beta_lr >= 1;
   const float alpha = sums ? 1.0f : static_cast<float>(1 - c.beta_lr);
   const float beta = sums ? 1.0f : static_cast<float>(c.beta_lr);
-  backends::GemmOptions<float, ExecSpace> gemm;
-  gemm.path = c.gemm_path;
   for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
-    const Stack<float, MemOf<ExecSpace>> gs = s.group_stack(s.grad, g);
-    const Stack<float, MemOf<ExecSpace>> left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
+    const Stack<float, MemOf<ExecSpace>> gs = s.layout.group_stack(s.map, s.work.grad, g);
+    const auto left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
     const bool two_sided = grp.kind == BlockKind::two_sided;
     // Where the product would take the portable path, a kernel computes one triangle; the vendor path a full GEMM.
     const int n_max = std::max(grp.rows, grp.cols);
-    const bool triangle =
-        backends::resolve_gemm_path<ExecSpace>(c.gemm_path, n_max, n_max, n_max) == backends::GemmPath::kk;
-    if (triangle) {
-      impl::symmetric_rank_update(exec, gs, left, alpha, beta, gemm.active, true);
+    if (backends::resolve_gemm_path<ExecSpace>(c.gemm_path, n_max, n_max, n_max) == backends::GemmPath::kk) {
+      symmetric_rank_update(exec, gs, left, alpha, beta, gemm.active, true);
       if (two_sided) {
-        impl::symmetric_rank_update(exec, gs, factor_range(s.factors[grp.right_stack].stats, grp.right_first, count),
-                                    alpha, beta, gemm.active, false);
+        symmetric_rank_update(exec, gs, factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), alpha,
+                              beta, gemm.active, false);
       }
       return;
     }
     using backends::Trans;
     backends::batched_syrk(exec, Trans::none, alpha, ConstStack<ExecSpace>(gs), beta, left, gemm);  // L += G G^T
-    if (two_sided) {                                                                     // R += G^T G
+    if (two_sided) {                                                                                 // R += G^T G
       backends::batched_syrk(exec, Trans::transpose, alpha, ConstStack<ExecSpace>(gs), beta,
                              factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), gemm);
     }
   });
+}
 
-  // 4, 6, 7 (and 9 for first-order steps): grafting, gradient EMA, grafting direction and its norm.
+// design.md §1 steps 4, 6, 7 (and 9 for first-order steps): grafting, gradient EMA, grafting direction and its norm.
+template <class ExecSpace>
+void graft_step(OptimizerState<ExecSpace>& s, std::int64_t t, bool precondition) {
+  const Config& c = s.config;
   const bool bc = c.bias_correction;
   GraftCoefficients shampoo;
   shampoo.type = static_cast<int>(c.grafting);
@@ -605,72 +458,103 @@ void Optimizer<ExecSpace>::step(const std::vector<Param>& params, const std::vec
   adamw.inv_bias_g = bc ? bias(0.9, t) : 1.0f;
   adamw.inv_bias_a = bc ? bias(0.95, t) : 1.0f;
   adamw.write_direction = 1;
-  for_each_launch(s, lo, hi, [&](int a, int b) {
-    impl::graft_and_first_order(exec, s, a, b, shampoo, adamw);
-    if (!precondition) impl::zero_skipped_directions(exec, s, a, b);
+  for_each_launch(s, s.layout.local_first, s.layout.local_last, [&](int a, int b) {
+    graft_and_first_order(s.exec, s.layout, s.work, s.first_order, a, b, shampoo, adamw);
+    if (!precondition) zero_skipped_directions(s.exec, s.layout, s.work, a, b);
   });
+}
 
-  // 5. inverse roots.
-  s.roots_computed = false;
-  s.timings.roots_ms = 0;
-  if (roots_due) {
-    const auto r0 = Clock::now();
-    impl::compute_roots(s);
-    s.roots_computed = true;
-    s.timings.roots_ms = ms_since(r0);
-  }
+// design.md §1 steps 8-9: the Shampoo direction U = Lbar Ghat Rbar (1-D: Lbar Ghat) straight into the direction
+// buffer, then the grafting rescale and momentum.
+template <class ExecSpace>
+void precondition_directions(OptimizerState<ExecSpace>& s, backends::GemmOptions<float, ExecSpace>& gemm) {
+  const Config& c = s.config;
+  const ExecSpace& exec = s.exec;
+  using backends::Trans;
+  for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
+    const auto ghat = ConstStack<ExecSpace>(s.layout.group_stack(s.map, c.beta_g > 0 ? s.first_order.ema : s.work.grad, g));
+    const Stack<float, MemOf<ExecSpace>> u = s.layout.group_stack(s.map, s.work.directions, g, true);
+    const auto lbar = ConstStack<ExecSpace>(factor_range(s.factors[grp.left_stack].root, grp.left_first, count));
+    if (grp.kind == BlockKind::two_sided) {
+      const Stack<float, MemOf<ExecSpace>> tmp(s.work.scratch.data(), count, grp.rows, grp.cols);
+      const auto rbar = ConstStack<ExecSpace>(factor_range(s.factors[grp.right_stack].root, grp.right_first, count));
+      backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, lbar, ghat, 0.0f, tmp, gemm);
+      backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack<ExecSpace>(tmp), rbar, 0.0f, u, gemm);
+    } else {
+      backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, lbar, ghat, 0.0f, u, gemm);
+    }
+  });
+  for_each_launch(s, s.layout.local_first, s.layout.local_last, [&](int a, int b) {
+    graft_rescale_and_momentum(exec, s.layout, s.work, s.first_order, a, b, static_cast<float>(c.mu), c.nesterov);
+  });
+}
 
-  // 8. Shampoo direction U = Lbar Ghat Rbar (1-D: Lbar Ghat) straight into the direction buffer, then the grafting
-  // rescale and momentum (9).
-  if (precondition) {
-    for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
-      const Stack<float, MemOf<ExecSpace>> ghat = s.group_stack(c.beta_g > 0 ? s.ema : s.grad, g);
-      const Stack<float, MemOf<ExecSpace>> u = s.group_stack(s.directions, g, true);
-      const Stack<float, MemOf<ExecSpace>> lbar = factor_range(s.factors[grp.left_stack].root, grp.left_first, count);
-      using backends::Trans;
-      if (grp.kind == BlockKind::two_sided) {
-        const Stack<float, MemOf<ExecSpace>> tmp(s.scratch.data(), count, grp.rows, grp.cols);
-        const Stack<float, MemOf<ExecSpace>> rbar = factor_range(s.factors[grp.right_stack].root, grp.right_first, count);
-        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack<ExecSpace>(lbar), ConstStack<ExecSpace>(ghat), 0.0f, tmp,
-                               gemm);
-        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack<ExecSpace>(tmp), ConstStack<ExecSpace>(rbar), 0.0f, u, gemm);
-      } else {
-        backends::batched_gemm(exec, Trans::none, Trans::none, 1.0f, ConstStack<ExecSpace>(lbar), ConstStack<ExecSpace>(ghat), 0.0f, u, gemm);
-      }
-    });
-    for_each_launch(s, lo, hi, [&](int a, int b) {
-      impl::graft_rescale_and_momentum(exec, s, a, b, static_cast<float>(c.mu), c.nesterov);
-    });
-  }
-
-  // Every rank's directions into the packed buffer, then 1 and 10 for every block.
+// Every rank's directions into the packed buffer (design.md §5), then design.md §1 steps 1 and 10 for every block.
+template <class ExecSpace>
+void apply_update(OptimizerState<ExecSpace>& s) {
+  const Config& c = s.config;
   if (s.partition.exchange) {
-    exec.fence();
-    s.partition.exchange(s.directions.data(), s.directions.extent(0), map);
+    s.exec.fence();
+    s.partition.exchange(s.work.directions.data(), s.work.directions.extent(0), s.map);
   }
   const float decay =
       c.weight_decay_mode == WeightDecayMode::decoupled ? static_cast<float>(c.lr * c.weight_decay) : 0.0f;
-  const int all = static_cast<int>(map.blocks().size());
-  for_each_launch(s, 0, all,
-                  [&](int a, int b) { impl::apply_directions(exec, s, a, b, static_cast<float>(c.lr), decay); });
-  s.timings.total_ms = ms_since(t0);
+  const int all = static_cast<int>(s.map.blocks().size());
+  for_each_launch(s, 0, all, [&](int a, int b) {
+    apply_directions(s.exec, s.layout, s.parameters, s.work, a, b, static_cast<float>(c.lr), decay);
+  });
+}
+
+}  // namespace impl
+
+template <class ExecSpace>
+void Optimizer<ExecSpace>::step(const std::vector<Param>& params, const std::vector<Grad>& grads) {
+  const backends::ProfilingRegion region("kdash::Optimizer::step");
+  const auto t0 = Clock::now();
+  impl::OptimizerState<ExecSpace>& s = *state_;
+  const Config& c = s.config;
+  check_inputs(s.map, params, grads);
+  // Optional gradient averaging over the ranks (design.md §5): the step then reads the averaged copies.
+  s.parameters.update(s.exec, params, s.distribution.average_gradients ? impl::average_gradients(s, grads) : grads);
+
+  const std::int64_t t = s.counters.step + 1;
+  const std::int64_t first_prec = std::max<std::int64_t>(1, c.start_prec_step);
+  const bool precondition = t >= first_prec;
+  const bool roots_due = precondition && (t == first_prec || t % c.root_freq == 0);
+  impl::blockify_gradients(s, t);
+  s.counters.step = t;
+  backends::GemmOptions<float, ExecSpace> gemm;
+  gemm.path = c.gemm_path;
+  impl::update_factor_statistics(s, gemm);
+  impl::graft_step(s, t, precondition);
+  s.counters.roots_computed = false;
+  s.counters.timings.roots_ms = 0;
+  if (roots_due) {
+    const auto r0 = Clock::now();
+    impl::compute_roots(s);
+    s.counters.roots_computed = true;
+    s.counters.timings.roots_ms = ms_since(r0);
+  }
+  if (precondition) impl::precondition_directions(s, gemm);
+  impl::apply_update(s);
+  s.counters.timings.total_ms = ms_since(t0);
 }
 
 template <class ExecSpace>
 Metrics Optimizer<ExecSpace>::metrics() const {
   const impl::OptimizerState<ExecSpace>& s = *state_;
   Metrics m;
-  m.step = s.step;
-  m.roots_computed = s.roots_computed;
-  m.timings = s.timings;
+  m.step = s.counters.step;
+  m.roots_computed = s.counters.roots_computed;
+  m.timings = s.counters.timings;
   impl::distribution_metrics(s, m);
-  auto skipped_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.skipped);
+  auto skipped_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), s.first_order.skipped);
   m.skipped_per_block.assign(s.map.blocks().size(), 0);
-  for (std::size_t p = 0; p < s.table.block_of.size(); ++p) {
-    m.skipped_per_block[s.table.block_of[p]] = skipped_h(p);
+  for (std::size_t p = 0; p < s.layout.table.block_of.size(); ++p) {
+    m.skipped_per_block[s.layout.table.block_of[p]] = skipped_h(p);
     m.skipped_block_updates += skipped_h(p);
   }
-  for (int f : s.local_factors) {
+  for (int f : s.layout.local_factors) {
     const FactorStack& fs = s.map.factor_stacks()[f];
     const impl::FactorState<ExecSpace>& st = s.factors[f];
     for (std::size_t e = 0; e < fs.entries.size(); ++e) {

@@ -121,20 +121,20 @@ Optimizer<ExecSpace>::Optimizer(const ExecSpace& exec, std::vector<ParamSpec> sp
                                 std::shared_ptr<distributed::Communicator> comm, DistributedOptions options)
     : Optimizer(exec, specs, config, distributed_partition<ExecSpace>(specs, config, or_single(comm), options)) {
   impl::OptimizerState<ExecSpace>& s = *state_;
-  s.comm = or_single(std::move(comm));
-  s.load_balance = ownership_of(s.map, s.comm->size(), cost_model(s.config, options)).load_balance();
-  s.average_gradients = options.average_gradients && s.comm->size() > 1;
-  if (s.average_gradients) {
+  s.distribution.comm = or_single(std::move(comm));
+  s.distribution.load_balance = ownership_of(s.map, s.distribution.comm->size(), cost_model(s.config, options)).load_balance();
+  s.distribution.average_gradients = options.average_gradients && s.distribution.comm->size() > 1;
+  if (s.distribution.average_gradients) {
     std::size_t total = 0;
     for (const ParamLayout& p : s.map.params()) total += static_cast<std::size_t>(p.numel);
-    s.averaged_grads =
+    s.distribution.averaged_grads =
         Kokkos::View<float*, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::averaged_grads"), total);
   }
 }
 
 template <class ExecSpace>
 distributed::Communicator& Optimizer<ExecSpace>::communicator() const {
-  return *state_->comm;
+  return *state_->distribution.comm;
 }
 
 namespace impl {
@@ -148,14 +148,14 @@ std::vector<ParamRef<const float, MemOf<ExecSpace>>> average_gradients(
   std::size_t offset = 0;
   for (std::size_t i = 0; i < grads.size(); ++i) {
     const std::size_t n = grads[i].size();
-    const auto part = Kokkos::subview(s.averaged_grads, std::make_pair(offset, offset + n));
+    const auto part = Kokkos::subview(s.distribution.averaged_grads, std::make_pair(offset, offset + n));
     Kokkos::deep_copy(s.exec, part, Unmanaged(grads[i].data(), n));
     out.push_back(part);
     offset += n;
   }
-  distributed::all_reduce_sum(*s.comm, s.averaged_grads);  // fences before the reduction
-  const auto sum = s.averaged_grads;
-  const float ranks = static_cast<float>(s.comm->size());
+  distributed::all_reduce_sum(*s.distribution.comm, s.distribution.averaged_grads);  // fences before the reduction
+  const auto sum = s.distribution.averaged_grads;
+  const float ranks = static_cast<float>(s.distribution.comm->size());
   Kokkos::parallel_for(
       "kdash::distributed::average_gradients", Kokkos::RangePolicy<ExecSpace>(s.exec, 0, sum.extent(0)),
       KOKKOS_LAMBDA(const std::size_t k) { sum(k) /= ranks; });
@@ -164,12 +164,12 @@ std::vector<ParamRef<const float, MemOf<ExecSpace>>> average_gradients(
 
 template <class ExecSpace>
 void distribution_metrics(const OptimizerState<ExecSpace>& s, Metrics& m) {
-  m.rank = s.comm->rank();
-  m.ranks = s.comm->size();
-  m.owned_blocks = s.local_last - s.local_first;
-  m.load_balance = s.load_balance;
+  m.rank = s.distribution.comm->rank();
+  m.ranks = s.distribution.comm->size();
+  m.owned_blocks = s.layout.local_last - s.layout.local_first;
+  m.load_balance = s.distribution.load_balance;
   if (m.ranks > 1) {
-    m.direction_bytes_received = (s.map.direction_size() - s.local_size) * sizeof(float);
+    m.direction_bytes_received = (s.map.direction_size() - s.layout.local_size) * sizeof(float);
     m.direction_bytes_all_ranks = static_cast<std::uint64_t>(m.ranks - 1) * s.map.direction_size() * sizeof(float);
   }
 }

@@ -1,8 +1,11 @@
 // NcclCommunicator: padded ncclAllGather for variable slices, ncclAllReduce, MPI for host buffers and set-up.
 #include <kdash/config.hpp>
 
+#include <Kokkos_Core.hpp>
+
 #if KDASH_HAVE_MPI && ((KDASH_HAVE_NCCL && defined(KOKKOS_ENABLE_CUDA)) || KDASH_NCCL_COMMUNICATOR_STANDALONE)
 
+#include <kdash/backends/cuda/cuda_error.hpp>
 #include <kdash/backends/cuda/nccl_comm.hpp>
 #include <kdash/distributed/nccl_communicator.hpp>
 
@@ -16,11 +19,7 @@ namespace kdash::distributed {
 
 namespace {
 
-void check_cuda(cudaError_t rc, const char* call) {
-  if (rc != cudaSuccess)
-    throw std::runtime_error(std::string("kdash::distributed::nccl: ") + call + " failed: " + cudaGetErrorString(rc));
-}
-
+using kdash::backends::cuda::check_cuda;
 using kdash::backends::cuda::DataType;
 
 }  // namespace

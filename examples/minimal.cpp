@@ -12,11 +12,12 @@ int main(int argc, char** argv) {
   config.block_size = 32;  // 48 x 40 -> a 32x32 block, a (32, 8) right strip, a (16, 32) bottom strip, a (16, 8) corner
   config.root_freq = 5;
   std::printf("config: %s\n", kdash::config_to_json(config, -1).c_str());
-  kdash::Optimizer opt({{"W", {rows, cols}}}, config);  // parameter specs: name + shape
+  kdash::Optimizer<> opt({{"W", {rows, cols}}}, config);  // parameter specs: name + shape; the default space
 
-  // The caller owns parameters and gradients: flat row-major Views in kdash::MemSpace.
+  // The caller owns parameters and gradients: flat row-major Views in the optimizer's memory space (a parameter may
+  // also be a rank-2 LayoutRight View of its matrix).
   kdash::ParamView W("W", n);
-  Kokkos::View<float*, kdash::MemSpace> T("T", n), grad("dW", n);
+  kdash::ParamView T("T", n), grad("dW", n);
   Kokkos::parallel_for(
       "example::target", n, KOKKOS_LAMBDA(int i) { T(i) = float((i * 7919) % 17) / 17 - 0.5f; });
 

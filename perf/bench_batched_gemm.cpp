@@ -14,11 +14,11 @@
 
 namespace {
 
-using kdash::ExecSpace;
 using kdash::Stack;
 using kdash::backends::GemmOptions;
 using kdash::backends::GemmPath;
 using kdash::backends::Trans;
+using kdash::perf::ExecSpace;
 
 // C = A B on every block of an (count, n, n) stack: 2 n^3 flops per block.
 double gemm_flops(int count, int n) { return 2.0 * count * double(n) * n * n; }

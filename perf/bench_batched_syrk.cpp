@@ -13,11 +13,11 @@
 
 namespace {
 
-using kdash::ExecSpace;
 using kdash::Stack;
 using kdash::backends::GemmOptions;
 using kdash::backends::GemmPath;
 using kdash::backends::Trans;
+using kdash::perf::ExecSpace;
 
 // The useful work of C = A A^T counted as a full GEMM (2 n^2 k per block) for every variant, so that GFLOP/s compare
 // times directly.

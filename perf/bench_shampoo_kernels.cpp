@@ -13,9 +13,9 @@
 
 namespace {
 
-using kdash::ExecSpace;
 using kdash::Stack;
 using kdash::backends::Trans;
+using kdash::perf::ExecSpace;
 
 struct Operands {
   Stack<float> g, l, r, lbar, rbar, tmp, u;

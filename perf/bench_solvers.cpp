@@ -15,8 +15,8 @@
 
 namespace {
 
-using kdash::ExecSpace;
 using kdash::Stack;
+using kdash::perf::ExecSpace;
 
 void inverse_root(benchmark::State& state, kdash::RootMethod method) {
   const int n = static_cast<int>(state.range(0));

@@ -14,6 +14,11 @@
 
 namespace kdash::perf {
 
+// The execution space every benchmark runs on: Kokkos' default one (the build's device if it has one, else its
+// parallel host space, OpenMP or Threads, before Serial); its memory holds the benchmarks' stacks (kdash::Stack's
+// default).
+using ExecSpace = DefaultExecSpace;
+
 // Runs `body` once per benchmark iteration; only the region between the two fences is timed, so work still queued
 // from setup is not charged to the body and the body's asynchronous kernels are.
 template <class Body>

@@ -1,6 +1,8 @@
 // Google Benchmark main for the kdash suite: Kokkos is initialised around the whole run (as in kokkos-fft's
 // BenchmarkMain.cpp), and the run's context records the backend, Kokkos version, threads and BLAS, so every
 // number printed or written with --benchmark_format=json carries the machine it was measured on (design.md §9).
+#include "bench_timing.hpp"
+
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/host/host_blas.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
@@ -38,8 +40,8 @@ int main(int argc, char** argv) {
     } else {
       benchmark::AddCustomContext("kdash_version", kdash::version_string());
       benchmark::AddCustomContext("kokkos_version", kdash::compat::kokkos_version_string());
-      benchmark::AddCustomContext("backend", kdash::ExecSpace::name());
-      benchmark::AddCustomContext("threads", std::to_string(kdash::compat::concurrency(kdash::ExecSpace())));
+      benchmark::AddCustomContext("backend", kdash::perf::ExecSpace::name());
+      benchmark::AddCustomContext("threads", std::to_string(kdash::compat::concurrency(kdash::perf::ExecSpace())));
       benchmark::AddCustomContext("blas", kdash::backends::host::blas_description());
       benchmark::RunSpecifiedBenchmarks();
       benchmark::Shutdown();

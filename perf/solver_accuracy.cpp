@@ -50,7 +50,7 @@ Problem make_problem(int n, int count, double kappa) {
 double accuracy(const Problem& pr, const kdash::RootOptions& o) {
   const int n = pr.n;
   kdash::Stack<float> x("x", pr.count, n, n);
-  auto results = kdash::inverse_root(kdash::ExecSpace(), kdash::Stack<const float>(pr.a), x, o);
+  auto results = kdash::inverse_root(kdash::DefaultExecSpace(), kdash::Stack<const float>(pr.a), x, o);
   auto xh = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), x);
   double worst = 0;
   for (int b = 0; b < pr.count; ++b) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Configures and builds the CMake option combinations a user is likely to pick besides the default (which
-# scripts/test.sh builds), each in build/options/<name> on the Serial backend, and runs a few of its tests.
+# scripts/test.sh builds), each in build/options/<name>, and runs a few of its tests.
 # Usage: scripts/check-build-options.sh [name...]   (default: every combination below)
 #   mpi-off     -DKDASH_ENABLE_MPI=OFF (scripts/test.sh builds its Serial tree this way too)
 #   lib-only    the library alone: tests, benchmarks, examples and the tool all OFF (what a package build does)
@@ -21,7 +21,7 @@ for name in "${names[@]}"; do
   printf '[options] %s: %s\n' "$name" "${options[$name]}"
   # shellcheck disable=SC2086
   mkdir -p "$dir"
-  cmake -S "$repo" -B "$dir" -DKDASH_BACKEND=serial ${options[$name]} >"$dir.configure.log" 2>&1 ||
+  cmake -S "$repo" -B "$dir" ${options[$name]} >"$dir.configure.log" 2>&1 ||
     { cat "$dir.configure.log" >&2; exit 1; }
   cmake --build "$dir" -j "$jobs"
   if [ -f "$dir/CTestTestfile.cmake" ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the readers of untrusted files: builds the libFuzzer targets of tests/fuzz with clang, AddressSanitizer and
-# UndefinedBehaviorSanitizer (Serial backend, build/fuzz) and runs each for the given number of seconds, starting
+# UndefinedBehaviorSanitizer (build/fuzz) and runs each for the given number of seconds, starting
 # from a working copy of its seed corpus (build/fuzz/corpus/<target>: the repository's seeds are never modified).
 # Prints each target's execution count; an input that crashes, leaks, allocates more than 256 MiB or runs longer than
 # 10 s is saved under build/fuzz/findings/<target>/ (emptied at the start of each run) and the script exits 1.
@@ -24,12 +24,12 @@ export CXXFLAGS="-fsanitize=fuzzer-no-link,$sanitizers -fno-sanitize-recover=all
 export LDFLAGS="-fsanitize=$sanitizers"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-# Serial backend; the OpenMP space Kokkos also starts keeps to one quiet thread.
+# One quiet OpenMP thread: the fuzz targets run on the default space.
 export OMP_NUM_THREADS=1 OMP_PROC_BIND=false OMP_WAIT_POLICY=passive
-KDASH_BUILD_NAME=fuzz KDASH_CMAKE_ARGS="-DCMAKE_CXX_COMPILER=$clang -DCMAKE_BUILD_TYPE=Debug \
+KDASH_CMAKE_ARGS="-DCMAKE_CXX_COMPILER=$clang -DCMAKE_BUILD_TYPE=Debug \
   -DKDASH_FUZZ_WITH_LIBFUZZER=ON -DKDASH_ENABLE_BENCHMARKS=OFF -DKDASH_ENABLE_EXAMPLES=OFF \
   -DKDASH_ENABLE_TOOLS=OFF ${KDASH_CMAKE_ARGS:-}" \
-  bash scripts/configure.sh serial "${targets[@]/#/fuzz_}"
+  bash scripts/configure.sh fuzz "${targets[@]/#/fuzz_}"
 
 build=$repo/build/fuzz
 mode=()

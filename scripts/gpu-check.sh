@@ -10,7 +10,7 @@
 # same. That one-off build is preparation: it runs before the budget's clock starts and prints its own time.
 # With KDASH_BUILD_DIR pointing at an already built CUDA tree (for example one compiled on another x86-64 machine and
 # copied over) the configure and build steps are skipped.
-# Steps: configure + build (KDASH_BACKEND=cuda), the whole test suite on the GPU, then `kdash bench` on the small
+# Steps: configure + build (KDASH_REQUIRED_SPACES=cuda), the whole test suite on the GPU, then `kdash bench` on the small
 # preset, the two cuSOLVER eigensolver paths at n = 1024 and 2048 (KDASH_GPU_SYEVD_SIZES, N:BATCH list) and, one
 # solver at a time, on the Llama-953M shapes at block sizes 1024 and 2048. Every JSON result lands in
 # $KDASH_GPU_OUT (default out/gpu-check).
@@ -189,7 +189,7 @@ if [ ! -x "$build/tools/kdash" ]; then
   [ "$dry_run" = 0 ] || Kokkos_ROOT=${Kokkos_ROOT:-\$Kokkos_ROOT}
   mpi=ON
   command -v mpicxx >/dev/null || mpi=OFF
-  keep_going=0 run_logged configure cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DKDASH_BACKEND=cuda \
+  keep_going=0 run_logged configure cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DKDASH_REQUIRED_SPACES=cuda \
     "-DKokkos_ARCH_$arch=ON" -DKokkos_ROOT="$Kokkos_ROOT" -DKokkosKernels_ROOT="${KokkosKernels_ROOT:-$Kokkos_ROOT}" \
     -DCMAKE_CXX_COMPILER="${CXX:-$Kokkos_ROOT/bin/nvcc_wrapper}" -DKDASH_ENABLE_MPI=$mpi || exit 1
   keep_going=0 run_logged build cmake --build "$build" -j "$jobs" || exit 1

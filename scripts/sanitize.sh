@@ -26,9 +26,8 @@ for src in tests/unit/test_*.cpp; do targets+=("$(basename "$src" .cpp)"); done
 for src in tests/fuzz/fuzz_*.cpp; do [ -e "$src" ] && targets+=("$(basename "$src" .cpp)_replay"); done
 
 start=$(date +%s)
-KDASH_BUILD_NAME=sanitize \
-  KDASH_CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Debug -DKDASH_ENABLE_BENCHMARKS=OFF -DKDASH_ENABLE_EXAMPLES=OFF ${KDASH_CMAKE_ARGS:-}" \
-  bash scripts/configure.sh serial "${targets[@]}"
+KDASH_CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Debug -DKDASH_ENABLE_BENCHMARKS=OFF -DKDASH_ENABLE_EXAMPLES=OFF ${KDASH_CMAKE_ARGS:-}" \
+  bash scripts/configure.sh sanitize "${targets[@]}"
 built=$(date +%s)
 printf '[sanitize] built in %d s; running the unit, bad-input and fuzz-corpus tests\n' $((built - start))
 status=0

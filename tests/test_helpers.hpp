@@ -31,6 +31,13 @@ Stack<T, typename Space::memory_space> to_device(const HostStack<T>& h) {
   return d;
 }
 
+// A read-only copy in the memory of `Space`, the type the solvers and backends take as input:
+// to_device_input<Space>(h).
+template <class Space, class T>
+Stack<const T, typename Space::memory_space> to_device_input(const HostStack<T>& h) {
+  return to_device<Space>(h);
+}
+
 template <class V>
 auto to_host(const V& d) {
   return Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), d);

@@ -90,9 +90,9 @@ class Optimizer {
   // failed more than max_failures times in a row (naming parameter and block). Enqueued on the optimizer's instance;
   // returns without fencing it, except where the host must see device data: nonfinite_policy=error (the count of
   // non-finite blocks), root steps (per-block solver results), a distributed exchange, gradient averaging.
-  void step(const std::vector<ParamView>& params, const std::vector<GradView>& grads);
   void step(const std::vector<Param>& params, const std::vector<Grad>& grads);
-  // Any other vectors of Views (rank-2 Views, unmanaged Views, ...): each element converts to Param / Grad.
+  // Vectors of Views (rank 1 or rank 2, managed or not): each element converts to Param / Grad, without a copy of
+  // the data.
   template <class P, class G>
   void step(const std::vector<P>& params, const std::vector<G>& grads) {
     static_assert(std::is_convertible_v<const P&, Param> && std::is_convertible_v<const G&, Grad>,

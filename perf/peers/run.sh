@@ -10,7 +10,7 @@
 #   KDASH_PEERS_DIR  where the virtual environment, the reference's sources and the reports go
 #                    (default: $KDASH_DEPS/peers when KDASH_DEPS is set, else out/peers); never committed
 #   KDASH_THREADS    threads for both programs (default 2)
-#   KDASH_BACKEND    kdash's build to use (default openmp; built with scripts/configure.sh if needed)
+#   KDASH_BUILD      kdash's build tree under build/ (default "default"; built with scripts/configure.sh if needed)
 #   DASH_REFERENCE_VERSION  the reference's version (default 1.1.15, the one the patches in
 #                    dash_reference_bench.py were written against)
 #
@@ -41,7 +41,7 @@ else
   dir=$repo/out/peers
 fi
 threads=${KDASH_THREADS:-2}
-backend=${KDASH_BACKEND:-openmp}
+build_name=${KDASH_BUILD:-default}
 version=${DASH_REFERENCE_VERSION:-1.1.15}
 mkdir -p "$dir"
 
@@ -63,9 +63,9 @@ if [ ! -d "$src/ista_daslab_optimizers/dash" ]; then
 fi
 
 # 2. kdash.
-KDASH_JOBS=${KDASH_JOBS:-2} bash "$repo/scripts/configure.sh" "$backend" kdash_cli >/dev/null
-kdash=$repo/build/$backend/tools/kdash
-[ -x "$kdash" ] || kdash=$(find "$repo/build/$backend" -name kdash -type f -perm -u+x | head -n 1)
+KDASH_JOBS=${KDASH_JOBS:-2} bash "$repo/scripts/configure.sh" "$build_name" kdash_cli >/dev/null
+kdash=$repo/build/$build_name/tools/kdash
+[ -x "$kdash" ] || kdash=$(find "$repo/build/$build_name" -name kdash -type f -perm -u+x | head -n 1)
 
 # 3. Both benchmarks, same preset, sizes, solvers, threads, Frobenius scaling, roots every step, fp32.
 echo "[peers] kdash bench ($threads threads)"

@@ -3,6 +3,7 @@
 // threshold: the full output (both triangles) is written and exactly symmetric, masks are honoured, and a block's
 // result does not depend on the other blocks of its stack (the stacking modes' bitwise agreement rests on it).
 #include "test_helpers.hpp"  // tests/test_helpers.hpp
+#include "test_spaces.hpp"   // tests/test_spaces.hpp
 
 #include <kdash/backends/batched_syrk.hpp>
 
@@ -20,22 +21,19 @@ using kdash::backends::kHostSyrkSplitSize;
 using kdash::backends::Trans;
 using namespace kdash::testing;
 
-template <class T>
-using Opts = GemmOptions<T, kdash::ExecSpace>;
-
 // Sizes on both sides of the ?syrk threshold and of the split into two units (an odd one: unequal halves).
 const int kSizes[] = {kHostSyrkMinSize - 1, kHostSyrkMinSize, kHostSyrkSplitSize - 1, kHostSyrkSplitSize + 37};
 
-template <class T>
-Kokkos::View<int*, kdash::MemSpace> every_other(int count) {
-  Kokkos::View<int*, kdash::MemSpace> active("active", count);
+template <class Space>
+Kokkos::View<int*, typename Space::memory_space> every_other(int count) {
+  Kokkos::View<int*, typename Space::memory_space> active("active", count);
   auto h = Kokkos::create_mirror_view(active);
   for (int i = 0; i < count; ++i) h(i) = i % 2 == 0;
   Kokkos::deep_copy(active, h);
   return active;
 }
 
-template <class T>
+template <class Space, class T>
 void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool masked) {
   const bool tr = t == Trans::transpose;
   auto ah = random_host_stack<T>(count, tr ? k : n, tr ? n : k, 11);
@@ -44,11 +42,11 @@ void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool mas
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < i; ++j) ch(b, i, j) = ch(b, j, i);
   const T alpha = T(0.05), beta = T(0.95);
-  auto a = to_device(ah), c = to_device(ch);
-  Opts<T> options;
+  auto c = to_device<Space>(ch);
+  GemmOptions<T, Space> options;
   options.input = input;
-  if (masked) options.active = every_other<T>(count);
-  kdash::backends::batched_syrk(kdash::ExecSpace(), t, alpha, kdash::Stack<const T>(a), beta, c, options);
+  if (masked) options.active = every_other<Space>(count);
+  kdash::backends::batched_syrk(Space(), t, alpha, to_device_input<Space>(ah), beta, c, options);
   auto result = to_host(c);
   auto in = [&](T x) { return double(kdash::backends::round_input(x, input)); };
   const double u = std::numeric_limits<T>::epsilon() / 2;
@@ -68,7 +66,7 @@ void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool mas
         const double bound = updated ? gamma * (alpha * magnitude + beta * std::abs(c0)) : 0.0;
         ASSERT_LE(std::abs(double(result(b, i, j)) - expected), bound)
             << "block " << b << " (" << i << ", " << j << ") n=" << n << " k=" << k << " transpose=" << tr;
-        if (n >= kHostSyrkMinSize && kdash::is_host_space_v<kdash::ExecSpace>) {
+        if (n >= kHostSyrkMinSize && kdash::is_host_space_v<Space>) {
           // The ?syrk path mirrors its upper triangle: the output is symmetric to the bit.
           ASSERT_EQ(result(b, i, j), result(b, j, i)) << "block " << b << " (" << i << ", " << j << ") n=" << n;
         }
@@ -76,37 +74,53 @@ void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool mas
   }
 }
 
-TEST(BatchedSyrk, MatchesTheExactProductOnBothSidesOfTheThreshold) {
+template <class Param>
+class BatchedSyrkPrecision : public ::testing::Test {};
+TYPED_TEST_SUITE(BatchedSyrkPrecision, TestSpacesAndScalars, SpaceNames);
+
+template <class Space>
+class BatchedSyrk : public ::testing::Test {};
+TYPED_TEST_SUITE(BatchedSyrk, TestSpaces, SpaceNames);
+
+TYPED_TEST(BatchedSyrkPrecision, MatchesTheExactProductOnBothSidesOfTheThreshold) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
   for (int n : kSizes)
     for (Trans t : {Trans::none, Trans::transpose}) {
-      check_syrk<float>(3, n, n, t, InputPrecision::native, false);
-      check_syrk<float>(1, n, 40, t, InputPrecision::native, false);  // a strip: inner dimension 40
+      check_syrk<Space, T>(3, n, n, t, InputPrecision::native, false);
+      check_syrk<Space, T>(1, n, 40, t, InputPrecision::native, false);  // a strip: inner dimension 40
     }
 }
 
-TEST(BatchedSyrk, MaskedBlocksKeepTheirValues) {
-  for (int n : kSizes) check_syrk<float>(4, n, 50, Trans::none, InputPrecision::native, true);
+TYPED_TEST(BatchedSyrkPrecision, MaskedBlocksKeepTheirValues) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
+  for (int n : kSizes) check_syrk<Space, T>(4, n, 50, Trans::none, InputPrecision::native, true);
 }
 
-TEST(BatchedSyrk, DoublePrecisionAndRoundedInputs) {
-  check_syrk<double>(2, kHostSyrkSplitSize + 1, 30, Trans::transpose, InputPrecision::native, false);
-  check_syrk<float>(2, kHostSyrkSplitSize + 1, 30, Trans::none, InputPrecision::bf16, false);
+TYPED_TEST(BatchedSyrk, DoublePrecisionAndRoundedInputs) {
+  using Space = TypeParam;
+  check_syrk<Space, double>(2, kHostSyrkSplitSize + 1, 30, Trans::transpose, InputPrecision::native, false);
+  check_syrk<Space, float>(2, kHostSyrkSplitSize + 1, 30, Trans::none, InputPrecision::bf16, false);
 }
 
 // The same block alone and in a stack of three (different neighbours, a different number of blocks than threads):
 // the same bits, because the kernel is chosen by the block's shape only.
-TEST(BatchedSyrk, ABlockIsComputedAlikeAloneAndInAStack) {
+TYPED_TEST(BatchedSyrk, ABlockIsComputedAlikeAloneAndInAStack) {
+  using Space = TypeParam;
+  using Stack = kdash::Stack<float, typename Space::memory_space>;
+  using ConstStack = kdash::Stack<const float, typename Space::memory_space>;
   for (int n : kSizes) {
     auto ah = random_host_stack<float>(3, n, n + 5, 21);
     auto one = random_host_stack<float>(1, n, n + 5, 21);  // the same seed: block 0 of ah
     Kokkos::deep_copy(one, Kokkos::subview(ah, std::make_pair(0, 1), Kokkos::ALL, Kokkos::ALL));
-    kdash::Stack<float> c3("c3", 3, n, n), c1("c1", 1, n, n);
-    kdash::ExecSpace exec;
-    kdash::backends::batched_syrk(exec, Trans::none, 1.0f, kdash::Stack<const float>(to_device(ah)), 0.0f, c3);
-    kdash::backends::batched_syrk(exec, Trans::none, 1.0f, kdash::Stack<const float>(to_device(one)), 0.0f, c1);
-    kdash::Stack<float> s3("s3", 3, n, n), s1("s1", 1, n, n);
-    kdash::backends::batched_square(exec, 1.0f, kdash::Stack<const float>(c3), 0.0f, s3);
-    kdash::backends::batched_square(exec, 1.0f, kdash::Stack<const float>(c1), 0.0f, s1);
+    Stack c3("c3", 3, n, n), c1("c1", 1, n, n);
+    Space exec;
+    kdash::backends::batched_syrk(exec, Trans::none, 1.0f, to_device_input<Space>(ah), 0.0f, c3);
+    kdash::backends::batched_syrk(exec, Trans::none, 1.0f, to_device_input<Space>(one), 0.0f, c1);
+    Stack s3("s3", 3, n, n), s1("s1", 1, n, n);
+    kdash::backends::batched_square(exec, 1.0f, ConstStack(c3), 0.0f, s3);
+    kdash::backends::batched_square(exec, 1.0f, ConstStack(c1), 0.0f, s1);
     auto r3 = to_host(c3), r1 = to_host(c1), q3 = to_host(s3), q1 = to_host(s1);
     int mismatches = 0;
     for (int i = 0; i < n; ++i)
@@ -116,14 +130,15 @@ TEST(BatchedSyrk, ABlockIsComputedAlikeAloneAndInAStack) {
 }
 
 // batched_square(S) = S S for symmetric S, within the GEMM bound.
-TEST(BatchedSyrk, SquareOfASymmetricMatrix) {
+TYPED_TEST(BatchedSyrk, SquareOfASymmetricMatrix) {
+  using Space = TypeParam;
   for (int n : kSizes) {
     auto sh = random_host_stack<double>(2, n, n, 31);
     for (int b = 0; b < 2; ++b)
       for (int i = 0; i < n; ++i)
         for (int j = 0; j < i; ++j) sh(b, i, j) = sh(b, j, i);
-    kdash::Stack<double> out("out", 2, n, n);
-    kdash::backends::batched_square(kdash::ExecSpace(), 1.0, kdash::Stack<const double>(to_device(sh)), 0.0, out);
+    kdash::Stack<double, typename Space::memory_space> out("out", 2, n, n);
+    kdash::backends::batched_square(Space(), 1.0, to_device_input<Space>(sh), 0.0, out);
     auto r = to_host(out);
     const double u = std::numeric_limits<double>::epsilon() / 2, gamma = n * u / (1 - n * u) + 2 * u;
     for (int b = 0; b < 2; ++b)
@@ -139,18 +154,20 @@ TEST(BatchedSyrk, SquareOfASymmetricMatrix) {
   }
 }
 
-TEST(BatchedSyrk, ShapeMismatchesAreRejectedWithTheShapes) {
-  kdash::Stack<float> a("a", 2, 130, 7), c("c", 2, 7, 7), mask_c("mc", 2, 130, 130);
+TYPED_TEST(BatchedSyrk, ShapeMismatchesAreRejectedWithTheShapes) {
+  using Space = TypeParam;
+  using Stack = kdash::Stack<float, typename Space::memory_space>;
+  using ConstStack = kdash::Stack<const float, typename Space::memory_space>;
+  Stack a("a", 2, 130, 7), c("c", 2, 7, 7), mask_c("mc", 2, 130, 130);
   try {
-    kdash::backends::batched_syrk(kdash::ExecSpace(), Trans::none, 1.0f, kdash::Stack<const float>(a), 0.0f, c);
+    kdash::backends::batched_syrk(Space(), Trans::none, 1.0f, ConstStack(a), 0.0f, c);
     FAIL() << "expected std::invalid_argument";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("130x7"), std::string::npos) << e.what();
   }
-  Opts<float> options;
-  options.active = every_other<float>(3);
-  EXPECT_THROW(kdash::backends::batched_syrk(kdash::ExecSpace(), Trans::none, 1.0f, kdash::Stack<const float>(a), 0.0f,
-                                             mask_c, options),
+  GemmOptions<float, Space> options;
+  options.active = every_other<Space>(3);
+  EXPECT_THROW(kdash::backends::batched_syrk(Space(), Trans::none, 1.0f, ConstStack(a), 0.0f, mask_c, options),
                std::invalid_argument);
 }
 

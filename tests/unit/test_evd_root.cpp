@@ -3,6 +3,7 @@
 // perturbs lambda by ~ n u ||A||, i.e. relative ~ n u kappa for the smallest eigenvalue, amplified by 1/p in the root.
 #include "known_spectrum.hpp"  // tests/known_spectrum.hpp
 #include "test_helpers.hpp"    // tests/test_helpers.hpp
+#include "test_spaces.hpp"     // tests/test_spaces.hpp
 
 #include <kdash/solvers/inverse_root.hpp>
 
@@ -17,7 +18,7 @@ namespace {
 
 using namespace kdash::testing;
 
-template <class T>
+template <class Space, class T>
 void check_known_spectrum(int n, double kappa, double p) {
   const int count = 3;
   const double eps = 1e-10;
@@ -35,13 +36,12 @@ void check_known_spectrum(int n, double kappa, double p) {
     for (int i = 0; i < n * n; ++i) ah.data()[b * n * n + i] = static_cast<T>(a[i]);
     exact[b] = from_spectrum(q, root, n);
   }
-  auto a = to_device(ah);
-  kdash::Stack<T> x("x", count, n, n);
+  kdash::Stack<T, typename Space::memory_space> x("x", count, n, n);
   kdash::RootOptions options;
   options.method = kdash::RootMethod::evd;
   options.p = p;
   options.eps = eps;
-  auto results = kdash::inverse_root(kdash::ExecSpace(), kdash::Stack<const T>(a), x, options);
+  auto results = kdash::inverse_root(Space(), to_device_input<Space>(ah), x, options);
   auto xh = to_host(x);
   const double u = std::numeric_limits<T>::epsilon();
   // Input rounding to T perturbs eigenvalues by ~u ||A|| too, so the relative error of the root's largest entries is
@@ -59,29 +59,51 @@ void check_known_spectrum(int n, double kappa, double p) {
   }
 }
 
-TEST(EvdRoot, KnownSpectraFloat) {
-  for (int n : {1, 2, 17, 64})
-    for (double kappa : {1e1, 1e3})
-      for (double p : {2.0, 4.0}) check_known_spectrum<float>(n, kappa, p);
+// The sizes, condition numbers and roots each precision is checked on: kappa up to where the bound 10 n u kappa / p
+// stays well below 1.
+template <class T>
+struct KnownSpectrumCases;
+template <>
+struct KnownSpectrumCases<float> {
+  static constexpr int sizes[] = {1, 2, 17, 64};
+  static constexpr double kappas[] = {1e1, 1e3};
+  static constexpr double roots[] = {2.0, 4.0};
+};
+template <>
+struct KnownSpectrumCases<double> {
+  static constexpr int sizes[] = {5, 40};
+  static constexpr double kappas[] = {1e2, 1e8};
+  static constexpr double roots[] = {2.0, 4.0, 3.0};
+};
+
+template <class Param>
+class EvdRoot : public ::testing::Test {};
+TYPED_TEST_SUITE(EvdRoot, TestSpacesAndScalars, SpaceNames);
+
+template <class Space>
+class EvdRootOnSpace : public ::testing::Test {};
+TYPED_TEST_SUITE(EvdRootOnSpace, TestSpaces, SpaceNames);
+
+TYPED_TEST(EvdRoot, KnownSpectra) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
+  using Cases = KnownSpectrumCases<T>;
+  for (int n : Cases::sizes)
+    for (double kappa : Cases::kappas)
+      for (double p : Cases::roots) check_known_spectrum<Space, T>(n, kappa, p);
 }
 
-TEST(EvdRoot, KnownSpectraDouble) {
-  for (int n : {5, 40})
-    for (double kappa : {1e2, 1e8})
-      for (double p : {2.0, 4.0, 3.0}) check_known_spectrum<double>(n, kappa, p);
-}
-
-TEST(EvdRoot, NonFiniteBlockIsFlaggedAndLeftUnchangedWhileOthersAreComputed) {
+TYPED_TEST(EvdRootOnSpace, NonFiniteBlockIsFlaggedAndLeftUnchangedWhileOthersAreComputed) {
+  using Space = TypeParam;
   const int n = 4;
   HostStack<float> ah("a", 2, n, n);
   for (int i = 0; i < n; ++i) ah(0, i, i) = ah(1, i, i) = 4.0f;
   ah(1, 2, 3) = std::nanf("");
-  auto a = to_device(ah);
-  kdash::Stack<float> x("x", 2, n, n);
+  kdash::Stack<float, typename Space::memory_space> x("x", 2, n, n);
   Kokkos::deep_copy(x, 7.0f);
   kdash::RootOptions options;
   options.p = 2;
-  auto results = kdash::inverse_root(kdash::ExecSpace(), kdash::Stack<const float>(a), x, options);
+  auto results = kdash::inverse_root(Space(), to_device_input<Space>(ah), x, options);
   auto xh = to_host(x);
   EXPECT_EQ(results[0].status, kdash::RootStatus::converged);
   EXPECT_EQ(results[1].status, kdash::RootStatus::non_finite);

@@ -11,6 +11,7 @@
 // backward-stable eigendecompositions, each within EVD's bound of the exact root (test_evd_root.cpp:
 // 10 n u kappa / p relative); the test allows twice that between them.
 #include "test_solver_matrices.hpp"
+#include "test_spaces.hpp"  // tests/test_spaces.hpp
 
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/solvers/automatic_method.hpp>
@@ -43,7 +44,12 @@ HostStack<T> single_block(const HostStack<T>& h, int b) {
   return one;
 }
 
-TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
+template <class Space>
+class SolverBatched : public ::testing::Test {};
+TYPED_TEST_SUITE(SolverBatched, TestSpaces, SpaceNames);
+
+TYPED_TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
+  using Space = TypeParam;
   for (int n : {3, 20, 72}) {  // 72 > kSmallBlock: the vendor (BLAS) GEMM path
     std::vector<std::vector<double>> spectra;
     const std::vector<double> kappas{1e1, 1e2, 1e3, 1e4, 3.0};
@@ -55,18 +61,18 @@ TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
         auto o = options_for(m);
         o.scaling = sc;
         HostStack<float> x;
-        auto r = run_root<float>(stack.device(), x, o);
+        auto r = run_root<Space>(stack.host, x, o);
         for (int b = 0; b < int(spectra.size()); ++b) {
           auto alone = o;
           alone.first_block = b;
           HostStack<float> x1;
-          auto r1 = run_root<float>(Stack<const float>(to_device(single_block(stack.host, b))), x1, alone);
+          auto r1 = run_root<Space>(single_block(stack.host, b), x1, alone);
           SCOPED_TRACE(::testing::Message() << to_string(m) << " " << to_string(sc) << " n=" << n << " block " << b);
           // On the host every block is the same BLAS/LAPACK call, so the runs round alike. On a GPU the vendor
           // GEMM and eigensolver may pick another kernel for a batch of 5 than for a batch of 1: the stacked run then
           // equals the one-block run up to rounding (the bounds below), and a convergence test may flip by one
           // iteration. Kokkos Kernels' team GEMM (n <= kSmallBlock) computes each block alike at any batch size.
-          const bool same_rounding = is_host_space_v<ExecSpace> || (m != RootMethod::evd && n <= backends::kSmallBlock);
+          const bool same_rounding = is_host_space_v<Space> || (m != RootMethod::evd && n <= backends::kSmallBlock);
           if (same_rounding) {
             EXPECT_EQ(r1[0].status, r[b].status);
             EXPECT_EQ(r1[0].iterations, r[b].iterations);
@@ -104,7 +110,8 @@ TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
   }
 }
 
-TEST(SolverBatched, NonFiniteBlockIsFlaggedAndUnchangedWhileTheOthersAreComputed) {
+TYPED_TEST(SolverBatched, NonFiniteBlockIsFlaggedAndUnchangedWhileTheOthersAreComputed) {
+  using Space = TypeParam;
   const int n = 10;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 10), geometric_spectrum(n, 10)}, 3);
   HostStack<float> bad("bad", 2, n, n);
@@ -116,13 +123,13 @@ TEST(SolverBatched, NonFiniteBlockIsFlaggedAndUnchangedWhileTheOthersAreComputed
   for (RootMethod m : kMethods)
     for (const auto& input : {bad, inf_block}) {
       auto o = options_for(m);
-      Stack<float> x("x", 2, n, n);
+      Stack<float, typename Space::memory_space> x("x", 2, n, n);
       Kokkos::deep_copy(x, -5.0f);
-      auto r = inverse_root(ExecSpace(), Stack<const float>(to_device(input)), x, o);
+      auto r = inverse_root(Space(), to_device_input<Space>(input), x, o);
       auto xh = to_host(x);
       HostStack<float> ref;
       // The reference is the same stack without the poison (same block count, so EVD threads the same way).
-      auto r0 = run_root<float>(stack.device(), ref, o);
+      auto r0 = run_root<Space>(stack.host, ref, o);
       SCOPED_TRACE(to_string(m));
       EXPECT_EQ(r[1].status, RootStatus::non_finite);
       EXPECT_EQ(r[0].status, r0[0].status);
@@ -134,7 +141,8 @@ TEST(SolverBatched, NonFiniteBlockIsFlaggedAndUnchangedWhileTheOthersAreComputed
     }
 }
 
-TEST(SolverBatched, PrecisionConversionLeavesUnwrittenBlocksBitForBit) {
+TYPED_TEST(SolverBatched, PrecisionConversionLeavesUnwrittenBlocksBitForBit) {
+  using Space = TypeParam;
   // A double stack solved with float state (tf32, fp16 or bf16 inputs) is converted in and out; the poisoned block's X
   // holds a double that float cannot represent and must come back untouched.
   const int n = 5;
@@ -145,9 +153,9 @@ TEST(SolverBatched, PrecisionConversionLeavesUnwrittenBlocksBitForBit) {
     for (Precision p : {Precision::tf32, Precision::fp16, Precision::bf16, Precision::fp64}) {
       auto o = options_for(m);
       o.precision = p;
-      Stack<double> x("x", 2, n, n);
+      Stack<double, typename Space::memory_space> x("x", 2, n, n);
       Kokkos::deep_copy(x, untouched);
-      auto r = inverse_root(ExecSpace(), Stack<const double>(to_device(stack.host)), x, o);
+      auto r = inverse_root(Space(), to_device_input<Space>(stack.host), x, o);
       auto xh = to_host(x);
       EXPECT_EQ(r[1].status, RootStatus::non_finite);
       EXPECT_NE(r[0].status, RootStatus::non_finite);
@@ -157,7 +165,8 @@ TEST(SolverBatched, PrecisionConversionLeavesUnwrittenBlocksBitForBit) {
     }
 }
 
-TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
+TYPED_TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
+  using Space = TypeParam;
   // A = 0 with the ridge eps: A + eps I = eps I, whose root is eps^(-1/p) I (EVD: the Shampoo fix-up adds eps once
   // more, 2 eps). Chebyshev maps S = -I, so X = poly(-1) I (its fit's value at x = eps, not rescaled).
   const int n = 6;
@@ -169,7 +178,7 @@ TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
     o.tolerance = 1e-5;
     o.max_iters = 30;
     HostStack<float> x;
-    auto r = run_root<float>(Stack<const float>(to_device(zero)), x, o);
+    auto r = run_root<Space>(zero, x, o);
     SCOPED_TRACE(to_string(m));
     EXPECT_EQ(r[0].status, RootStatus::converged);
     double expected = std::pow(m == RootMethod::evd ? 2 * o.eps : o.eps, -1.0 / o.p);
@@ -185,16 +194,17 @@ TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
   for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::evd}) {
     auto o = options_for(m);
     o.eps = 0;
-    Stack<float> x("x", 2, n, n);
+    Stack<float, typename Space::memory_space> x("x", 2, n, n);
     Kokkos::deep_copy(x, 9.0f);
-    auto r = inverse_root(ExecSpace(), Stack<const float>(to_device(zero)), x, o);
+    auto r = inverse_root(Space(), to_device_input<Space>(zero), x, o);
     EXPECT_EQ(r[0].status, RootStatus::non_finite) << to_string(m);
     EXPECT_EQ(r[1].status, RootStatus::converged) << to_string(m);
     EXPECT_EQ(to_host(x)(0, 2, 2), 9.0f);
   }
 }
 
-TEST(SolverBatched, HugeDynamicRangeAcrossBlocks) {
+TYPED_TEST(SolverBatched, HugeDynamicRangeAcrossBlocks) {
+  using Space = TypeParam;
   // Blocks scaled by 2^100 and 2^-100 (squares over- and underflow float) in one stack: the scale-equivariant
   // solvers give X(c A) = c^(-1/p) X(A). c^(-1/4) is a power of two, so every product scales exactly except
   // X0 = z^(1/p), a pow rounded to <= 1 ulp; its relative error (2u) passes linearly through X = X0 T0 T1 ...,
@@ -212,7 +222,7 @@ TEST(SolverBatched, HugeDynamicRangeAcrossBlocks) {
     o.max_iters = 12;
     o.scaling = Scaling::fro;
     HostStack<float> x;
-    auto r = run_root<float>(Stack<const float>(to_device(mixed)), x, o);
+    auto r = run_root<Space>(mixed, x, o);
     const double u = 6e-8;
     // EVD: LAPACK's eigensolver scales internally but not by exact powers of two; its own bound (test_evd_root.cpp):
     // 10 n u kappa / p.
@@ -231,11 +241,13 @@ TEST(SolverBatched, HugeDynamicRangeAcrossBlocks) {
   }
 }
 
-TEST(SolverBatched, OptionsAreValidatedWithMessagesNamingThem) {
-  Stack<float> a("a", 1, 3, 3), x("x", 1, 3, 3);
+TYPED_TEST(SolverBatched, OptionsAreValidatedWithMessagesNamingThem) {
+  using Space = TypeParam;
+  using ConstStack = Stack<const float, typename Space::memory_space>;
+  Stack<float, typename Space::memory_space> a("a", 1, 3, 3), x("x", 1, 3, 3);
   auto expect_throw = [&](RootOptions o, const std::string& needle) {
     try {
-      inverse_root(ExecSpace(), Stack<const float>(a), x, o);
+      inverse_root(Space(), ConstStack(a), x, o);
       ADD_FAILURE() << "no exception for " << needle;
     } catch (const std::invalid_argument& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
@@ -256,12 +268,12 @@ TEST(SolverBatched, OptionsAreValidatedWithMessagesNamingThem) {
   o.max_iters = 5;
   o.tolerance = std::nan("");
   expect_throw(o, "tolerance");
-  Stack<float> wrong("w", 1, 3, 2);
-  EXPECT_THROW(inverse_root(ExecSpace(), Stack<const float>(wrong), x, options_for(RootMethod::cn)),
-               std::invalid_argument);
+  Stack<float, typename Space::memory_space> wrong("w", 1, 3, 2);
+  EXPECT_THROW(inverse_root(Space(), ConstStack(wrong), x, options_for(RootMethod::cn)), std::invalid_argument);
 }
 
-TEST(SolverBatched, AutomaticRule) {
+TYPED_TEST(SolverBatched, AutomaticRule) {
+  using Space = TypeParam;
   RootOptions o;
   o.method = RootMethod::automatic;
   EXPECT_EQ(solvers::resolve_automatic(o, 1024, true).method, RootMethod::evd);
@@ -281,12 +293,12 @@ TEST(SolverBatched, AutomaticRule) {
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 50)}, 1);
   RootOptions a;
   a.method = RootMethod::automatic;
-  RootOptions e = solvers::resolve_automatic(a, n, is_host_space_v<ExecSpace>);
+  RootOptions e = solvers::resolve_automatic(a, n, is_host_space_v<Space>);
   EXPECT_NE(e.method, RootMethod::automatic);
-  if (is_host_space_v<ExecSpace>) EXPECT_EQ(e.method, RootMethod::evd);
+  if (is_host_space_v<Space>) EXPECT_EQ(e.method, RootMethod::evd);
   HostStack<float> xa, xe;
-  run_root<float>(stack.device(), xa, a);
-  run_root<float>(stack.device(), xe, e);
+  run_root<Space>(stack.host, xa, a);
+  run_root<Space>(stack.host, xe, e);
   for (int i = 0; i < n * n; ++i) ASSERT_EQ(xa.data()[i], xe.data()[i]);
 }
 

@@ -1,10 +1,13 @@
 // Chebyshev + Clenshaw (design.md §3): the coefficients, and the batched matrix evaluation against a double-precision
 // scalar evaluation of the same polynomial on diagonal matrices.
 #include "test_solver_matrices.hpp"
+#include "test_spaces.hpp"  // tests/test_spaces.hpp
 
 #include <kdash/solvers/chebyshev.hpp>
 
 #include <gtest/gtest.h>
+
+#include <type_traits>
 
 namespace {
 
@@ -43,7 +46,7 @@ TEST(Chebyshev, CoefficientsAreCachedAndInputsChecked) {
 // |eta_k| <= 3u (|2 x B_{k+1}| + |B_{k+2}| + |c_k|) and propagates to the result through the U Chebyshev polynomials,
 // |U_{k-1}(x)| <= k on [-1, 1]; the entry x = (2/s) d - 1 itself carries <= 4u (two roundings of a value <= 2 in
 // magnitude plus the rounding of 2/s), which moves p(x) by <= |p'| 4u <= d^2 sum|c_k| 4u (Markov's inequality).
-template <class T>
+template <class Space, class T>
 void check_diagonal(int n, int degree, double p, double eps) {
   const int count = 3;
   HostStack<T> ah("a", count, n, n);
@@ -58,7 +61,7 @@ void check_diagonal(int n, int degree, double p, double eps) {
   o.cheb_degree = degree;
   o.scaling = Scaling::fro;
   HostStack<T> x;
-  auto r = run_root<T>(Stack<const T>(to_device(ah)), x, o);
+  auto r = run_root<Space>(ah, x, o);
   const auto c = solvers::chebyshev_coefficients(eps, degree, p, o.cheb_nodes);
   double csum = 0;
   for (double v : c) csum += std::abs(v);
@@ -88,15 +91,26 @@ void check_diagonal(int n, int degree, double p, double eps) {
   }
 }
 
-TEST(Chebyshev, MatchesTheScalarPolynomialOnDiagonalMatrices) {
+template <class Param>
+class ChebyshevOnDiagonals : public ::testing::Test {};
+TYPED_TEST_SUITE(ChebyshevOnDiagonals, TestSpacesAndScalars, SpaceNames);
+
+TYPED_TEST(ChebyshevOnDiagonals, MatchesTheScalarPolynomial) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
+  // Each precision's blocks and ridge: float 16 x 16 with eps 1e-6, double 7 x 7 with eps 1e-10.
+  const int n = std::is_same_v<T, float> ? 16 : 7;
+  const double eps = std::is_same_v<T, float> ? 1e-6 : 1e-10;
   for (int degree : {1, 2, 5, 20, 60})
-    for (double p : {2.0, 4.0}) {
-      check_diagonal<float>(16, degree, p, 1e-6);
-      check_diagonal<double>(7, degree, p, 1e-10);
-    }
+    for (double p : {2.0, 4.0}) check_diagonal<Space, T>(n, degree, p, eps);
 }
 
-TEST(Chebyshev, IsNotRescaledBySToTheMinusOneOverP) {
+template <class Space>
+class Chebyshev : public ::testing::Test {};
+TYPED_TEST_SUITE(Chebyshev, TestSpaces, SpaceNames);
+
+TYPED_TEST(Chebyshev, IsNotRescaledBySToTheMinusOneOverP) {
+  using Space = TypeParam;
   // X approximates (A/s + eps)^(-1/p): scaling A by a power of two scales s by it exactly and leaves S = (2/s)A - I,
   // hence X, bit for bit unchanged (documented: the reference does not rescale, grafting cancels the factor).
   const int n = 10;
@@ -107,8 +121,8 @@ TEST(Chebyshev, IsNotRescaledBySToTheMinusOneOverP) {
   o.method = RootMethod::cbshv;
   o.scaling = Scaling::fro;
   HostStack<float> x1, x2;
-  auto r1 = run_root<float>(stack.device(), x1, o);
-  auto r2 = run_root<float>(Stack<const float>(to_device(big)), x2, o);
+  auto r1 = run_root<Space>(stack.host, x1, o);
+  auto r2 = run_root<Space>(big, x2, o);
   EXPECT_EQ(r2[0].scale, std::ldexp(r1[0].scale, 40));
   for (int i = 0; i < n * n; ++i) ASSERT_EQ(x1.data()[i], x2.data()[i]);
 }

@@ -16,8 +16,12 @@
 // Where this is vacuous (kappa 1e8 in fp32), the test checks the other direction: the iteration provably has not
 // converged (e_k ~ 1), and the solver must say so (status not_converged), not pretend.
 #include "test_solver_matrices.hpp"
+#include "test_spaces.hpp"  // tests/test_spaces.hpp
 
 #include <gtest/gtest.h>
+
+#include <type_traits>
+#include <vector>
 
 namespace {
 
@@ -42,7 +46,7 @@ double exact_part(const std::vector<double>& lambda, double s, int p, int k, dou
   return e;
 }
 
-template <class T>
+template <class Space, class T>
 void check_bound(const Case& c) {
   const int count = c.count;
   std::vector<std::vector<double>> spectra(count, geometric_spectrum(c.n, c.kappa));
@@ -55,7 +59,7 @@ void check_bound(const Case& c) {
   o.max_iters = c.iterations;
   o.precision = c.precision;
   HostStack<T> x;
-  auto results = run_root<T>(stack.device(), x, o);
+  auto results = run_root<Space>(stack.host, x, o);
   const double u_store = std::numeric_limits<T>::epsilon() / 2;
   const double u_acc = c.precision == Precision::fp64 || std::is_same_v<T, double> ? unit_roundoff(Precision::fp64)
                                                                                    : unit_roundoff(Precision::fp32);
@@ -81,36 +85,59 @@ void check_bound(const Case& c) {
   }
 }
 
-TEST(CoupledNewton, ReachesTheDerivedBoundFloat) {
-  for (int n : {1, 8, 64})
-    for (double kappa : {1e1, 1e3, 1e4})
-      for (int p : {1, 2, 4})
-        for (int k : {5, 12}) check_bound<float>({n, kappa, p, k});
-  check_bound<float>({24, 1e2, 3, 10});
-  check_bound<float>({200, 1e2, 4, 12});
+// The cases of each stack type: float up to kappa 1e4 (the bound grows with kappa u and is vacuous at 1e8 in fp32),
+// double up to 1e8 with 40 iterations.
+template <class T>
+std::vector<Case> derived_bound_cases() {
+  std::vector<Case> cases;
+  if constexpr (std::is_same_v<T, float>) {
+    for (int n : {1, 8, 64})
+      for (double kappa : {1e1, 1e3, 1e4})
+        for (int p : {1, 2, 4})
+          for (int k : {5, 12}) cases.push_back({n, kappa, p, k});
+    cases.push_back({24, 1e2, 3, 10});
+    cases.push_back({200, 1e2, 4, 12});
+  } else {
+    for (double kappa : {1e2, 1e6, 1e8})
+      for (int p : {2, 4}) cases.push_back({32, kappa, p, 40});
+  }
+  return cases;
 }
 
-TEST(CoupledNewton, ReachesTheDerivedBoundOnALargeBlock) {
-  check_bound<float>({512, 1e2, 4, 12, Precision::fp32, 1});  // n = 512: the vendor GEMM path, one block
+template <class Param>
+class CoupledNewtonBound : public ::testing::Test {};
+TYPED_TEST_SUITE(CoupledNewtonBound, TestSpacesAndScalars, SpaceNames);
+
+TYPED_TEST(CoupledNewtonBound, ReachesTheDerivedBound) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
+  for (const Case& c : derived_bound_cases<T>()) check_bound<Space, T>(c);
 }
 
-TEST(CoupledNewton, ReachesTheDerivedBoundDouble) {
-  for (double kappa : {1e2, 1e6, 1e8})
-    for (int p : {2, 4}) check_bound<double>({32, kappa, p, 40});
+template <class Space>
+class CoupledNewton : public ::testing::Test {};
+TYPED_TEST_SUITE(CoupledNewton, TestSpaces, SpaceNames);
+
+TYPED_TEST(CoupledNewton, ReachesTheDerivedBoundOnALargeBlock) {
+  using Space = TypeParam;
+  check_bound<Space, float>({512, 1e2, 4, 12, Precision::fp32, 1});  // n = 512: the vendor GEMM path, one block
 }
 
-TEST(CoupledNewton, ReducedPrecisionInputsConvergeToTheirPrecisionsLevel) {
+TYPED_TEST(CoupledNewton, ReducedPrecisionInputsConvergeToTheirPrecisionsLevel) {
+  using Space = TypeParam;
   for (Precision prec : {Precision::tf32, Precision::fp16, Precision::bf16})
-    for (int p : {2, 4}) check_bound<float>({32, 1e1, p, 10, prec});
+    for (int p : {2, 4}) check_bound<Space, float>({32, 1e1, p, 10, prec});
 }
 
-TEST(CoupledNewton, Fp64PrecisionOnAFloatStackReachesDoubleAccuracy) {
+TYPED_TEST(CoupledNewton, Fp64PrecisionOnAFloatStackReachesDoubleAccuracy) {
+  using Space = TypeParam;
   // At kappa 1e4 and 40 iterations the fp32 bound is vacuous (2 p k sqrt(n) u kappa ~ 1.1) while the fp64 run is
   // limited only by rounding X to float at the end (p u kappa ~ 2.4e-3).
-  check_bound<float>({32, 1e4, 4, 40, Precision::fp64});
+  check_bound<Space, float>({32, 1e4, 4, 40, Precision::fp64});
 }
 
-TEST(CoupledNewton, Kappa1e8InFp32With10IterationsIsReportedNotConverged) {
+TYPED_TEST(CoupledNewton, Kappa1e8InFp32With10IterationsIsReportedNotConverged) {
+  using Space = TypeParam;
   // m_0 = lambda_min (p+1)/(2s) ~ 1e-8 * 5/4 / (2 * 1) and m grows by at most ((p+1)/p)^p = 2.44 per iteration while
   // small: after 10 iterations m_10 < 1e-4, so max|M - I| >= |m_10 - 1| / n > 0.9 / n: the solver cannot converge.
   const int n = 16;
@@ -120,7 +147,7 @@ TEST(CoupledNewton, Kappa1e8InFp32With10IterationsIsReportedNotConverged) {
   o.p = 4;
   o.max_iters = 10;
   HostStack<float> x;
-  auto r = run_root<float>(stack.device(), x, o);
+  auto r = run_root<Space>(stack.host, x, o);
   EXPECT_LE(cn_scalar_residual(1e-8, r[0].scale, 4, 10), 1.0);
   EXPECT_GE(cn_scalar_residual(1e-8, r[0].scale, 4, 10), 0.9);
   EXPECT_EQ(r[0].status, RootStatus::not_converged);
@@ -128,7 +155,8 @@ TEST(CoupledNewton, Kappa1e8InFp32With10IterationsIsReportedNotConverged) {
   EXPECT_GT(r[0].residual, 0.9 / n);
 }
 
-TEST(CoupledNewton, RankDeficientWithRidgeConvergesInFp64AndNotIn10Fp32Iterations) {
+TYPED_TEST(CoupledNewton, RankDeficientWithRidgeConvergesInFp64AndNotIn10Fp32Iterations) {
+  using Space = TypeParam;
   // Half the eigenvalues are 0; with the ridge eps the solver sees A + eps I, kappa = (1 + eps)/eps = 1e6+1.
   const int n = 16;
   std::vector<double> lambda(n, 0.0);
@@ -141,7 +169,7 @@ TEST(CoupledNewton, RankDeficientWithRidgeConvergesInFp64AndNotIn10Fp32Iteration
   o.tolerance = 1e-9;
   o.max_iters = 40;
   HostStack<double> x;
-  auto r = run_root<double>(stack.device(), x, o);
+  auto r = run_root<Space>(stack.host, x, o);
   EXPECT_EQ(r[0].status, RootStatus::converged);
   auto ridged = stack.stored[0];
   for (int i = 0; i < n; ++i) ridged[i * n + i] += o.eps;
@@ -155,11 +183,12 @@ TEST(CoupledNewton, RankDeficientWithRidgeConvergesInFp64AndNotIn10Fp32Iteration
   o.precision = Precision::fp32;
   auto stack32 = spectrum_stack<float>(n, {lambda}, 11);
   HostStack<float> x32;
-  auto r32 = run_root<float>(stack32.device(), x32, o);
+  auto r32 = run_root<Space>(stack32.host, x32, o);
   EXPECT_EQ(r32[0].status, RootStatus::not_converged);
 }
 
-TEST(CoupledNewton, ConvergedBlocksAreNotModifiedByLaterIterations) {
+TYPED_TEST(CoupledNewton, ConvergedBlocksAreNotModifiedByLaterIterations) {
+  using Space = TypeParam;
   // Block 0 (kappa 2) converges long before block 1 (kappa 1e3). Its result must equal a run of block 0 alone that
   // stops at exactly the iteration count the batched run reports for it.
   const int n = 24;
@@ -170,7 +199,7 @@ TEST(CoupledNewton, ConvergedBlocksAreNotModifiedByLaterIterations) {
   o.tolerance = 1e-4;
   o.max_iters = 30;
   HostStack<float> x;
-  auto r = run_root<float>(stack.device(), x, o);
+  auto r = run_root<Space>(stack.host, x, o);
   ASSERT_EQ(r[0].status, RootStatus::converged);
   ASSERT_LT(r[0].iterations, r[1].iterations);  // the mask had work to do
 
@@ -180,13 +209,14 @@ TEST(CoupledNewton, ConvergedBlocksAreNotModifiedByLaterIterations) {
   alone.tolerance = 0;
   alone.max_iters = r[0].iterations;
   HostStack<float> x1;
-  auto r1 = run_root<float>(Stack<const float>(to_device(one)), x1, alone);
+  auto r1 = run_root<Space>(one, x1, alone);
   EXPECT_EQ(r1[0].iterations, r[0].iterations);
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) ASSERT_EQ(x(0, i, j), x1(0, i, j)) << i << "," << j;
 }
 
-TEST(CoupledNewton, StopsEarlyWhenEveryBlockHasConverged) {
+TYPED_TEST(CoupledNewton, StopsEarlyWhenEveryBlockHasConverged) {
+  using Space = TypeParam;
   const int n = 8;
   auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 4), geometric_spectrum(n, 10)}, 2);
   RootOptions o;
@@ -195,7 +225,7 @@ TEST(CoupledNewton, StopsEarlyWhenEveryBlockHasConverged) {
   o.tolerance = 1e-10;
   o.max_iters = 100;
   HostStack<double> x;
-  auto r = run_root<double>(stack.device(), x, o);
+  auto r = run_root<Space>(stack.host, x, o);
   for (int b = 0; b < 2; ++b) {
     EXPECT_EQ(r[b].status, RootStatus::converged);
     EXPECT_LT(r[b].iterations, 20);  // quadratic convergence from m_0 >= 3/4 * 1/10 takes < 10 iterations

@@ -8,6 +8,7 @@
 //     (-1/p)) Q^T (the ridge eps cancels in l_i - l_min), and float must find it as double does.
 #include "known_spectrum.hpp"  // tests/known_spectrum.hpp
 #include "test_helpers.hpp"    // tests/test_helpers.hpp
+#include "test_spaces.hpp"     // tests/test_spaces.hpp
 
 #include <kdash/solvers/inverse_root.hpp>
 
@@ -23,15 +24,14 @@ namespace {
 
 using namespace kdash::testing;
 
-template <class T>
+template <class Space, class T>
 std::vector<kdash::BlockRootResult> evd(const HostStack<T>& ah, HostStack<T>& xh, double p, double eps) {
-  auto a = to_device(ah);
-  kdash::Stack<T> x("x", ah.extent(0), ah.extent(1), ah.extent(2));
+  kdash::Stack<T, typename Space::memory_space> x("x", ah.extent(0), ah.extent(1), ah.extent(2));
   kdash::RootOptions options;
   options.method = kdash::RootMethod::evd;
   options.p = p;
   options.eps = eps;
-  auto results = kdash::inverse_root(kdash::ExecSpace(), kdash::Stack<const T>(a), x, options);
+  auto results = kdash::inverse_root(Space(), to_device_input<Space>(ah), x, options);
   xh = to_host(x);
   return results;
 }
@@ -47,7 +47,16 @@ bool all_finite(const HostStack<T>& x, int b) {
 
 // The reproducer: four Gram blocks G G^T of 16 x 4 standard Gaussians times 1, 10, 100, 1000, stored in float. Before
 // the fix-up was evaluated as (l - l_min) + eps, the two largest scales lost eps and came back non_finite.
-TEST(EvdShift, GaussianGramBlocksOfEveryScaleGetFiniteRoots) {
+template <class Space>
+class EvdShift : public ::testing::Test {};
+TYPED_TEST_SUITE(EvdShift, TestSpaces, SpaceNames);
+
+template <class Param>
+class EvdShiftPrecision : public ::testing::Test {};
+TYPED_TEST_SUITE(EvdShiftPrecision, TestSpacesAndScalars, SpaceNames);
+
+TYPED_TEST(EvdShift, GaussianGramBlocksOfEveryScaleGetFiniteRoots) {
+  using Space = TypeParam;
   const int n = 16, r = 4;
   const std::vector<double> scales = {1, 10, 100, 1000};
   HostStack<float> ah("a", scales.size(), n, n);
@@ -64,7 +73,7 @@ TEST(EvdShift, GaussianGramBlocksOfEveryScaleGetFiniteRoots) {
       }
   }
   HostStack<float> xh;
-  const auto results = evd(ah, xh, 4, 1e-10);
+  const auto results = evd<Space>(ah, xh, 4, 1e-10);
   for (std::size_t b = 0; b < scales.size(); ++b) {
     EXPECT_EQ(results[b].status, kdash::RootStatus::converged) << "scale " << scales[b];
     EXPECT_TRUE(all_finite(xh, int(b))) << "scale " << scales[b];
@@ -77,7 +86,7 @@ TEST(EvdShift, GaussianGramBlocksOfEveryScaleGetFiniteRoots) {
 // kappa_range, each leaking component weighing at most eps^(-1/p) against lambda_i^(-1/p). Forming X = Q^T D Q rounds
 // every entry by ~ n u max_k d_k^(-1/p) <= n u eps^(-1/p), which is what q_i^T X q_i sees of the null space's large
 // factors.
-template <class T>
+template <class Space, class T>
 void check_low_rank_range(double p) {
   const int n = 16;
   const std::vector<double> sigma2 = {4, 2.25, 1.44, 1};
@@ -95,7 +104,7 @@ void check_low_rank_range(double p) {
       for (int j = 0; j < n; ++j) ah(b, i, j) = static_cast<T>(0.5 * (a[i * n + j] + a[j * n + i]));
   }
   HostStack<T> xh;
-  const auto results = evd(ah, xh, p, eps);
+  const auto results = evd<Space>(ah, xh, p, eps);
   const double u = std::numeric_limits<T>::epsilon();
   for (std::size_t b = 0; b < scales.size(); ++b) {
     SCOPED_TRACE("scale " + std::to_string(scales[b]));
@@ -117,18 +126,17 @@ void check_low_rank_range(double p) {
   }
 }
 
-TEST(EvdShift, LowRankBlocksHaveTheExactRootOnTheirRangeAtEveryScaleFloat) {
-  check_low_rank_range<float>(4);
-  check_low_rank_range<float>(2);
+TYPED_TEST(EvdShiftPrecision, LowRankBlocksHaveTheExactRootOnTheirRangeAtEveryScale) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
+  for (double p : {4.0, 2.0}) check_low_rank_range<Space, T>(p);
 }
-
-TEST(EvdShift, LowRankBlocksHaveTheExactRootOnTheirRangeAtEveryScaleDouble) { check_low_rank_range<double>(4); }
 
 // Spectrum evenly spaced in [-1, 2]: every fixed-up eigenvalue is exact up to the eigenvalue error ~ n u ||A||, and
 // the eigenvectors are off by ~ n u ||A|| / gap; the largest root factor eps^(-1/p) sits on the smallest eigenvalue,
 // whose fixed-up value is exactly eps, so the relative error of X is ~ n u ||A|| / gap. The condition number is
 // (3 + eps) / eps: flagged in float (u * 3e10 > 1e-2), not in double.
-template <class T>
+template <class Space, class T>
 void check_indefinite(double p) {
   const int n = 8;
   const double eps = 1e-10, lo = -1, hi = 2, gap = (hi - lo) / (n - 1);
@@ -143,7 +151,7 @@ void check_indefinite(double p) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < n; ++j) ah(0, i, j) = static_cast<T>(0.5 * (a[i * n + j] + a[j * n + i]));
   HostStack<T> xh;
-  const auto results = evd(ah, xh, p, eps);
+  const auto results = evd<Space>(ah, xh, p, eps);
   ASSERT_EQ(results[0].status, kdash::RootStatus::converged);
   ASSERT_TRUE(all_finite(xh, 0));
   double err = 0, ref = 0;
@@ -158,11 +166,10 @@ void check_indefinite(double p) {
   EXPECT_EQ(results[0].ill_conditioned, condition * u / 2 > kdash::kResolvableCondition);
 }
 
-TEST(EvdShift, IndefiniteBlockGetsTheShiftedRootInFloatAsInDouble) {
-  for (double p : {2.0, 4.0}) {
-    check_indefinite<float>(p);
-    check_indefinite<double>(p);
-  }
+TYPED_TEST(EvdShiftPrecision, IndefiniteBlockGetsTheShiftedRoot) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
+  for (double p : {2.0, 4.0}) check_indefinite<Space, T>(p);
 }
 
 }  // namespace

@@ -32,7 +32,6 @@ struct SpectrumStack {
   std::vector<std::vector<double>> spectra;
   int n = 0;
 
-  Stack<const T> device() const { return Stack<const T>(to_device(host)); }
   Matrix block(const HostStack<T>& h, int b) const {
     Matrix m(std::size_t(n) * n);
     for (int i = 0; i < n * n; ++i) m[i] = double(h.data()[std::size_t(b) * n * n + i]);
@@ -55,10 +54,13 @@ SpectrumStack<T> spectrum_stack(int n, const std::vector<std::vector<double>>& s
   return s;
 }
 
-template <class T>
-std::vector<BlockRootResult> run_root(const Stack<const T>& a, HostStack<T>& x_out, const RootOptions& options) {
-  Stack<T> x("x", a.extent(0), a.extent(1), a.extent(2));
-  auto results = inverse_root(ExecSpace(), a, x, options);
+// Solves a host stack on a default instance of `Space` (input and root in its memory), the root copied back to the
+// host: run_root<Space>(a, x, options).
+template <class Space, class T>
+std::vector<BlockRootResult> run_root(const HostStack<T>& a, HostStack<T>& x_out, const RootOptions& options) {
+  using Memory = typename Space::memory_space;
+  Stack<T, Memory> x("x", a.extent(0), a.extent(1), a.extent(2));
+  auto results = inverse_root(Space(), to_device_input<Space>(a), x, options);
   x_out = to_host(x);
   return results;
 }

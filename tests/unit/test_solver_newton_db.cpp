@@ -7,8 +7,11 @@
 // 2. Rounding: relative error of Z <= 2 K delta_g after K iterations in all (3 GEMMs per iteration, each delta_g;
 //    Z's update reads E, whose error is that of Z Y), and p delta kappa for X^p A: + 2 p K delta_g kappa.
 #include "test_solver_matrices.hpp"
+#include "test_spaces.hpp"  // tests/test_spaces.hpp
 
 #include <gtest/gtest.h>
+
+#include <type_traits>
 
 namespace {
 
@@ -35,7 +38,7 @@ double ndb_scalar_residual(double lambda, double s, int p, int k) {
   return std::abs(std::pow(z2, 4) * x - 1);
 }
 
-template <class T>
+template <class Space, class T>
 void check_bound(int n, double kappa, int p, int k, Scaling scaling = Scaling::pi) {
   const int count = 2;
   std::vector<std::vector<double>> spectra(count, geometric_spectrum(n, kappa));
@@ -48,7 +51,7 @@ void check_bound(int n, double kappa, int p, int k, Scaling scaling = Scaling::p
   o.max_iters = k;
   o.scaling = scaling;
   HostStack<T> x;
-  auto results = run_root<T>(stack.device(), x, o);
+  auto results = run_root<Space>(stack.host, x, o);
   const double u = std::numeric_limits<T>::epsilon() / 2;
   const double delta_g = std::sqrt(double(n)) * u;
   const double kap = n == 1 ? 1.0 : kappa;
@@ -68,21 +71,33 @@ void check_bound(int n, double kappa, int p, int k, Scaling scaling = Scaling::p
   }
 }
 
-TEST(NewtonDB, ReachesTheDerivedBoundFloat) {
-  for (int n : {1, 8, 64})
-    for (double kappa : {1e1, 1e3})
-      for (int p : {2, 4})
-        for (int k : {4, 10}) check_bound<float>(n, kappa, p, k);
-  check_bound<float>(40, 1e2, 4, 10, Scaling::fro);
-  check_bound<float>(40, 1e2, 2, 10, Scaling::pim);
+template <class Param>
+class NewtonDBBound : public ::testing::Test {};
+TYPED_TEST_SUITE(NewtonDBBound, TestSpacesAndScalars, SpaceNames);
+
+// Float up to kappa 1e3 with a few iterations and every scaling; double up to 1e6 with 30 iterations.
+TYPED_TEST(NewtonDBBound, ReachesTheDerivedBound) {
+  using Space = typename TypeParam::space;
+  using T = typename TypeParam::scalar;
+  if constexpr (std::is_same_v<T, float>) {
+    for (int n : {1, 8, 64})
+      for (double kappa : {1e1, 1e3})
+        for (int p : {2, 4})
+          for (int k : {4, 10}) check_bound<Space, T>(n, kappa, p, k);
+    check_bound<Space, T>(40, 1e2, 4, 10, Scaling::fro);
+    check_bound<Space, T>(40, 1e2, 2, 10, Scaling::pim);
+  } else {
+    for (double kappa : {1e2, 1e6})
+      for (int p : {2, 4}) check_bound<Space, T>(24, kappa, p, 30);
+  }
 }
 
-TEST(NewtonDB, ReachesTheDerivedBoundDouble) {
-  for (double kappa : {1e2, 1e6})
-    for (int p : {2, 4}) check_bound<double>(24, kappa, p, 30);
-}
+template <class Space>
+class NewtonDB : public ::testing::Test {};
+TYPED_TEST_SUITE(NewtonDB, TestSpaces, SpaceNames);
 
-TEST(NewtonDB, Kappa1e8WithTenIterationsIsReportedNotConverged) {
+TYPED_TEST(NewtonDB, Kappa1e8WithTenIterationsIsReportedNotConverged) {
+  using Space = TypeParam;
   // x_min = 1e-8 / 2: the scalar map multiplies z by at most 1.5 per iteration while x z^2 << 1, so after 10
   // iterations z^2 x <= 1.5^20 * 5e-9 < 2e-5: the block is provably far from converged.
   const int n = 16;
@@ -91,13 +106,14 @@ TEST(NewtonDB, Kappa1e8WithTenIterationsIsReportedNotConverged) {
   o.method = RootMethod::ndb;
   o.p = 2;
   HostStack<float> x;
-  auto r = run_root<float>(stack.device(), x, o);
+  auto r = run_root<Space>(stack.host, x, o);
   EXPECT_GT(ndb_scalar_residual(1e-8, r[0].scale, 2, 10), 0.99);
   EXPECT_EQ(r[0].status, RootStatus::not_converged);
   EXPECT_GT(r[0].residual, o.tolerance);
 }
 
-TEST(NewtonDB, ConvergesAndStopsWithinTolerance) {
+TYPED_TEST(NewtonDB, ConvergesAndStopsWithinTolerance) {
+  using Space = TypeParam;
   const int n = 12;
   auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 3), geometric_spectrum(n, 50)}, 8);
   RootOptions o;
@@ -106,7 +122,7 @@ TEST(NewtonDB, ConvergesAndStopsWithinTolerance) {
   o.tolerance = 1e-10;
   o.max_iters = 40;
   HostStack<double> x;
-  auto r = run_root<double>(stack.device(), x, o);
+  auto r = run_root<Space>(stack.host, x, o);
   for (int b = 0; b < 2; ++b) {
     EXPECT_EQ(r[b].status, RootStatus::converged);
     EXPECT_LT(r[b].iterations, 2 * o.max_iters);
@@ -116,7 +132,8 @@ TEST(NewtonDB, ConvergesAndStopsWithinTolerance) {
   }
 }
 
-TEST(NewtonDB, SpectrumOutsideTheRegionIsReportedNotHidden) {
+TYPED_TEST(NewtonDB, SpectrumOutsideTheRegionIsReportedNotHidden) {
+  using Space = TypeParam;
   // pi_const = 0.1 puts the top eigenvalues of A' = A/s near 10 (power iteration gets lambda_est ~ lambda_max):
   // the scalar map diverges for x > 5 (see docs/solvers.md), so the block must not come back `converged`;
   // if it overflowed it is non_finite and X is left unchanged.
@@ -127,9 +144,9 @@ TEST(NewtonDB, SpectrumOutsideTheRegionIsReportedNotHidden) {
   o.p = 4;
   o.pi_const = 0.1;
   o.max_iters = 20;
-  Stack<float> xd("x", 1, n, n);
+  Stack<float, typename Space::memory_space> xd("x", 1, n, n);
   Kokkos::deep_copy(xd, 3.0f);
-  auto r = inverse_root(ExecSpace(), stack.device(), xd, o);
+  auto r = inverse_root(Space(), to_device_input<Space>(stack.host), xd, o);
   auto x = to_host(xd);
   EXPECT_GT(1.0 / r[0].scale, 5.0);  // lambda_max / s > 5: outside the region by construction
   EXPECT_NE(r[0].status, RootStatus::converged);

@@ -15,6 +15,7 @@
 // ||D||_2 = (lambda_min + eps)^(-1/p) with lambda_min >= 1/kappa - n u32 ||A||_2 (storage and eigensolver).
 // The measured table (median and max relative error of X against the fp64 root) is printed for docs/solvers.md.
 #include "test_solver_matrices.hpp"
+#include "test_spaces.hpp"  // tests/test_spaces.hpp
 
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/config_json.hpp>
@@ -117,9 +118,15 @@ TEST(Precision, Tf32RoundingIsNearestOnTheTenBitGrid) {
   EXPECT_EQ(round_to_tf32(-2.5f), -2.5f);
 }
 
-// On the host, a TF32 GEMM is the fp32 GEMM of the TF32-rounded inputs, bit for bit; it differs from the plain fp32
-// GEMM of the same inputs.
-TEST(Precision, HostTf32GemmIsTheFp32GemmOfRoundedInputs) {
+template <class Space>
+class PrecisionOnSpace : public ::testing::Test {};
+TYPED_TEST_SUITE(PrecisionOnSpace, TestSpaces, SpaceNames);
+
+// Where kdash emulates TF32 (every path on the host, Kokkos Kernels' path on a device), a TF32 GEMM is the fp32 GEMM of
+// the TF32-rounded inputs, bit for bit; it differs from the plain fp32 GEMM of the same inputs. A device's vendor path
+// hands TF32 to the library, whose rounding is its own.
+TYPED_TEST(PrecisionOnSpace, EmulatedTf32GemmIsTheFp32GemmOfRoundedInputs) {
+  using Space = TypeParam;
   using backends::GemmPath;
   using backends::InputPrecision;
   using backends::Trans;
@@ -133,13 +140,14 @@ TEST(Precision, HostTf32GemmIsTheFp32GemmOfRoundedInputs) {
     br_h.data()[i] = backends::round_to_tf32(b_h.data()[i]);
   }
   for (GemmPath path : {GemmPath::vendor, GemmPath::kk}) {
+    if (path == GemmPath::vendor && !is_host_space_v<Space>) continue;
     auto product = [&](const HostStack<float>& a, const HostStack<float>& b, InputPrecision in) {
-      Stack<float> c("c", count, n, n);
-      backends::GemmOptions<float, ExecSpace> o;
+      Stack<float, typename Space::memory_space> c("c", count, n, n);
+      backends::GemmOptions<float, Space> o;
       o.path = path;
       o.input = in;
-      backends::batched_gemm(ExecSpace(), Trans::none, Trans::transpose, 1.0f, Stack<const float>(to_device(a)),
-                             Stack<const float>(to_device(b)), 0.0f, c, o);
+      backends::batched_gemm(Space(), Trans::none, Trans::transpose, 1.0f, to_device_input<Space>(a),
+                             to_device_input<Space>(b), 0.0f, c, o);
       return to_host(c);
     };
     const auto tf32 = product(a_h, b_h, InputPrecision::tf32);
@@ -179,10 +187,11 @@ RootOptions method_options(RootMethod m, Precision prec) {
   return o;
 }
 
+template <class Space>
 PrecisionRun run_method(const SpectrumStack<float>& s, RootMethod m, Precision prec,
                         const std::vector<Matrix>* reference) {
   HostStack<float> x;
-  const auto results = run_root<float>(s.device(), x, method_options(m, prec));
+  const auto results = run_root<Space>(s.host, x, method_options(m, prec));
   PrecisionRun r;
   for (int b = 0; b < kCount; ++b) {
     Matrix xb = s.block(x, b);
@@ -204,13 +213,14 @@ PrecisionRun run_method(const SpectrumStack<float>& s, RootMethod m, Precision p
   return r;
 }
 
+template <class Space>
 std::vector<Matrix> roots_in_double(const SpectrumStack<float>& s, RootMethod m) {
   // The fp64 run's X is rounded to float on output; the reference root is recomputed from the fp64 solve of a double
   // copy of the same stored values.
   HostStack<double> a("a64", kCount, kN, kN);
   for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = double(s.host.data()[i]);
   HostStack<double> x;
-  const auto results = run_root<double>(Stack<const double>(to_device(a)), x, method_options(m, Precision::fp64));
+  const auto results = run_root<Space>(a, x, method_options(m, Precision::fp64));
   std::vector<Matrix> out;
   for (int b = 0; b < kCount; ++b) {
     Matrix xb(x.data() + std::size_t(b) * kN * kN, x.data() + std::size_t(b + 1) * kN * kN);
@@ -239,20 +249,22 @@ int chain_length(RootMethod m, const RootOptions& o, int iterations) {
   }
 }
 
-TEST(Precision, EverySolverIsWithinItsPrecisionsBoundOnWellConditionedStacks) {
+TYPED_TEST(PrecisionOnSpace, EverySolverIsWithinItsPrecisionsBoundOnWellConditionedStacks) {
+  using Space = TypeParam;
   std::vector<std::vector<double>> spectra(kCount, geometric_spectrum(kN, kKappa));
   const auto s = spectrum_stack<float>(kN, spectra, 77);
   const double u32 = std::ldexp(1.0, -24);
-  std::printf("relative error of X vs the fp64 root (median / max over %d blocks), n = %d, p = %d, kappa = %g:\n",
-              kCount, kN, kP, kKappa);
+  std::printf(
+      "relative error of X vs the fp64 root (median / max over %d blocks), n = %d, p = %d, kappa = %g, on %s:\n",
+      kCount, kN, kP, kKappa, Space::name());
   std::printf("| solver | fp32 | tf32 | bf16 | fp16 |\n|---|---|---|---|---|\n");
   for (RootMethod m : {RootMethod::evd, RootMethod::cn, RootMethod::ndb, RootMethod::cbshv}) {
-    const auto reference = roots_in_double(s, m);
-    const PrecisionRun exact = run_method(s, m, Precision::fp64, nullptr);
-    const PrecisionRun fp32 = run_method(s, m, Precision::fp32, &reference);
+    const auto reference = roots_in_double<Space>(s, m);
+    const PrecisionRun exact = run_method<Space>(s, m, Precision::fp64, nullptr);
+    const PrecisionRun fp32 = run_method<Space>(s, m, Precision::fp32, &reference);
     std::string row = "| " + to_string(m) + " |";
     for (Precision prec : {Precision::fp32, Precision::tf32, Precision::bf16, Precision::fp16}) {
-      const PrecisionRun r = prec == Precision::fp32 ? fp32 : run_method(s, m, prec, &reference);
+      const PrecisionRun r = prec == Precision::fp32 ? fp32 : run_method<Space>(s, m, prec, &reference);
       char cell[64];
       std::snprintf(cell, sizeof cell, " %.1e / %.1e |", median(r.relative), maximum(r.relative));
       row += cell;

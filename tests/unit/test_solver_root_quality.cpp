@@ -8,6 +8,7 @@
 //     Rayleigh quotients are within gamma^(1/(2k)) of the eigenvalue they estimate; ||A||_F <= sqrt(n) lambda_max);
 //   - the measured residual is the residual of the X that was written, as recomputed in double here.
 #include "test_solver_matrices.hpp"
+#include "test_spaces.hpp"  // tests/test_spaces.hpp
 
 #include <gtest/gtest.h>
 
@@ -29,13 +30,18 @@ RootOptions options_for(RootMethod method, Precision precision = Precision::fp32
   return o;
 }
 
-TEST(RootQuality, EvdOnARankOneBlockInFloatIsFlagged) {
+template <class Space>
+class RootQuality : public ::testing::Test {};
+TYPED_TEST_SUITE(RootQuality, TestSpaces, SpaceNames);
+
+TYPED_TEST(RootQuality, EvdOnARankOneBlockInFloatIsFlagged) {
+  using Space = TypeParam;
   const int n = 16;
   std::vector<double> spectrum(n, 0.0);
   spectrum[0] = 100;
   auto stack = spectrum_stack<float>(n, {spectrum}, 3);
   HostStack<float> x;
-  const auto r = run_root<float>(stack.device(), x, options_for(RootMethod::evd));
+  const auto r = run_root<Space>(stack.host, x, options_for(RootMethod::evd));
   // The regularised block has eigenvalues ~100 and ~eps (plus roundoff of ~u * 100 >> eps): condition >= 100 / (n u
   // 100 + 2 eps) ~ 1e6 at least, far beyond 1e-2 / u.
   EXPECT_GT(r[0].condition, 1e-2 / (std::numeric_limits<float>::epsilon() / 2));
@@ -44,7 +50,7 @@ TEST(RootQuality, EvdOnARankOneBlockInFloatIsFlagged) {
 
 // kappa 1e12 on a geometric spectrum: float's roundoff (u lambda_max ~ 6e-8) swamps the smallest eigenvalues (1e-12),
 // double's does not (1e-16 * 1e12 = 1e-4 relative).
-template <class T>
+template <class Space, class T>
 std::vector<BlockRootResult> evd_on_kappa_1e12(double& relative_error, Precision precision) {
   const int n = 16;
   const double kappa = 1e12, p = 4, eps = 1e-10;
@@ -53,7 +59,7 @@ std::vector<BlockRootResult> evd_on_kappa_1e12(double& relative_error, Precision
   HostStack<T> x;
   RootOptions o = options_for(RootMethod::evd, precision);
   o.eps = eps;
-  const auto r = run_root<T>(stack.device(), x, o);
+  const auto r = run_root<Space>(stack.host, x, o);
   std::vector<double> root(n);
   for (int i = 0; i < n; ++i) root[i] = std::pow(lambda[i] + 2 * eps, -1 / p);
   const Matrix exact = from_spectrum(random_orthogonal(n, 11), root, n);
@@ -66,11 +72,12 @@ std::vector<BlockRootResult> evd_on_kappa_1e12(double& relative_error, Precision
   return r;
 }
 
-TEST(RootQuality, EvdOnAConditionOneE12BlockIsFlaggedInFloatAndAccurateInDouble) {
+TYPED_TEST(RootQuality, EvdOnAConditionOneE12BlockIsFlaggedInFloatAndAccurateInDouble) {
+  using Space = TypeParam;
   double err32 = 0, err64 = 0;
-  const auto r32 = evd_on_kappa_1e12<float>(err32, Precision::fp32);
+  const auto r32 = evd_on_kappa_1e12<Space, float>(err32, Precision::fp32);
   EXPECT_TRUE(r32[0].ill_conditioned) << "condition " << r32[0].condition << ", relative error " << err32;
-  const auto r64 = evd_on_kappa_1e12<double>(err64, Precision::fp64);
+  const auto r64 = evd_on_kappa_1e12<Space, double>(err64, Precision::fp64);
   // The regularised block's fixed-up eigenvalues are lambda + 2 eps: condition (1 + 2 eps) / (1e-12 + 2 eps) ~ 5e9.
   const double eps = 1e-10, condition = (1 + 2 * eps) / (1e-12 + 2 * eps);
   const double u = std::numeric_limits<double>::epsilon();
@@ -83,7 +90,8 @@ TEST(RootQuality, EvdOnAConditionOneE12BlockIsFlaggedInFloatAndAccurateInDouble)
 // Spectrum in [-1, 2]: Chebyshev maps A to S = (2/s) A - I, whose eigenvalue for -1 lies outside [-1, 1], where the
 // series grows like the Chebyshev polynomials do. Whatever the status, the result must say the root is not to be
 // trusted.
-TEST(RootQuality, ChebyshevOnAnIndefiniteBlockIsNotPlainConverged) {
+TYPED_TEST(RootQuality, ChebyshevOnAnIndefiniteBlockIsNotPlainConverged) {
+  using Space = TypeParam;
   const int n = 8;
   std::vector<double> lambda(n);
   for (int i = 0; i < n; ++i) lambda[i] = -1 + 3.0 * i / (n - 1);
@@ -91,7 +99,7 @@ TEST(RootQuality, ChebyshevOnAnIndefiniteBlockIsNotPlainConverged) {
   HostStack<float> x;
   RootOptions o = options_for(RootMethod::cbshv);
   o.measure_residual = true;
-  const auto r = run_root<float>(stack.device(), x, o);
+  const auto r = run_root<Space>(stack.host, x, o);
   EXPECT_TRUE(r[0].status != RootStatus::converged || r[0].ill_conditioned)
       << "condition " << r[0].condition << " residual " << r[0].residual;
   if (r[0].status == RootStatus::converged) EXPECT_GT(r[0].residual, 1.0);  // X^p A_reg is far from I
@@ -102,7 +110,8 @@ TEST(RootQuality, ChebyshevOnAnIndefiniteBlockIsNotPlainConverged) {
 // rho(X)^p within [gamma^(p/(2k)), 1 + c] of 1/lambda_min (c: the root's own error, tol for CN/NDB; the fit error for
 // Chebyshev, whose X is (A/s + eps)^(-1/p) within ~35% at degree 20). With k = 10 steps and gamma >= 1e-3 for these
 // seeds' start vectors, gamma^(p/(2k)) >= 0.25.
-TEST(RootQuality, ConditionEstimatesOfWellConditionedBlocksAreWithinTheirBounds) {
+TYPED_TEST(RootQuality, ConditionEstimatesOfWellConditionedBlocksAreWithinTheirBounds) {
+  using Space = TypeParam;
   const int n = 16;
   const double kappa = 10;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, kappa), geometric_spectrum(n, kappa)}, 21);
@@ -112,7 +121,7 @@ TEST(RootQuality, ConditionEstimatesOfWellConditionedBlocksAreWithinTheirBounds)
       RootOptions o = options_for(m);
       o.scaling = scaling;
       HostStack<float> x;
-      const auto r = run_root<float>(stack.device(), x, o);
+      const auto r = run_root<Space>(stack.host, x, o);
       const double upper = (scaling == Scaling::fro && m != RootMethod::evd ? std::sqrt(double(n)) : 1.0) *
                            (m == RootMethod::cbshv ? 1.35 * 1.35 * 1.35 * 1.35 : 1.01);
       for (const auto& b : r) {
@@ -127,7 +136,8 @@ TEST(RootQuality, ConditionEstimatesOfWellConditionedBlocksAreWithinTheirBounds)
 // The residual reported on request is max|X^p A_reg - I| of the X written, up to the rounding of the check itself:
 // Chebyshev's (A_reg = A/s + eps I, X not rescaled) is the fit error, ~0.3 at degree 20, far above any rounding, so
 // it must match the double recomputation closely; EVD's is pure rounding (~ n u kappa), matched within that size.
-TEST(RootQuality, MeasuredResidualIsTheResidualOfTheWrittenRoot) {
+TYPED_TEST(RootQuality, MeasuredResidualIsTheResidualOfTheWrittenRoot) {
+  using Space = TypeParam;
   const int n = 16, p = 4;
   const double kappa = 100, u = std::numeric_limits<float>::epsilon();
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, kappa)}, 31);
@@ -136,7 +146,7 @@ TEST(RootQuality, MeasuredResidualIsTheResidualOfTheWrittenRoot) {
     RootOptions o = options_for(m);
     o.measure_residual = true;
     HostStack<float> x;
-    const auto r = run_root<float>(stack.device(), x, o);
+    const auto r = run_root<Space>(stack.host, x, o);
     Matrix a_reg = stack.stored[0];
     for (int i = 0; i < n; ++i) {
       if (m == RootMethod::cbshv) {
@@ -154,7 +164,7 @@ TEST(RootQuality, MeasuredResidualIsTheResidualOfTheWrittenRoot) {
   }
   RootOptions o = options_for(RootMethod::evd);  // without the request nothing is measured
   HostStack<float> x;
-  EXPECT_EQ(run_root<float>(stack.device(), x, o)[0].residual, 0.0);
+  EXPECT_EQ(run_root<Space>(stack.host, x, o)[0].residual, 0.0);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 // The test computes gamma from the very start vectors the solver uses (random_start_vectors with the same seed)
 // and allows the rounding of k + 1 products in T: (k + 1) sqrt(n) u lambda_1 on either side.
 #include "test_solver_matrices.hpp"
+#include "test_spaces.hpp"  // tests/test_spaces.hpp
 
 #include <kdash/solvers/scaling.hpp>
 
@@ -17,7 +18,7 @@ namespace {
 using namespace kdash;
 using namespace kdash::testing;
 
-template <class T>
+template <class Space, class T>
 void check_power_iteration(int n, double kappa, int vectors, int steps, std::uint64_t seed) {
   const int count = 3;
   std::vector<std::vector<double>> spectra(count, geometric_spectrum(n, kappa));  // lambda_1 = 1, q_1 = row 0 of Q
@@ -27,11 +28,11 @@ void check_power_iteration(int n, double kappa, int vectors, int steps, std::uin
   o.pim_vectors = vectors;
   o.pi_steps = steps;
   o.seed = seed;
-  PerBlock<T> scale("scale", count), lambda("lambda", count);
-  solvers::estimate_scale<T>(ExecSpace(), stack.device(), o, scale, lambda);
+  PerBlock<T, typename Space::memory_space> scale("scale", count), lambda("lambda", count);
+  solvers::estimate_scale<T>(Space(), to_device_input<Space>(stack.host), o, scale, lambda);
   auto lh = to_host(lambda);
   auto sh = to_host(scale);
-  auto v = to_host(solvers::random_start_vectors<T>(ExecSpace(), count, n, vectors, seed, 0));
+  auto v = to_host(solvers::random_start_vectors<T>(Space(), count, n, vectors, seed, 0));
   const double u = std::numeric_limits<T>::epsilon() / 2;
   const double slack = (steps + 1) * std::sqrt(double(n)) * u;
   for (int b = 0; b < count; ++b) {
@@ -54,16 +55,23 @@ void check_power_iteration(int n, double kappa, int vectors, int steps, std::uin
   }
 }
 
-TEST(Scaling, PowerIterationIsWithinItsDerivedFactorOfLambdaMax) {
+template <class Space>
+class ScaleEstimates : public ::testing::Test {};
+TYPED_TEST_SUITE(ScaleEstimates, TestSpaces, SpaceNames);
+
+TYPED_TEST(ScaleEstimates, PowerIterationIsWithinItsDerivedFactorOfLambdaMax) {
+  using Space = TypeParam;
   for (int n : {1, 5, 64})
     for (int steps : {1, 3, 10}) {
-      check_power_iteration<float>(n, 1e3, 1, steps, 1);
-      check_power_iteration<float>(n, 1e3, 16, steps, 2);
-      check_power_iteration<double>(n, 10, 4, steps, 3);
+      check_power_iteration<Space, float>(n, 1e3, 1, steps, 1);
+      check_power_iteration<Space, float>(n, 1e3, 16, steps, 2);
+      check_power_iteration<Space, double>(n, 10, 4, steps, 3);
     }
 }
 
-TEST(Scaling, MultiVectorKeepsTheLargestRayleighQuotient) {
+TYPED_TEST(ScaleEstimates, MultiVectorKeepsTheLargestRayleighQuotient) {
+  using Space = TypeParam;
+  using Memory = typename Space::memory_space;
   // Each column of pim is a pi run; the kept quotient is the largest, so pim >= pi started from its first column.
   // (Column 0 of the pim start vectors is not pi's start vector, so the check is per column: with one vector the
   // estimate equals the first column's run exactly, and adding columns can only raise it.)
@@ -72,15 +80,17 @@ TEST(Scaling, MultiVectorKeepsTheLargestRayleighQuotient) {
   RootOptions o;
   o.scaling = Scaling::pim;
   o.pi_steps = 2;
-  PerBlock<float> s1("s", 1), l1("l", 1), s16("s", 1), l16("l", 1);
+  PerBlock<float, Memory> s1("s", 1), l1("l", 1), s16("s", 1), l16("l", 1);
+  const auto a = to_device_input<Space>(stack.host);
   o.pim_vectors = 1;
-  solvers::estimate_scale<float>(ExecSpace(), stack.device(), o, s1, l1);
+  solvers::estimate_scale<float>(Space(), a, o, s1, l1);
   o.pim_vectors = 16;
-  solvers::estimate_scale<float>(ExecSpace(), stack.device(), o, s16, l16);
+  solvers::estimate_scale<float>(Space(), a, o, s16, l16);
   EXPECT_GE(to_host(l16)(0), to_host(l1)(0) * (1 - 3 * std::sqrt(double(n)) * 6e-8));
 }
 
-TEST(Scaling, FrobeniusNormIsExactAndSurvivesHugeAndTinyEntries) {
+TYPED_TEST(ScaleEstimates, FrobeniusNormIsExactAndSurvivesHugeAndTinyEntries) {
+  using Space = TypeParam;
   const int n = 6;
   for (int e2 : {0, 60, -60}) {  // 2^60: squares overflow float; 2^-60: squares underflow
     auto h = random_host_stack<float>(2, n, n, 9);
@@ -93,15 +103,16 @@ TEST(Scaling, FrobeniusNormIsExactAndSurvivesHugeAndTinyEntries) {
       }
     RootOptions o;
     o.scaling = Scaling::fro;
-    PerBlock<float> s("s", 2), l("l", 2);
-    solvers::estimate_scale<float>(ExecSpace(), Stack<const float>(to_device(h)), o, s, l);
+    PerBlock<float, typename Space::memory_space> s("s", 2), l("l", 2);
+    solvers::estimate_scale<float>(Space(), to_device_input<Space>(h), o, s, l);
     auto lh = to_host(l);
     // Two roundings per term plus a sum of n^2 terms: n^2 u relative (worst case).
     for (int b = 0; b < 2; ++b) EXPECT_NEAR(lh(b) / std::sqrt(ref[b]), 1.0, n * n * 6e-8) << "2^" << e2;
   }
 }
 
-TEST(Scaling, FrobeniusNormCombinesChunksOfDifferentMagnitudeAndPropagatesNonFinite) {
+TYPED_TEST(ScaleEstimates, FrobeniusNormCombinesChunksOfDifferentMagnitudeAndPropagatesNonFinite) {
+  using Space = TypeParam;
   // 200 x 200 = 40,000 entries: the reduction splits each block into chunks, each scaled by its own largest entry.
   // Block 0 falls in five steps of 4x from 2^60 (squares overflow float), block 1 rises in five steps of 4x to 2^-60
   // (squares underflow): every chunk weighs in, each with another largest entry. Block 2 has a NaN in its last
@@ -121,8 +132,8 @@ TEST(Scaling, FrobeniusNormCombinesChunksOfDifferentMagnitudeAndPropagatesNonFin
   for (int i = 0; i < nn; ++i) h.data()[4 * nn + i] = 0;
   RootOptions o;
   o.scaling = Scaling::fro;
-  PerBlock<float> s("s", count), l("l", count);
-  solvers::estimate_scale<float>(ExecSpace(), Stack<const float>(to_device(h)), o, s, l);
+  PerBlock<float, typename Space::memory_space> s("s", count), l("l", count);
+  solvers::estimate_scale<float>(Space(), to_device_input<Space>(h), o, s, l);
   auto lh = to_host(l);
   // Two roundings per term, the rescaling of each chunk's sum (three more) and a sum of n^2 terms: (n^2 + 5) u.
   for (int b = 0; b < 2; ++b) EXPECT_NEAR(lh(b) / std::sqrt(ref[b]), 1.0, (nn + 5) * 6e-8) << "block " << b;
@@ -131,11 +142,12 @@ TEST(Scaling, FrobeniusNormCombinesChunksOfDifferentMagnitudeAndPropagatesNonFin
   EXPECT_EQ(lh(4), 0.0f);
 }
 
-TEST(Scaling, StartVectorsAreReproducibleAndKeyedByTheGlobalBlockIndex) {
-  auto a = to_host(solvers::random_start_vectors<float>(ExecSpace(), 4, 9, 3, 42, 0));
-  auto b = to_host(solvers::random_start_vectors<float>(ExecSpace(), 4, 9, 3, 42, 0));
-  auto c = to_host(solvers::random_start_vectors<float>(ExecSpace(), 1, 9, 3, 42, 2));  // block 2 alone
-  auto d = to_host(solvers::random_start_vectors<float>(ExecSpace(), 4, 9, 3, 43, 0));
+TYPED_TEST(ScaleEstimates, StartVectorsAreReproducibleAndKeyedByTheGlobalBlockIndex) {
+  using Space = TypeParam;
+  auto a = to_host(solvers::random_start_vectors<float>(Space(), 4, 9, 3, 42, 0));
+  auto b = to_host(solvers::random_start_vectors<float>(Space(), 4, 9, 3, 42, 0));
+  auto c = to_host(solvers::random_start_vectors<float>(Space(), 1, 9, 3, 42, 2));  // block 2 alone
+  auto d = to_host(solvers::random_start_vectors<float>(Space(), 4, 9, 3, 43, 0));
   bool differs = false;
   for (int i = 0; i < 9; ++i)
     for (int j = 0; j < 3; ++j) {

@@ -6,7 +6,9 @@
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/for_each_entry.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
-#include <kdash/impl/optimizer_state.hpp>
+#include <kdash/impl/block_layout.hpp>
+#include <kdash/impl/parameter_table.hpp>
+#include <kdash/impl/step_buffers.hpp>
 #include <kdash/solvers/impl/stack_ops.hpp>
 
 namespace kdash::impl {
@@ -14,16 +16,12 @@ namespace kdash::impl {
 template <class ExecSpace>
 using Team = typename Kokkos::TeamPolicy<ExecSpace>::member_type;
 
-// Element-wise work runs over chunks of at most kChunk elements of a block (one team per chunk), so a few large
-// blocks still fill a GPU and balance over CPU threads. Per-block sums are per-chunk partial sums added in chunk
-// order by a per-block pass: deterministic, independent of the launch range.
-inline constexpr int kChunk = 4096;
 
 // The chunks of table positions [first, last).
 template <class ExecSpace>
-Kokkos::TeamPolicy<ExecSpace> chunk_policy(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first,
+Kokkos::TeamPolicy<ExecSpace> chunk_policy(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout, int first,
                                                   int last) {
-  return Kokkos::TeamPolicy<ExecSpace>(exec, s.chunk_first_host[last] - s.chunk_first_host[first], Kokkos::AUTO);
+  return Kokkos::TeamPolicy<ExecSpace>(exec, layout.chunk_first_host[last] - layout.chunk_first_host[first], Kokkos::AUTO);
 }
 
 // One chunk as a kernel sees it: entries [k0, k1) of table position b, chunk c of the chunk table.
@@ -33,14 +31,14 @@ struct Chunk {
 
 // f(member, chunk) for every chunk of table positions [first, last), one team per chunk.
 template <class F, class ExecSpace>
-void for_each_chunk(const char* label, const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last,
+void for_each_chunk(const char* label, const ExecSpace& exec, const BlockLayout<ExecSpace>& layout, int first, int last,
                     const F& f) {
-  auto chunk_pos = s.chunk_pos;
-  auto chunk_begin = s.chunk_begin;
-  auto chunk_len = s.chunk_len;
-  const int c0 = s.chunk_first_host[first];
+  auto chunk_pos = layout.chunk_pos;
+  auto chunk_begin = layout.chunk_begin;
+  auto chunk_len = layout.chunk_len;
+  const int c0 = layout.chunk_first_host[first];
   Kokkos::parallel_for(
-      label, chunk_policy(exec, s, first, last), KOKKOS_LAMBDA(const Team<ExecSpace>& member) {
+      label, chunk_policy(exec, layout, first, last), KOKKOS_LAMBDA(const Team<ExecSpace>& member) {
         const int c = c0 + member.league_rank();
         const int k0 = chunk_begin(c);
         f(member, Chunk{c, chunk_pos(c), k0, k0 + chunk_len(c)});
@@ -66,9 +64,9 @@ KOKKOS_INLINE_FUNCTION void zero_chunk(const Member& member, float* d, const Chu
 // f(b, total) for every table position b in [first, last), where total is the sum of b's per-chunk partials added in
 // chunk order: deterministic, independent of the launch range.
 template <class T, class F, class ExecSpace>
-void for_each_block_total(const char* label, const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last,
+void for_each_block_total(const char* label, const ExecSpace& exec, const BlockLayout<ExecSpace>& layout, int first, int last,
                           const Kokkos::View<T*, MemOf<ExecSpace>>& per_chunk, const F& f) {
-  auto chunk_first = s.chunk_first;
+  auto chunk_first = layout.chunk_first;
   Kokkos::parallel_for(
       label, Kokkos::RangePolicy<ExecSpace>(exec, first, last), KOKKOS_LAMBDA(const int b) {
         T total = 0;
@@ -108,19 +106,21 @@ struct BlockPlacement {
 // finite(b) = all entries finite. With count_skips, a non-finite block adds one to skipped(b); every non-finite block
 // adds one to nonfinite_count.
 template <class ExecSpace>
-void gather_gradients(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last, float l2,
+void gather_gradients(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
+                      const ParameterTable<ExecSpace>& parameters, const StepWorkspace<ExecSpace>& work,
+                      const FirstOrderState<ExecSpace>& first_order, int first, int last, float l2,
                              bool count_skips) {
   if (last <= first) return;
-  const BlockPlacement<ExecSpace> place(s.table);
-  auto kind = s.table.kind;
-  auto offset = s.table.offset;
-  auto chunk_bad = s.chunk_bad;
-  auto grad_ptrs = s.grad_ptrs;
-  auto param_ptrs = s.param_ptrs;
-  auto g = s.grad;
-  const std::int64_t base = static_cast<std::int64_t>(s.local_base);
+  const BlockPlacement<ExecSpace> place(layout.table);
+  auto kind = layout.table.kind;
+  auto offset = layout.table.offset;
+  auto chunk_bad = work.chunk_bad;
+  auto grad_ptrs = parameters.grads();
+  auto param_ptrs = parameters.params();
+  auto g = work.grad;
+  const std::int64_t base = static_cast<std::int64_t>(layout.local_base);
   for_each_chunk(
-      "kdash::step::gather_gradients", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::gather_gradients", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const Placement pb = place(chunk.b);
         const float* src = grad_ptrs(pb.param).ptr + pb.start;
         const float* w = param_ptrs(pb.param).ptr + pb.start;
@@ -134,11 +134,11 @@ void gather_gradients(const ExecSpace& exec, const OptimizerState<ExecSpace>& s,
           nbad += compat::isfinite(v) ? 0 : 1;
         });
       });
-  auto finite = s.finite;
-  auto skipped = s.skipped;
-  auto nonfinite = s.nonfinite_count;
+  auto finite = work.finite;
+  auto skipped = first_order.skipped;
+  auto nonfinite = work.nonfinite_count;
   for_each_block_total(
-      "kdash::step::gather_finite", exec, s, first, last, chunk_bad, KOKKOS_LAMBDA(const int b, const int bad) {
+      "kdash::step::gather_finite", exec, layout, first, last, chunk_bad, KOKKOS_LAMBDA(const int b, const int bad) {
         finite(b) = bad == 0 ? 1 : 0;
         if (bad != 0) {
           if (count_skips) skipped(b) += 1;
@@ -162,24 +162,25 @@ struct GraftCoefficients {
 // one-sided blocks, `adamw` to AdamW segments. Skipped blocks keep their state. A block whose grafting step is not
 // finite (a finite gradient that overflows) is marked skipped from here on: finite(b) = 0, counted in skipped(b).
 template <class ExecSpace>
-void graft_and_first_order(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last,
+void graft_and_first_order(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
+                           const StepWorkspace<ExecSpace>& work, const FirstOrderState<ExecSpace>& first_order, int first, int last,
                                   const GraftCoefficients& shampoo, const GraftCoefficients& adamw) {
   if (last <= first) return;
-  auto kind = s.table.kind;
-  auto offset = s.table.offset;
-  auto chunk_sum = s.chunk_sum;
-  auto g = s.grad;
-  auto ema = s.ema;
-  auto graft = s.graft;
-  auto mom = s.momentum;
-  auto dir = s.directions;
-  auto finite = s.finite;
-  const std::int64_t base = static_cast<std::int64_t>(s.local_base);
+  auto kind = layout.table.kind;
+  auto offset = layout.table.offset;
+  auto chunk_sum = work.chunk_sum;
+  auto g = work.grad;
+  auto ema = first_order.ema;
+  auto graft = first_order.graft;
+  auto mom = first_order.momentum;
+  auto dir = work.directions;
+  auto finite = work.finite;
+  const std::int64_t base = static_cast<std::int64_t>(layout.local_base);
   constexpr int kAdam = static_cast<int>(GraftingType::adam);
   constexpr int kAdagrad = static_cast<int>(GraftingType::adagrad);
   constexpr int kSgd = static_cast<int>(GraftingType::sgd);
   for_each_chunk(
-      "kdash::step::graft", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::graft", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const int b = chunk.b;
         const GraftCoefficients& co = kind(b) == static_cast<int>(BlockKind::adamw) ? adamw : shampoo;
         const std::int64_t local = offset(b) - base;
@@ -210,10 +211,10 @@ void graft_and_first_order(const ExecSpace& exec, const OptimizerState<ExecSpace
           if (co.write_direction) d[k] = with_momentum(pg, mb, k, co.mu, co.nesterov);
         });
       });
-  auto graft_norm = s.graft_norm;
-  auto skipped = s.skipped;
+  auto graft_norm = work.graft_norm;
+  auto skipped = first_order.skipped;
   for_each_block_total(
-      "kdash::step::graft_norm", exec, s, first, last, chunk_sum, KOKKOS_LAMBDA(const int b, const float sum) {
+      "kdash::step::graft_norm", exec, layout, first, last, chunk_sum, KOKKOS_LAMBDA(const int b, const float sum) {
         graft_norm(b) = compat::sqrt(sum);
         if (finite(b) && !compat::isfinite(sum)) {
           finite(b) = 0;
@@ -225,13 +226,14 @@ void graft_and_first_order(const ExecSpace& exec, const OptimizerState<ExecSpace
 // Zeroes the directions of skipped blocks (after first-order steps; the rescale below does it for preconditioned
 // steps).
 template <class ExecSpace>
-void zero_skipped_directions(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last) {
+void zero_skipped_directions(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
+                             const StepWorkspace<ExecSpace>& work, int first, int last) {
   if (last <= first) return;
-  auto offset = s.table.offset;
-  auto dir = s.directions;
-  auto finite = s.finite;
+  auto offset = layout.table.offset;
+  auto dir = work.directions;
+  auto finite = work.finite;
   for_each_chunk(
-      "kdash::step::zero_skipped", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::zero_skipped", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         if (!finite(chunk.b)) zero_chunk(member, dir.data() + offset(chunk.b), chunk);
       });
 }
@@ -240,22 +242,23 @@ void zero_skipped_directions(const ExecSpace& exec, const OptimizerState<ExecSpa
 // P = ngraft / (||U||_F + 1e-16) U, then momentum. Skipped blocks (and blocks whose U is not finite, which are
 // counted as skipped) get P = 0 and keep their momentum. AdamW blocks keep the step written by the grafting kernel.
 template <class ExecSpace>
-void graft_rescale_and_momentum(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last, float mu,
+void graft_rescale_and_momentum(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
+                                const StepWorkspace<ExecSpace>& work, const FirstOrderState<ExecSpace>& first_order, int first, int last, float mu,
                                        bool nesterov) {
   if (last <= first) return;
-  auto kind = s.table.kind;
-  auto offset = s.table.offset;
-  auto chunk_sum = s.chunk_sum;
-  auto mom = s.momentum;
-  auto dir = s.directions;
-  auto finite = s.finite;
-  auto graft_norm = s.graft_norm;
-  auto scale = s.block_scale;
-  auto skipped = s.skipped;
-  const std::int64_t base = static_cast<std::int64_t>(s.local_base);
+  auto kind = layout.table.kind;
+  auto offset = layout.table.offset;
+  auto chunk_sum = work.chunk_sum;
+  auto mom = first_order.momentum;
+  auto dir = work.directions;
+  auto finite = work.finite;
+  auto graft_norm = work.graft_norm;
+  auto scale = work.block_scale;
+  auto skipped = first_order.skipped;
+  const std::int64_t base = static_cast<std::int64_t>(layout.local_base);
   constexpr int kAdamw = static_cast<int>(BlockKind::adamw);
   for_each_chunk(
-      "kdash::step::direction_norm", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::direction_norm", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         if (!finite(chunk.b) || kind(chunk.b) == kAdamw) {
           Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_sum(chunk.c) = 0; });
           return;
@@ -264,7 +267,7 @@ void graft_rescale_and_momentum(const ExecSpace& exec, const OptimizerState<Exec
         reduce_chunk(member, chunk, chunk_sum, [&](const int k, float& acc) { acc += d[k] * d[k]; });
       });
   for_each_block_total(
-      "kdash::step::direction_scale", exec, s, first, last, chunk_sum, KOKKOS_LAMBDA(const int b, const float sum) {
+      "kdash::step::direction_scale", exec, layout, first, last, chunk_sum, KOKKOS_LAMBDA(const int b, const float sum) {
         if (!finite(b) || kind(b) == kAdamw) return;
         if (!compat::isfinite(sum) || !compat::isfinite(graft_norm(b))) {
           finite(b) = 0;  // e.g. overflowing statistics with a kept root: the block does not move
@@ -274,7 +277,7 @@ void graft_rescale_and_momentum(const ExecSpace& exec, const OptimizerState<Exec
         scale(b) = graft_norm(b) / (compat::sqrt(sum) + 1e-16f);
       });
   for_each_chunk(
-      "kdash::step::rescale_momentum", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::rescale_momentum", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const int b = chunk.b;
         float* d = dir.data() + offset(b);
         if (!finite(b)) {
@@ -292,16 +295,17 @@ void graft_rescale_and_momentum(const ExecSpace& exec, const OptimizerState<Exec
 // design.md §1 steps 1 and 10: W <- W * (1 - lr wd) (two-sided blocks, decoupled mode) - lr * P, reassembled through
 // the same table that blockified the gradient.
 template <class ExecSpace>
-void apply_directions(const ExecSpace& exec, const OptimizerState<ExecSpace>& s, int first, int last, float lr,
+void apply_directions(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
+                      const ParameterTable<ExecSpace>& parameters, const StepWorkspace<ExecSpace>& work, int first, int last, float lr,
                              float decay) {
   if (last <= first) return;
-  const BlockPlacement<ExecSpace> place(s.table);
-  auto kind = s.table.kind;
-  auto offset = s.table.offset;
-  auto param_ptrs = s.param_ptrs;
-  auto dir = s.directions;
+  const BlockPlacement<ExecSpace> place(layout.table);
+  auto kind = layout.table.kind;
+  auto offset = layout.table.offset;
+  auto param_ptrs = parameters.params();
+  auto dir = work.directions;
   for_each_chunk(
-      "kdash::step::apply", exec, s, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::apply", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const Placement pb = place(chunk.b);
         float* w = param_ptrs(pb.param).ptr + pb.start;
         const float* d = dir.data() + offset(chunk.b);
@@ -379,12 +383,5 @@ void masked_copy(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& sr
 
 // Every matrix of the stack := identity (the root before the first computation: the Shampoo direction is then the
 // grafted gradient, not zero).
-template <class ExecSpace>
-void set_identity(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& a) {
-  const int n = static_cast<int>(a.extent(1));
-  backends::for_each_entry(
-      exec, "kdash::step::identity", int(a.extent(0)), n, n,
-      KOKKOS_LAMBDA(const int b, const int i, const int j) { a(b, i, j) = i == j ? 1.0f : 0.0f; });
-}
 
 }  // namespace kdash::impl

@@ -9,8 +9,10 @@
 
 #include <kdash/config.hpp>
 
-// Part of the library on CUDA builds with NCCL. KDASH_NCCL_COMMUNICATOR_STANDALONE compiles it on a host backend
-// against the CUDA adapters (the cuda-link test): it needs only the CUDA runtime, the adapter and MPI; its
+#include <Kokkos_Macros.hpp>
+
+// Part of the library when Kokkos has CUDA and NCCL was found. KDASH_NCCL_COMMUNICATOR_STANDALONE compiles it without
+// Kokkos CUDA against the CUDA adapters (the cuda-link test): it needs only the CUDA runtime, the adapter and MPI; its
 // MemoryKind::device buffers are then CUDA allocations the caller manages.
 #if KDASH_HAVE_MPI && ((KDASH_HAVE_NCCL && defined(KOKKOS_ENABLE_CUDA)) || KDASH_NCCL_COMMUNICATOR_STANDALONE)
 

@@ -1,7 +1,7 @@
 // Options and per-block results of the batched inverse-root solvers.
 #pragma once
 
-#include <kdash/backends/batched_gemm.hpp>
+#include <kdash/backends/gemm_path.hpp>
 
 #include <cstdint>
 #include <string>

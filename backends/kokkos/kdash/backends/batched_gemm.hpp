@@ -9,6 +9,7 @@
 
 #include <kdash/backends/device_vendor_dispatch.hpp>
 #include <kdash/backends/execution.hpp>
+#include <kdash/backends/gemm_path.hpp>
 #include <kdash/backends/host/host_blas.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/backends/low_precision.hpp>
@@ -25,7 +26,6 @@
 namespace kdash::backends {
 
 enum class Trans { none, transpose };
-enum class GemmPath { kk, vendor, automatic };
 
 // On devices, blocks up to this size use Kokkos Kernels' team GEMM under GemmPath::automatic.
 inline constexpr int kSmallBlock = 64;

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #if !defined(KOKKOS_VERSION)
 #error "kdash: KOKKOS_VERSION is not defined; is this Kokkos?"
@@ -95,6 +96,18 @@ bool same_stream(const ExecSpace& a, const ExecSpace& b) {
   (void)a;
   (void)b;
   return true;
+}
+
+// n instances of exec's space that may run concurrently, each with an equal share: Kokkos >= 4.0 partitions the space
+// (CUDA/HIP: new streams, OpenMP: thread pools); Kokkos 3.x cannot, so every instance is `exec` itself (correct, in
+// order, not concurrent).
+template <class ExecSpace>
+std::vector<ExecSpace> partition_space(const ExecSpace& exec, int n) {
+#if KOKKOS_VERSION >= 40000
+  return Kokkos::Experimental::partition_space(exec, std::vector<int>(static_cast<std::size_t>(n), 1));
+#else
+  return std::vector<ExecSpace>(static_cast<std::size_t>(n), exec);
+#endif
 }
 
 }  // namespace kdash::compat

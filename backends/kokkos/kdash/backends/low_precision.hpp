@@ -3,6 +3,8 @@
 // (design.md §3, Precision).
 #pragma once
 
+#include <kdash/backends/gemm_path.hpp>
+
 #include <Kokkos_Core.hpp>
 
 #include <cstdint>
@@ -10,9 +12,6 @@
 
 namespace kdash::backends {
 
-// native: the stack's own type. tf32: fp32's 8 exponent bits with 10 mantissa bits (unit roundoff 2^-11, fp32 range).
-// fp16: IEEE binary16 (unit roundoff 2^-11, largest 65504). bf16: fp32's exponent with 7 mantissa bits (2^-8).
-enum class InputPrecision { native, tf32, fp16, bf16 };
 
 namespace detail {
 

@@ -1,13 +1,16 @@
 // Strided-batched GEMM on row-major (LayoutRight) stacks through cuBLAS: C[b] = alpha * op(A[b]) * op(B[b]) + beta *
 // C[b] for b = 0 .. batch-1. Plain host code on raw device pointers and a CUDA stream; knows nothing of Kokkos or
-// Shampoo.
+// Shampoo. The handle and the call sequence are the vendor-neutral ones (kdash/backends/vendor/library_handle.hpp,
+// gemm_strided_batched.hpp); this header names what is cuBLAS's.
 #pragma once
 
 #include <kdash/backends/cuda/data_type.hpp>
+#include <kdash/backends/cuda/runtime_api.hpp>
 #include <kdash/backends/vendor/gemm_args.hpp>
+#include <kdash/backends/vendor/gemm_strided_batched.hpp>
+#include <kdash/backends/vendor/library_handle.hpp>
 
 #include <cublas_v2.h>
-#include <cuda_runtime_api.h>
 
 namespace kdash::backends::cuda {
 
@@ -17,36 +20,26 @@ using vendor::GemmArgs;
 using vendor::kPacked;
 using vendor::Op;
 
-// A cuBLAS handle, created on first use (so that constructing one needs no GPU) on the device current at that
-// moment, and bound to a stream per call. Not thread-safe: use one handle per host thread.
-class CublasHandle {
- public:
-  CublasHandle() noexcept = default;
-  ~CublasHandle();
-  CublasHandle(const CublasHandle&) = delete;
-  CublasHandle& operator=(const CublasHandle&) = delete;
-  CublasHandle(CublasHandle&& other) noexcept;
-  CublasHandle& operator=(CublasHandle&& other) noexcept;
-
-  // The handle, created now if needed. Throws VendorError if cuBLAS cannot be initialized (e.g. no GPU).
-  cublasHandle_t get();
-  // Binds the handle to `stream` (creating it if needed); throws std::logic_error if the current device is not the
-  // one the handle was created on.
-  void set_stream(cudaStream_t stream);
-  bool created() const noexcept { return handle_ != nullptr; }
-
- private:
-  cublasHandle_t handle_ = nullptr;
-  int device_ = -1;
+// cuBLAS's part of the vendor-neutral handle and GEMM (their headers list what each name is for).
+struct Cublas : CudaRuntime {
+  using Handle = cublasHandle_t;
+  static constexpr const char* kName = "kdash::backends::cuda: a cuBLAS handle";
+  static constexpr const char* kFunction = "kdash::backends::cuda::gemm_strided_batched";
+  static constexpr const char* kLibrary = "cuBLAS";
+  static Handle create();  // with alpha and beta passed by host pointer
+  static void set_stream(Handle handle, Stream stream);
+  static void destroy(Handle handle) noexcept;
+  static void gemm(Handle handle, const GemmArgs& args, const vendor::ResolvedGemm& resolved,
+                   const vendor::GemmScalars& scalars);  // cublasGemmStridedBatchedEx
 };
 
-// Throws std::invalid_argument naming the first bad field of `args` (negative sizes, null pointers to non-empty
-// matrices, leading dimensions or strides too small, unsupported type pairs, allow_tf32 off fp32, sizes beyond
-// cuBLAS's 32-bit ints). Makes no CUDA call.
-void validate_gemm_args(const GemmArgs& args);
+// A cuBLAS handle, created on first use on the device current at that moment and bound to a stream per call;
+// set_stream throws std::logic_error on another device. Not thread-safe: use one handle per host thread.
+using CublasHandle = vendor::LibraryHandle<Cublas>;
 
-// Validates `args`, then enqueues the batched GEMM on `stream` (cublasGemmStridedBatchedEx). An empty problem
-// (batch, m or n zero) returns after validation without touching the device. Asynchronous like any cuBLAS call.
-void gemm_strided_batched(CublasHandle& handle, cudaStream_t stream, const GemmArgs& args);
+// gemm_strided_batched(CublasHandle&, cudaStream_t, const GemmArgs&): validates `args` (std::invalid_argument naming
+// the first bad field, sizes beyond cuBLAS's 32-bit ints included; no CUDA call), then enqueues the batched GEMM.
+// An empty problem (batch, m or n zero) returns without touching the device.
+using vendor::gemm_strided_batched;
 
 }  // namespace kdash::backends::cuda

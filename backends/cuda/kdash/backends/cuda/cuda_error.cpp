@@ -52,8 +52,6 @@ const char* cusolver_status_description(cusolverStatus_t status) {
   }
 }
 
-}  // namespace
-
 std::string cublas_status_name(cublasStatus_t status) {
   switch (status) {
     case CUBLAS_STATUS_SUCCESS:
@@ -116,6 +114,8 @@ std::string cusolver_status_name(cusolverStatus_t status) {
   return "cuSOLVER status " + std::to_string(static_cast<int>(status));
 }
 
+}  // namespace
+
 void check_cuda(cudaError_t status, const char* call) {
   if (status == cudaSuccess) return;
   vendor::throw_vendor_error(call, cudaGetErrorName(status), cudaGetErrorString(status), static_cast<int>(status));
@@ -132,42 +132,5 @@ void check_cusolver(cusolverStatus_t status, const char* call) {
   vendor::throw_vendor_error(call, cusolver_status_name(status), cusolver_status_description(status),
                              static_cast<int>(status));
 }
-
-#if KDASH_CUDA_ADAPTERS_HAVE_NCCL
-namespace {
-
-std::string nccl_result_name(ncclResult_t status) {
-  switch (status) {
-    case ncclSuccess:
-      return "ncclSuccess";
-    case ncclUnhandledCudaError:
-      return "ncclUnhandledCudaError";
-    case ncclSystemError:
-      return "ncclSystemError";
-    case ncclInternalError:
-      return "ncclInternalError";
-    case ncclInvalidArgument:
-      return "ncclInvalidArgument";
-    case ncclInvalidUsage:
-      return "ncclInvalidUsage";
-    default:  // ncclRemoteError, ncclInProgress (newer NCCL) and codes newer than this file
-      break;
-  }
-  return "ncclResult " + std::to_string(static_cast<int>(status));
-}
-
-}  // namespace
-
-void check_nccl(ncclResult_t status, const char* call) {
-  if (status == ncclSuccess) return;
-  std::string description = ncclGetErrorString(status);
-#if defined(NCCL_VERSION_CODE) && NCCL_VERSION_CODE >= NCCL_VERSION(2, 13, 0)
-  // NCCL keeps a more specific message of its last failure (the communicator argument is ignored).
-  const char* last = ncclGetLastError(nullptr);
-  if (last != nullptr && last[0] != '\0') description += "; " + std::string(last);
-#endif
-  vendor::throw_vendor_error(call, nccl_result_name(status), description, static_cast<int>(status));
-}
-#endif
 
 }  // namespace kdash::backends::cuda

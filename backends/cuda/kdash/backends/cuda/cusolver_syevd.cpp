@@ -1,13 +1,11 @@
 #include <kdash/backends/cuda/cuda_error.hpp>
 #include <kdash/backends/cuda/cusolver_syevd.hpp>
-#include <kdash/backends/cuda/device_info.hpp>
 #include <kdash/backends/vendor/syevd_args.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <utility>
 
 // cusolverDnXsyevBatched first shipped in cuSOLVER 11.7.1 (CUDA 12.6 Update 2); CUDART_VERSION cannot tell 12.6.2
 // from 12.6.0, CUSOLVER_VERSION (1000 * major + 100 * minor + patch) can.
@@ -39,6 +37,7 @@ constexpr std::size_t kMinWorkspaceBytes = 256;
 }
 
 struct Problem {
+  cudaStream_t stream;
   std::int64_t n;
   std::int64_t batch;
   void* a;
@@ -67,26 +66,12 @@ bool use_batched_path(std::int64_t n, std::int64_t batch, const void* a, const v
   return path == SyevdPath::batched || (path == SyevdPath::automatic && has_syev_batched());
 }
 
-// Records the end of the workspace's use when it leaves scope, also when a cuSOLVER call in between throws: the calls
-// enqueued before it still use the workspace.
-class WorkspaceLease {
+// The workspace while the calls using it are enqueued; cuSOLVER's zero-byte queries still get valid, aligned buffers.
+class WorkspaceLease : public vendor::StreamWorkspace<CudaRuntime>::Lease {
  public:
-  WorkspaceLease(CusolverHandle& handle, std::size_t device_bytes, std::size_t host_bytes)
-      : handle_(handle), workspace_(handle.acquire_workspace(device_bytes, host_bytes)) {}
-  ~WorkspaceLease() {
-    try {
-      handle_.release_workspace();
-    } catch (...) {  // the CUDA context is broken; the error that got us here is the one to report
-    }
-  }
-  WorkspaceLease(const WorkspaceLease&) = delete;
-  WorkspaceLease& operator=(const WorkspaceLease&) = delete;
-  const CusolverHandle::Workspace& operator*() const { return workspace_; }
-  const CusolverHandle::Workspace* operator->() const { return &workspace_; }
-
- private:
-  CusolverHandle& handle_;
-  CusolverHandle::Workspace workspace_;
+  WorkspaceLease(CusolverHandle& handle, cudaStream_t stream, std::size_t device_bytes, std::size_t host_bytes)
+      : Lease(handle.workspace(), stream, std::max(device_bytes, kMinWorkspaceBytes),
+              std::max(host_bytes, kMinWorkspaceBytes)) {}
 };
 
 void* offset(void* base, std::int64_t elements, std::size_t element_bytes) {
@@ -106,7 +91,7 @@ void run_batched(CusolverHandle& handle, const Problem& p) {
                                                      CUBLAS_FILL_MODE_LOWER, p.n, p.type, a, p.n, p.type, w, p.type,
                                                      &device_bytes, &host_bytes, count),
                    "cusolverDnXsyevBatched_bufferSize");
-    const WorkspaceLease ws(handle, device_bytes, host_bytes);
+    const WorkspaceLease ws(handle, p.stream, device_bytes, host_bytes);
     check_cusolver(cusolverDnXsyevBatched(handle.get(), handle.params(), CUSOLVER_EIG_MODE_VECTOR,
                                           CUBLAS_FILL_MODE_LOWER, p.n, p.type, a, p.n, p.type, w, p.type, ws->device,
                                           ws->device_bytes, ws->host, ws->host_bytes, p.info + first, count),
@@ -121,7 +106,7 @@ void run_per_matrix(CusolverHandle& handle, const Problem& p) {
       cusolverDnXsyevd_bufferSize(handle.get(), handle.params(), CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_LOWER, p.n,
                                   p.type, p.a, p.n, p.type, p.w, p.type, &device_bytes, &host_bytes),
       "cusolverDnXsyevd_bufferSize");
-  const WorkspaceLease ws(handle, device_bytes, host_bytes);
+  const WorkspaceLease ws(handle, p.stream, device_bytes, host_bytes);
   // Every call reuses the one workspace: they are ordered on the handle's stream.
   for (std::int64_t b = 0; b < p.batch; ++b) {
     check_cusolver(cusolverDnXsyevd(handle.get(), handle.params(), CUSOLVER_EIG_MODE_VECTOR, CUBLAS_FILL_MODE_LOWER,
@@ -132,14 +117,14 @@ void run_per_matrix(CusolverHandle& handle, const Problem& p) {
   }
 }
 
-void syevd(CusolverHandle& handle, cudaStream_t stream, const Problem& p, SyevdPath path) {
+void syevd(CusolverHandle& handle, const Problem& p, SyevdPath path) {
   const bool batched = use_batched_path(p.n, p.batch, p.a, p.w, p.info, path);
   if (p.batch == 0) return;
   if (p.n == 0) {
-    check_cuda(cudaMemsetAsync(p.info, 0, static_cast<std::size_t>(p.batch) * sizeof(int), stream), "cudaMemsetAsync");
+    CudaRuntime::zero_async(p.info, static_cast<std::size_t>(p.batch) * sizeof(int), p.stream);
     return;
   }
-  handle.set_stream(stream);
+  handle.set_stream(p.stream);
 #if KDASH_CUSOLVER_HAS_XSYEV_BATCHED
   if (batched) {
     run_batched(handle, p);
@@ -155,129 +140,39 @@ void syevd(CusolverHandle& handle, cudaStream_t stream, const Problem& p, SyevdP
 
 bool has_syev_batched() noexcept { return KDASH_CUSOLVER_HAS_XSYEV_BATCHED != 0; }
 
-CusolverHandle::~CusolverHandle() { release(); }
-
-CusolverHandle::CusolverHandle(CusolverHandle&& other) noexcept
-    : handle_(std::exchange(other.handle_, nullptr)),
-      params_(std::exchange(other.params_, nullptr)),
-      device_(std::exchange(other.device_, -1)),
-      stream_(std::exchange(other.stream_, nullptr)),
-      workspace_stream_(std::exchange(other.workspace_stream_, nullptr)),
-      workspace_free_(std::exchange(other.workspace_free_, nullptr)),
-      device_workspace_(std::exchange(other.device_workspace_, nullptr)),
-      device_bytes_(std::exchange(other.device_bytes_, 0)),
-      host_workspace_(std::move(other.host_workspace_)) {
-  other.host_workspace_.clear();
+Cusolver::Handle Cusolver::create() {
+  Handle handle = nullptr;
+  check_cusolver(cusolverDnCreate(&handle), "cusolverDnCreate");
+  return handle;
 }
 
-CusolverHandle& CusolverHandle::operator=(CusolverHandle&& other) noexcept {
-  if (this != &other) {
-    release();
-    handle_ = std::exchange(other.handle_, nullptr);
-    params_ = std::exchange(other.params_, nullptr);
-    device_ = std::exchange(other.device_, -1);
-    stream_ = std::exchange(other.stream_, nullptr);
-    workspace_stream_ = std::exchange(other.workspace_stream_, nullptr);
-    workspace_free_ = std::exchange(other.workspace_free_, nullptr);
-    device_workspace_ = std::exchange(other.device_workspace_, nullptr);
-    device_bytes_ = std::exchange(other.device_bytes_, 0);
-    host_workspace_ = std::move(other.host_workspace_);
-    other.host_workspace_.clear();
-  }
-  return *this;
+void Cusolver::set_stream(Handle handle, Stream stream) {
+  check_cusolver(cusolverDnSetStream(handle, stream), "cusolverDnSetStream");
 }
 
-void CusolverHandle::release() noexcept {
-  // Work still queued may use the workspace; the event is ours, so waiting on it is safe even if the stream that
-  // work was queued on has been destroyed since.
-  if (workspace_free_ != nullptr) {
-    cudaEventSynchronize(workspace_free_);
-    cudaEventDestroy(workspace_free_);
-  }
-  if (device_workspace_ != nullptr) cudaFree(device_workspace_);
-  if (params_ != nullptr) cusolverDnDestroyParams(params_);
-  if (handle_ != nullptr) cusolverDnDestroy(handle_);
-  workspace_free_ = nullptr;
-  device_workspace_ = nullptr;
-  device_bytes_ = 0;
-  params_ = nullptr;
-  handle_ = nullptr;
-  host_workspace_.clear();
-}
+void Cusolver::destroy(Handle handle) noexcept { cusolverDnDestroy(handle); }
 
-cusolverDnHandle_t CusolverHandle::get() {
-  if (handle_ == nullptr) {
-    const int device = current_device();
-    cudaEvent_t event = nullptr;
-    check_cuda(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreateWithFlags");
-    cusolverDnHandle_t handle = nullptr;
-    cusolverStatus_t status = cusolverDnCreate(&handle);
-    if (status != CUSOLVER_STATUS_SUCCESS) cudaEventDestroy(event);
-    check_cusolver(status, "cusolverDnCreate");
-    cusolverDnParams_t params = nullptr;
-    status = cusolverDnCreateParams(&params);
-    if (status != CUSOLVER_STATUS_SUCCESS) {
-      cusolverDnDestroy(handle);
-      cudaEventDestroy(event);
-    }
-    check_cusolver(status, "cusolverDnCreateParams");
-    handle_ = handle;
-    params_ = params;
-    workspace_free_ = event;
-    device_ = device;
-  }
-  return handle_;
+void CusolverHandle::DestroyParams::operator()(cusolverDnParams_t params) const noexcept {
+  cusolverDnDestroyParams(params);
 }
 
 cusolverDnParams_t CusolverHandle::params() {
-  get();
-  return params_;
-}
-
-void CusolverHandle::set_stream(cudaStream_t stream) {
-  get();
-  detail::require_current_device(device_, "kdash::backends::cuda::CusolverHandle");
-  check_cusolver(cusolverDnSetStream(handle_, stream), "cusolverDnSetStream");
-  stream_ = stream;
-}
-
-CusolverHandle::Workspace CusolverHandle::acquire_workspace(std::size_t device_bytes, std::size_t host_bytes) {
-  get();
-  device_bytes = std::max(device_bytes, kMinWorkspaceBytes);
-  host_bytes = std::max(host_bytes, kMinWorkspaceBytes);
-  const bool in_use = device_workspace_ != nullptr || !host_workspace_.empty();
-  if (in_use && (device_bytes > device_bytes_ || host_bytes > host_workspace_.size())) {
-    // Earlier work may still read the buffers about to be freed.
-    check_cuda(cudaEventSynchronize(workspace_free_), "cudaEventSynchronize");
-  } else if (in_use && workspace_stream_ != stream_) {
-    // Work on another stream is not ordered after the earlier work: make it so.
-    check_cuda(cudaStreamWaitEvent(stream_, workspace_free_, 0), "cudaStreamWaitEvent");
+  if (params_ == nullptr) {
+    cusolverDnParams_t params = nullptr;
+    check_cusolver(cusolverDnCreateParams(&params), "cusolverDnCreateParams");
+    params_.reset(params);
   }
-  if (device_bytes > device_bytes_) {
-    if (device_workspace_ != nullptr) check_cuda(cudaFree(device_workspace_), "cudaFree");
-    device_workspace_ = nullptr;
-    device_bytes_ = 0;
-    check_cuda(cudaMalloc(&device_workspace_, device_bytes), "cudaMalloc");
-    device_bytes_ = device_bytes;
-  }
-  if (host_bytes > host_workspace_.size()) host_workspace_.resize(host_bytes);
-  return Workspace{device_workspace_, device_bytes_, host_workspace_.data(), host_workspace_.size()};
-}
-
-void CusolverHandle::release_workspace() {
-  get();
-  check_cuda(cudaEventRecord(workspace_free_, stream_), "cudaEventRecord");
-  workspace_stream_ = stream_;
+  return params_.get();
 }
 
 void batched_syevd(CusolverHandle& handle, cudaStream_t stream, std::int64_t n, std::int64_t batch, float* a, float* w,
                    int* info, SyevdPath path) {
-  syevd(handle, stream, Problem{n, batch, a, w, info, CUDA_R_32F, sizeof(float)}, path);
+  syevd(handle, Problem{stream, n, batch, a, w, info, CUDA_R_32F, sizeof(float)}, path);
 }
 
 void batched_syevd(CusolverHandle& handle, cudaStream_t stream, std::int64_t n, std::int64_t batch, double* a,
                    double* w, int* info, SyevdPath path) {
-  syevd(handle, stream, Problem{n, batch, a, w, info, CUDA_R_64F, sizeof(double)}, path);
+  syevd(handle, Problem{stream, n, batch, a, w, info, CUDA_R_64F, sizeof(double)}, path);
 }
 
 }  // namespace kdash::backends::cuda

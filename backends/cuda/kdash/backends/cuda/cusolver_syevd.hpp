@@ -2,12 +2,16 @@
 // Plain host code on raw device pointers and a CUDA stream; knows nothing of Kokkos or Shampoo.
 #pragma once
 
+#include <kdash/backends/cuda/runtime_api.hpp>
+#include <kdash/backends/vendor/library_handle.hpp>
+#include <kdash/backends/vendor/stream_workspace.hpp>
+
 #include <cuda_runtime_api.h>
 #include <cusolverDn.h>
 
-#include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
+#include <type_traits>
 
 namespace kdash::backends::cuda {
 
@@ -21,51 +25,37 @@ enum class SyevdPath {
 // True when this build was compiled against a cuSOLVER that has cusolverDnXsyevBatched.
 bool has_syev_batched() noexcept;
 
+// cuSOLVER's part of the vendor-neutral handle (kdash/backends/vendor/library_handle.hpp lists what each name is for).
+struct Cusolver : CudaRuntime {
+  using Handle = cusolverDnHandle_t;
+  static constexpr const char* kName = "kdash::backends::cuda: a cuSOLVER handle";
+  static Handle create();
+  static void set_stream(Handle handle, Stream stream);
+  static void destroy(Handle handle) noexcept;
+};
+
 // A cuSOLVER dense handle with its parameter object and a reusable workspace (device and host), all created on first
 // use on the device current at that moment (constructing one needs no GPU). The workspace grows on demand and is kept
-// for later calls. Not thread-safe: use one handle per host thread.
+// for later calls. Move-only. Not thread-safe: use one handle per host thread.
 class CusolverHandle {
  public:
-  CusolverHandle() noexcept = default;
-  ~CusolverHandle();
-  CusolverHandle(const CusolverHandle&) = delete;
-  CusolverHandle& operator=(const CusolverHandle&) = delete;
-  CusolverHandle(CusolverHandle&& other) noexcept;
-  CusolverHandle& operator=(CusolverHandle&& other) noexcept;
-
   // The handle, created now if needed. Throws VendorError if cuSOLVER cannot be initialized (e.g. no GPU).
-  cusolverDnHandle_t get();
+  cusolverDnHandle_t get() { return handle_.get(); }
+  // The 64-bit API's parameter object, created now if needed.
   cusolverDnParams_t params();
   // Binds the handle to `stream`; throws std::logic_error if the current device is not the handle's.
-  void set_stream(cudaStream_t stream);
-  bool created() const noexcept { return handle_ != nullptr; }
-
-  // Workspace of at least the given sizes for work about to be enqueued on the handle's stream; call
-  // release_workspace() once that work is enqueued. Growing the workspace first waits (on the host) for the work
-  // that last used it; handing it to a different stream than last time makes that stream wait for it (on the device).
-  struct Workspace {
-    void* device;
-    std::size_t device_bytes;
-    void* host;
-    std::size_t host_bytes;
-  };
-  Workspace acquire_workspace(std::size_t device_bytes, std::size_t host_bytes);
-  // Records, on the handle's stream, that the work using the workspace has been enqueued.
-  void release_workspace();
-  std::size_t device_workspace_bytes() const noexcept { return device_bytes_; }
+  void set_stream(cudaStream_t stream) { handle_.set_stream(stream); }
+  // The syevd workspace (kdash/backends/vendor/stream_workspace.hpp: safe to use from one stream after another).
+  vendor::StreamWorkspace<CudaRuntime>& workspace() noexcept { return workspace_; }
 
  private:
-  void release() noexcept;
+  struct DestroyParams {
+    void operator()(cusolverDnParams_t params) const noexcept;
+  };
 
-  cusolverDnHandle_t handle_ = nullptr;
-  cusolverDnParams_t params_ = nullptr;
-  int device_ = -1;
-  cudaStream_t stream_ = nullptr;            // bound by the latest set_stream
-  cudaStream_t workspace_stream_ = nullptr;  // where the workspace was last used
-  cudaEvent_t workspace_free_ = nullptr;     // completes when the last work using the workspace has finished
-  void* device_workspace_ = nullptr;
-  std::size_t device_bytes_ = 0;
-  std::vector<unsigned char> host_workspace_;
+  vendor::LibraryHandle<Cusolver> handle_;
+  std::unique_ptr<std::remove_pointer_t<cusolverDnParams_t>, DestroyParams> params_;
+  vendor::StreamWorkspace<CudaRuntime> workspace_;  // destroyed first: it waits for the work still using it
 };
 
 // Eigendecomposition of a stack of `batch` symmetric n x n matrices, stored contiguously (row-major (batch, n, n), a

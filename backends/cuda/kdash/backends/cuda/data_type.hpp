@@ -7,7 +7,5 @@
 namespace kdash::backends::cuda {
 
 using vendor::DataType;
-using vendor::size_of;
-using vendor::to_string;
 
 }  // namespace kdash::backends::cuda

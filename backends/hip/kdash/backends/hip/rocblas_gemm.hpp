@@ -1,12 +1,14 @@
 // Strided-batched GEMM on row-major (LayoutRight) stacks through rocBLAS: C[b] = alpha op(A[b]) op(B[b]) + beta C[b].
-// The HIP twin of kdash/backends/cuda/cublas_gemm.hpp (same GemmArgs, same validation, same operand swap).
-// NOT COMPILED on the machine this was written on (no ROCm there): written from the documented rocBLAS API.
+// The handle and the call sequence are the vendor-neutral ones that cuBLAS shares (kdash/backends/vendor/
+// library_handle.hpp, gemm_strided_batched.hpp); this header names what is rocBLAS's.
 #pragma once
 
 #include <kdash/backends/hip/data_type.hpp>
+#include <kdash/backends/hip/runtime_api.hpp>
 #include <kdash/backends/vendor/gemm_args.hpp>
+#include <kdash/backends/vendor/gemm_strided_batched.hpp>
+#include <kdash/backends/vendor/library_handle.hpp>
 
-#include <hip/hip_runtime_api.h>
 #include <rocblas/rocblas.h>
 
 namespace kdash::backends::hip {
@@ -18,29 +20,26 @@ using vendor::GemmArgs;
 using vendor::kPacked;
 using vendor::Op;
 
-// A rocBLAS handle (also rocSOLVER's), created on first use, bound to a stream per call. Not thread-safe.
-class RocblasHandle {
- public:
-  RocblasHandle() noexcept = default;
-  ~RocblasHandle();
-  RocblasHandle(const RocblasHandle&) = delete;
-  RocblasHandle& operator=(const RocblasHandle&) = delete;
-  RocblasHandle(RocblasHandle&& other) noexcept;
-  RocblasHandle& operator=(RocblasHandle&& other) noexcept;
-
-  rocblas_handle get();
-  void set_stream(hipStream_t stream);
-  bool created() const noexcept { return handle_ != nullptr; }
-
- private:
-  rocblas_handle handle_ = nullptr;
+// rocBLAS's part of the vendor-neutral handle and GEMM (their headers list what each name is for).
+struct Rocblas : HipRuntime {
+  using Handle = rocblas_handle;
+  static constexpr const char* kName = "kdash::backends::hip: a rocBLAS handle";
+  static constexpr const char* kFunction = "kdash::backends::hip::gemm_strided_batched";
+  static constexpr const char* kLibrary = "rocBLAS";
+  static Handle create();  // with alpha and beta passed by host pointer
+  static void set_stream(Handle handle, Stream stream);
+  static void destroy(Handle handle) noexcept;
+  static void gemm(Handle handle, const GemmArgs& args, const vendor::ResolvedGemm& resolved,
+                   const vendor::GemmScalars& scalars);  // rocblas_gemm_strided_batched_ex, D = C
 };
 
-// Throws std::invalid_argument naming the first bad field of `args` (the same rules as the CUDA adapter, with
-// rocBLAS's 32-bit ints). Makes no HIP call.
-void validate_gemm_args(const GemmArgs& args);
+// A rocBLAS handle (also rocSOLVER's), created on first use on the device current at that moment and bound to a
+// stream per call; set_stream throws std::logic_error on another device. Not thread-safe.
+using RocblasHandle = vendor::LibraryHandle<Rocblas>;
 
-// Validates, then enqueues rocblas_gemm_strided_batched_ex on `stream`. Empty problems return without a HIP call.
-void gemm_strided_batched(RocblasHandle& handle, hipStream_t stream, const GemmArgs& args);
+// gemm_strided_batched(RocblasHandle&, hipStream_t, const GemmArgs&): validates `args` (std::invalid_argument naming
+// the first bad field, sizes beyond rocBLAS's 32-bit ints included; no HIP call), then enqueues the batched GEMM.
+// An empty problem (batch, m or n zero) returns without touching the device.
+using vendor::gemm_strided_batched;
 
 }  // namespace kdash::backends::hip

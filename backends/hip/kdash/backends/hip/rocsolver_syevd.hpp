@@ -1,40 +1,34 @@
 // Batched symmetric eigendecomposition through rocSOLVER (rocsolver_{s,d}syevd_strided_batched).
-// The HIP twin of kdash/backends/cuda/cusolver_syevd.hpp, with the same layout contract.
-// NOT COMPILED on the machine this was written on (no ROCm there): written from the documented rocSOLVER API.
+// The HIP twin of kdash/backends/cuda/cusolver_syevd.hpp, with the same layout contract; the handle and workspace are
+// the vendor-neutral ones they share (kdash/backends/vendor/library_handle.hpp, stream_workspace.hpp).
 #pragma once
+
+#include <kdash/backends/hip/rocblas_gemm.hpp>
+#include <kdash/backends/hip/runtime_api.hpp>
+#include <kdash/backends/vendor/library_handle.hpp>
+#include <kdash/backends/vendor/stream_workspace.hpp>
 
 #include <hip/hip_runtime_api.h>
 #include <rocblas/rocblas.h>
 
-#include <cstddef>
 #include <cstdint>
 
 namespace kdash::backends::hip {
 
 // A rocBLAS handle for rocSOLVER plus the device buffer rocSOLVER's syevd needs for the off-diagonal (E, batch x n
-// elements), created on first use and grown on demand. Not thread-safe.
+// elements), created on first use and grown on demand. Move-only. Not thread-safe.
 class RocsolverHandle {
  public:
-  RocsolverHandle() noexcept = default;
-  ~RocsolverHandle();
-  RocsolverHandle(const RocsolverHandle&) = delete;
-  RocsolverHandle& operator=(const RocsolverHandle&) = delete;
-  RocsolverHandle(RocsolverHandle&& other) noexcept;
-  RocsolverHandle& operator=(RocsolverHandle&& other) noexcept;
-
-  rocblas_handle get();
-  void set_stream(hipStream_t stream);
-  bool created() const noexcept { return handle_ != nullptr; }
-  // Scratch of at least `bytes` for work about to be enqueued on the handle's stream. Growing it first waits for the
-  // stream the old scratch was last used on.
-  void* scratch(std::size_t bytes);
+  // The handle, created now if needed. Throws VendorError if rocBLAS cannot be initialized (e.g. no GPU).
+  rocblas_handle get() { return handle_.get(); }
+  // Binds the handle to `stream`; throws std::logic_error if the current device is not the handle's.
+  void set_stream(hipStream_t stream) { handle_.set_stream(stream); }
+  // The off-diagonal buffer (kdash/backends/vendor/stream_workspace.hpp: safe to use from one stream after another).
+  vendor::StreamWorkspace<HipRuntime>& workspace() noexcept { return workspace_; }
 
  private:
-  rocblas_handle handle_ = nullptr;
-  hipStream_t stream_ = nullptr;
-  hipStream_t scratch_stream_ = nullptr;
-  void* scratch_ = nullptr;
-  std::size_t scratch_bytes_ = 0;
+  vendor::LibraryHandle<Rocblas> handle_;
+  vendor::StreamWorkspace<HipRuntime> workspace_;  // destroyed first: it waits for the work still using it
 };
 
 // Stack of `batch` symmetric n x n matrices, packed row-major (batch, n, n). On exit ROW i of matrix b holds the unit

@@ -17,5 +17,11 @@ void throw_invalid_argument(const char* function, const char* argument, const st
   throw std::invalid_argument(std::string(function) + ": invalid argument '" + argument + "': " + why);
 }
 
+void require_device(const char* owner, int created_on, int current) {
+  if (current == created_on) return;
+  throw std::logic_error(std::string(owner) + " created on device " + std::to_string(created_on) +
+                         " used while device " + std::to_string(current) + " is current");
+}
+
 }  // namespace detail
 }  // namespace kdash::backends::vendor

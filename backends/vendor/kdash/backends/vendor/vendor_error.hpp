@@ -29,5 +29,9 @@ namespace detail {
 // argument on the host before the first vendor call, so a bad call fails the same way with or without a GPU.
 [[noreturn]] void throw_invalid_argument(const char* function, const char* argument, const std::string& why);
 
+// Throws std::logic_error when `current` is not `created_on`, the device `owner` (a library handle, e.g. "a cuBLAS
+// handle") was created on: cuBLAS, cuSOLVER and rocBLAS handles belong to the device current at their creation.
+void require_device(const char* owner, int created_on, int current);
+
 }  // namespace detail
 }  // namespace kdash::backends::vendor

@@ -1,0 +1,15 @@
+// The choices of a batched GEMM that options carry (design.md §6), without the kernels: which implementation runs it
+// and how its inputs are rounded. Light enough for every options header; batched_gemm.hpp does the work.
+#pragma once
+
+namespace kdash::backends {
+
+// kk: Kokkos Kernels' team GEMM; vendor: host BLAS or cuBLAS/rocBLAS; automatic: the measured rule of
+// resolve_gemm_path (batched_gemm.hpp).
+enum class GemmPath { kk, vendor, automatic };
+
+// native: the stack's own type. tf32: fp32's 8 exponent bits with 10 mantissa bits (unit roundoff 2^-11, fp32 range).
+// fp16: IEEE binary16 (unit roundoff 2^-11, largest 65504). bf16: fp32's exponent with 7 mantissa bits (2^-8).
+enum class InputPrecision { native, tf32, fp16, bf16 };
+
+}  // namespace kdash::backends
