@@ -678,30 +678,24 @@ TYPED_TEST(CoreStep, BadInputGetsAClearMessage) {
 
   const std::vector<ParamSpec> specs = {{"w", {3, 2}}, {"b", {3}}};
   using Optimizer = kdash::Optimizer<Space>;
-  using Params = std::vector<typename Optimizer::ParamView>;
-  using Grads = std::vector<typename Optimizer::GradView>;
   Optimizer opt(Space(), specs, c);
   typename Optimizer::ParamView w("w", 6), b("b", 3), wrong("x", 5);
   typename Optimizer::ParamView gw("gw", 6), gb("gb", 3), gwrong("gx", 4);
   expect_error_naming<std::invalid_argument>(
       [&] {
-        opt.step(Params{w, b}, Grads{gw});
+        opt.step({w, b}, {gw});
       },
       "1 gradient views given for 2 parameters");
   expect_error_naming<std::invalid_argument>(
       [&] {
-        opt.step(Params{w}, Grads{gw, gb});
+        opt.step({w}, {gw, gb});
       },
       "1 parameter views given for 2 parameters");
-  expect_error_naming<std::invalid_argument>([&] { opt.step(Params{wrong, b}, Grads{gw, gb}); }, "'w'");
-  expect_error_naming<std::invalid_argument>(
-      [&] {
-        opt.step(Params{w, b}, Grads{gw, gwrong});
-      },
-      "gradient of parameter 'b'");
+  expect_error_naming<std::invalid_argument>([&] { opt.step({wrong, b}, {gw, gb}); }, "'w'");
+  expect_error_naming<std::invalid_argument>([&] { opt.step({w, b}, {gw, gwrong}); }, "gradient of parameter 'b'");
   EXPECT_EQ(opt.step_count(), 0);
   expect_error_naming<std::invalid_argument>([&] { opt.set_lr(std::nan("")); }, "lr");
-  opt.step(Params{w, b}, Grads{gw, gb});
+  opt.step({w, b}, {gw, gb});
   EXPECT_EQ(opt.step_count(), 1);
 }
 
