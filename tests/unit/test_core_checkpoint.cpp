@@ -154,7 +154,7 @@ TEST_F(CoreCheckpoint, BadFilesAreRejectedAndLeaveTheStateUnchanged) {
 
   // Mismatched optimizers.
   Config other = c;
-  other.beta_lr = 0.9;
+  other.beta_statistics = 0.9;
   expect_error_naming<std::runtime_error>([&] { kdash::Optimizer(kSpecs, other).load(good); }, "beta_lr");
   other = c;
   other.block_size = 2;

@@ -153,7 +153,7 @@ struct GraftCoefficients {
   float beta_g = 0, beta_a = 0, eps = 0;
   float inv_bias_g = 1, inv_bias_a = 1;  // 1 / (1 - beta^t) when bias correction applies, else 1
   int write_direction = 0;               // P = Pg (first-order step) instead of keeping Pg's norm only
-  float mu = 0;
+  float momentum = 0;
   int nesterov = 0;
 };
 
@@ -193,7 +193,7 @@ void graft_and_first_order(const ExecSpace& exec, const BlockLayout<ExecSpace>& 
         const float* gb = g.data() + local;
         float* eb = co.beta_g > 0 ? ema.data() + local : nullptr;
         float* ab = co.type != kSgd ? graft.data() + local : nullptr;
-        float* mb = co.write_direction && co.mu > 0 ? mom.data() + local : nullptr;
+        float* mb = co.write_direction && co.momentum > 0 ? mom.data() + local : nullptr;
         reduce_chunk(member, chunk, chunk_sum, [&](const int k, float& acc) {
           const float x = gb[k];
           float ghat = x;
@@ -208,7 +208,7 @@ void graft_and_first_order(const ExecSpace& exec, const BlockLayout<ExecSpace>& 
             pg = pg / (co.eps + compat::sqrt(co.type == kAdam ? a * co.inv_bias_a : a));
           }
           acc += pg * pg;
-          if (co.write_direction) d[k] = with_momentum(pg, mb, k, co.mu, co.nesterov);
+          if (co.write_direction) d[k] = with_momentum(pg, mb, k, co.momentum, co.nesterov);
         });
       });
   auto graft_norm = work.graft_norm;

@@ -32,8 +32,8 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const impl::C
                                             const RootOptions& options) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
   if (count == 0) return {};
-  const int d = options.cheb_degree;
-  const auto c = chebyshev_coefficients(options.eps, d, options.p, options.cheb_nodes);
+  const int d = options.chebyshev_degree;
+  const auto c = chebyshev_coefficients(options.eps, d, options.p, options.chebyshev_nodes);
   auto prep = impl::prepare<T>(exec, a, options);
   impl::BlockConvergence<T, ExecSpace> conv(exec, prep.usable, options.check_every);
   const auto& active = conv.active;

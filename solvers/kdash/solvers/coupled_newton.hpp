@@ -83,7 +83,7 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::C
   int cur = 0;
   for (int it = 0;; ++it) {
     impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(m[cur]), conv.residual, conv.active);
-    const bool more = it < options.max_iters;
+    const bool more = it < options.max_iterations;
     conv.mark(tol, more);
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;

@@ -43,7 +43,7 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& in
   for (int it = 1;; ++it) {
     gemm(z[cur], y[cur], w);  // W = Z Y
     impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(w), conv.residual, conv.active);
-    const bool more = it < options.max_iters;
+    const bool more = it < options.max_iterations;
     conv.mark(tol, more);
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;

@@ -116,14 +116,14 @@ template <class T, class ExecSpace>
 void estimate_scale(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const RootOptions& options,
                     const PerBlock<T, MemOf<ExecSpace>>& scale, const PerBlock<T, MemOf<ExecSpace>>& lambda_est) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
-  T factor = static_cast<T>(options.pi_const);
-  if (options.scaling == Scaling::fro) {
+  T factor = static_cast<T>(options.scale_margin);
+  if (options.scaling == Scaling::frobenius) {
     impl::frobenius_norms<T>(exec, a, lambda_est);
     factor = T(1);
   } else {
-    const int vectors = options.scaling == Scaling::pim ? options.pim_vectors : 1;
+    const int vectors = options.scaling == Scaling::multi_vector_power_iteration ? options.power_iteration_vectors : 1;
     auto v = random_start_vectors<T>(exec, count, n, vectors, options.seed, options.first_block);
-    power_iteration<T>(exec, a, v, options.pi_steps, lambda_est, options.gemm_path);
+    power_iteration<T>(exec, a, v, options.power_iteration_steps, lambda_est, options.gemm_path);
   }
   Kokkos::parallel_for(
       "kdash::scaling::scale_from_lambda", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),
