@@ -261,10 +261,10 @@ TYPED_TEST(SolverBatched, OptionsAreValidatedWithMessagesNamingThem) {
   expect_throw(o, "2 or 4");
   o = options_for(RootMethod::chebyshev);
   o.chebyshev_nodes = 10;
-  expect_throw(o, "node count");
+  expect_throw(o, "cheb_nodes");
   o = options_for(RootMethod::coupled_newton);
   o.max_iterations = 0;
-  expect_throw(o, "max_iters");
+  expect_throw(o, "newton_steps");
   o.max_iterations = 5;
   o.tolerance = std::nan("");
   expect_throw(o, "tolerance");

@@ -62,12 +62,11 @@ TEST(Precision, NamesRoundTripAndUnknownNamesListTheAccepted) {
 
 TEST(Precision, ConfigKeyCarriesTf32AndRejectsUnknownNames) {
   Config c;
-  c.precision = Precision::tf32;
+  c.root.precision = Precision::tf32;
   const std::string text = config_to_json(c);
   EXPECT_NE(text.find("\"precision\": \"tf32\""), std::string::npos) << text;
-  EXPECT_EQ(config_from_json(text).precision, Precision::tf32);
-  EXPECT_EQ(config_from_json(R"({"precision": "tf32"})").precision, Precision::tf32);
-  EXPECT_EQ(c.to_root_options().precision, Precision::tf32);
+  EXPECT_EQ(config_from_json(text).root.precision, Precision::tf32);
+  EXPECT_EQ(config_from_json(R"({"precision": "tf32"})").root.precision, Precision::tf32);
   try {
     config_from_json(R"({"precision": "fp8"})");
     FAIL() << "fp8 was accepted";
