@@ -93,7 +93,7 @@ std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T
           st == RootStatus::converged || (st == RootStatus::not_converged && options.method != RootMethod::evd);
     }
     auto write = Kokkos::create_mirror_view_and_copy(MemOf<ExecSpace>(), write_h);
-    solvers::impl::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemOf<ExecSpace>>(xc), x, {},
+    backends::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemOf<ExecSpace>>(xc), x, {},
                                            write);
     exec.fence();
     return results;

@@ -9,7 +9,7 @@
 #include <kdash/impl/block_layout.hpp>
 #include <kdash/impl/parameter_table.hpp>
 #include <kdash/impl/step_buffers.hpp>
-#include <kdash/solvers/impl/stack_ops.hpp>
+#include <kdash/backends/stack_ops.hpp>
 
 namespace kdash::impl {
 
@@ -348,10 +348,10 @@ void symmetric_rank_update(const ExecSpace& exec, const Stack<float, MemOf<ExecS
       });
 }
 
-// finite(i) = every entry of a(i) is finite (several teams per matrix: solvers::impl::finite_blocks).
+// finite(i) = every entry of a(i) is finite (several teams per matrix: backends::finite_blocks).
 template <class T, class ExecSpace>
 void finite_matrices(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& a, const Kokkos::View<int*, MemOf<ExecSpace>>& finite) {
-  solvers::impl::finite_blocks<T>(exec, solvers::impl::ConstStackT<T, ExecSpace>(a), finite);
+  backends::finite_blocks<T>(exec, backends::ConstStackT<T, ExecSpace>(a), finite);
 }
 
 // dst(k) = src(index(k)) (gather) or dst(index(k)) = src(k) (scatter), converting the element type.
