@@ -79,68 +79,71 @@ auto enum_reader(const char* key, Parse parse) {
   };
 }
 
-#define KDASH_NUMBER(name)                                                                                            \
-  Field {                                                                                                             \
-#name, [](Config & c, const json& v) { c.name = as_number(#name, v); },                                           \
-                                                                         [](const Config& c) { return json(c.name); } \
+// Each option: its key (the reference's spelling, which JSON files and the command line use) and the Config member
+// it sets. This table is the mapping between the two (docs/api.md prints it).
+#define KDASH_NUMBER(key, member)                                                               \
+  Field {                                                                                       \
+    key, [](Config& c, const json& v) { c.member = as_number(key, v); },                        \
+        [](const Config& c) { return json(c.member); }                                          \
   }
-#define KDASH_INT(name, lo, hi)                                                                                  \
-  Field {                                                                                                        \
-#name, [](Config& c, const json& v) { c.name = static_cast<decltype(c.name)>(as_integer(#name, v, lo, hi)); }, \
-        [](const Config& c) { return json(c.name); } \
+#define KDASH_INT(key, member, lo, hi)                                                          \
+  Field {                                                                                       \
+    key, [](Config& c, const json& v) { c.member = static_cast<decltype(c.member)>(as_integer(key, v, lo, hi)); }, \
+        [](const Config& c) { return json(c.member); }                                          \
   }
-#define KDASH_BOOL(name)                                                                                               \
-  Field {                                                                                                              \
-#name, [](Config & c, const json& v) { c.name = as_bool(#name, v); }, [](const Config& c) { return json(c.name); } \
+#define KDASH_BOOL(key, member)                                                                 \
+  Field {                                                                                       \
+    key, [](Config& c, const json& v) { c.member = as_bool(key, v); },                          \
+        [](const Config& c) { return json(c.member); }                                          \
   }
-#define KDASH_ENUM(name, parser)                                                                                           \
-  Field {                                                                                                                  \
-#name, [](Config& c, const json& v) { c.name = enum_reader(#name, [](const std::string& s) { return parser(s); })(v); }, \
-        [](const Config& c) { return json(to_string(c.name)); } \
+#define KDASH_ENUM(key, member, parser)                                                         \
+  Field {                                                                                       \
+    key, [](Config& c, const json& v) { c.member = enum_reader(key, [](const std::string& s) { return parser(s); })(v); }, \
+        [](const Config& c) { return json(to_string(c.member)); }                               \
   }
 
 const std::vector<Field>& fields() {
   constexpr long long kIntMax = std::numeric_limits<int>::max();
   static const std::vector<Field> all = {
-      KDASH_NUMBER(lr),
-      KDASH_NUMBER(weight_decay),
-      KDASH_ENUM(weight_decay_mode, parse_weight_decay_mode),
-      KDASH_INT(block_size, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_ENUM(stacking, parse_stacking_mode),
-      KDASH_ENUM(solver, parse_root_method),
-      KDASH_INT(root_freq, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_INT(start_prec_step, std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max()),
-      KDASH_NUMBER(beta_g),
-      KDASH_NUMBER(beta_lr),
-      KDASH_NUMBER(beta_graft),
-      KDASH_NUMBER(eps_graft),
-      KDASH_NUMBER(eps_root),
-      KDASH_NUMBER(mu),
-      KDASH_BOOL(nesterov),
-      KDASH_BOOL(bias_correction),
-      KDASH_ENUM(grafting, parse_grafting_type),
-      KDASH_ENUM(one_dim, parse_one_dim_mode),
-      KDASH_ENUM(scaling, parse_scaling),
-      KDASH_INT(newton_steps, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_NUMBER(tolerance),
-      KDASH_INT(pi_steps, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_NUMBER(pi_const),
-      KDASH_INT(pim_vectors, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_INT(cheb_degree, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_INT(cheb_nodes, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_ENUM(precision, parse_precision),
-      KDASH_ENUM(gemm_path, parse_gemm_path),
-      KDASH_NUMBER(root_batch_mb),
+      KDASH_NUMBER("lr", lr),
+      KDASH_NUMBER("weight_decay", weight_decay),
+      KDASH_ENUM("weight_decay_mode", weight_decay_mode, parse_weight_decay_mode),
+      KDASH_INT("block_size", block_size, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_ENUM("stacking", stacking, parse_stacking_mode),
+      KDASH_ENUM("solver", root.method, parse_root_method),
+      KDASH_INT("root_freq", root_freq, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_INT("start_prec_step", start_prec_step, std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max()),
+      KDASH_NUMBER("beta_g", beta_g),
+      KDASH_NUMBER("beta_lr", beta_statistics),
+      KDASH_NUMBER("beta_graft", beta_graft),
+      KDASH_NUMBER("eps_graft", eps_graft),
+      KDASH_NUMBER("eps_root", root.eps),
+      KDASH_NUMBER("mu", momentum),
+      KDASH_BOOL("nesterov", nesterov),
+      KDASH_BOOL("bias_correction", bias_correction),
+      KDASH_ENUM("grafting", grafting, parse_grafting_type),
+      KDASH_ENUM("one_dim", one_dim, parse_one_dim_mode),
+      KDASH_ENUM("scaling", root.scaling, parse_scaling),
+      KDASH_INT("newton_steps", root.max_iterations, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_NUMBER("tolerance", root.tolerance),
+      KDASH_INT("pi_steps", root.power_iteration_steps, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_NUMBER("pi_const", root.scale_margin),
+      KDASH_INT("pim_vectors", root.power_iteration_vectors, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_INT("cheb_degree", root.chebyshev_degree, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_INT("cheb_nodes", root.chebyshev_nodes, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_ENUM("precision", root.precision, parse_precision),
+      KDASH_ENUM("gemm_path", root.gemm_path, parse_gemm_path),
+      KDASH_NUMBER("root_batch_mb", root_batch_mb),
       Field{"seed",
             [](Config& c, const json& v) {
               if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<long long>() >= 0)) {
                 bad_value("seed", "expected a non-negative integer, got " + v.dump());
               }
-              c.seed = v.get<std::uint64_t>();
+              c.root.seed = v.get<std::uint64_t>();
             },
-            [](const Config& c) { return json(c.seed); }},
-      KDASH_INT(max_failures, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_ENUM(nonfinite_policy, parse_nonfinite_policy),
+            [](const Config& c) { return json(c.root.seed); }},
+      KDASH_INT("max_failures", max_failures, std::numeric_limits<int>::min(), kIntMax),
+      KDASH_ENUM("nonfinite_policy", nonfinite_policy, parse_nonfinite_policy),
       Field{"dump_dir", [](Config& c, const json& v) { c.dump_dir = as_string("dump_dir", v); },
             [](const Config& c) { return json(c.dump_dir); }},
   };

@@ -66,13 +66,13 @@ void probe_solver(const ExecSpace& exec, const Config& config) {
   Stack<float, MemOf<ExecSpace>> a(Kokkos::view_alloc(exec, std::string("kdash::probe::a")), 1, 1, 1);
   Stack<float, MemOf<ExecSpace>> x(Kokkos::view_alloc(exec, std::string("kdash::probe::x")), 1, 1, 1);
   Kokkos::deep_copy(exec, a, 1.0f);
-  RootOptions probe = config.to_root_options();
+  RootOptions probe = config.root;
   for (double p : {2.0, 4.0}) {
     probe.p = p;
     try {
       inverse_root(exec, a, x, probe);
     } catch (const std::invalid_argument& e) {
-      throw std::invalid_argument("kdash::Config: solver '" + to_string(config.solver) + "': " + e.what());
+      throw std::invalid_argument("kdash::Config: solver '" + to_string(config.root.method) + "': " + e.what());
     }
   }
 }
@@ -310,9 +310,9 @@ void compute_roots(impl::OptimizerState<ExecSpace>& s) {
     const FactorStack& fs = s.map.factor_stacks()[f];
     FactorState<ExecSpace>& st = s.factors[f];
     const int count = static_cast<int>(fs.entries.size());
-    RootOptions o = c.to_root_options();
+    RootOptions o = c.root;
     o.p = fs.p;
-    o.seed = mix_seed(c.seed, s.counters.root_calls);
+    o.seed = mix_seed(c.root.seed, s.counters.root_calls);
     std::vector<BlockRootResult> results = roots_in_slices(exec, st, o, root_slice(c, fs.n, count, o.precision));
 
     // Entries that failed last time get an escalated attempt, level by level.
@@ -408,16 +408,16 @@ template <class ExecSpace>
 void update_factor_statistics(OptimizerState<ExecSpace>& s, backends::GemmOptions<float, ExecSpace>& gemm) {
   const Config& c = s.config;
   const ExecSpace& exec = s.exec;
-  const bool sums = c.beta_lr >= 1;
-  const float alpha = sums ? 1.0f : static_cast<float>(1 - c.beta_lr);
-  const float beta = sums ? 1.0f : static_cast<float>(c.beta_lr);
+  const bool sums = c.beta_statistics >= 1;
+  const float alpha = sums ? 1.0f : static_cast<float>(1 - c.beta_statistics);
+  const float beta = sums ? 1.0f : static_cast<float>(c.beta_statistics);
   for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
     const Stack<float, MemOf<ExecSpace>> gs = s.layout.group_stack(s.map, s.work.grad, g);
     const auto left = factor_range(s.factors[grp.left_stack].stats, grp.left_first, count);
     const bool two_sided = grp.kind == BlockKind::two_sided;
     // Where the product would take the portable path, a kernel computes one triangle; the vendor path a full GEMM.
     const int n_max = std::max(grp.rows, grp.cols);
-    if (backends::resolve_gemm_path<ExecSpace>(c.gemm_path, n_max, n_max, n_max) == backends::GemmPath::kk) {
+    if (backends::resolve_gemm_path<ExecSpace>(c.root.gemm_path, n_max, n_max, n_max) == backends::GemmPath::kokkos_kernels) {
       symmetric_rank_update(exec, gs, left, alpha, beta, gemm.active, true);
       if (two_sided) {
         symmetric_rank_update(exec, gs, factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), alpha,
@@ -447,7 +447,7 @@ void graft_step(OptimizerState<ExecSpace>& s, std::int64_t t, bool precondition)
   shampoo.inv_bias_g = bc && c.beta_g > 0 ? bias(c.beta_g, t) : 1.0f;
   shampoo.inv_bias_a = bc && c.grafting == GraftingType::adam ? bias(c.beta_graft, t) : 1.0f;
   shampoo.write_direction = precondition ? 0 : 1;
-  shampoo.mu = static_cast<float>(c.mu);
+  shampoo.momentum = static_cast<float>(c.momentum);
   shampoo.nesterov = c.nesterov ? 1 : 0;
   // 1-D AdamW (design.md §1): beta1 0.9, beta2 0.95, eps 1e-8, no momentum on top, no weight decay.
   GraftCoefficients adamw;
@@ -485,7 +485,7 @@ void precondition_directions(OptimizerState<ExecSpace>& s, backends::GemmOptions
     }
   });
   for_each_launch(s, s.layout.local_first, s.layout.local_last, [&](int a, int b) {
-    graft_rescale_and_momentum(exec, s.layout, s.work, s.first_order, a, b, static_cast<float>(c.mu), c.nesterov);
+    graft_rescale_and_momentum(exec, s.layout, s.work, s.first_order, a, b, static_cast<float>(c.momentum), c.nesterov);
   });
 }
 
@@ -524,7 +524,7 @@ void Optimizer<ExecSpace>::step(const std::vector<Param>& params, const std::vec
   impl::blockify_gradients(s, t);
   s.counters.step = t;
   backends::GemmOptions<float, ExecSpace> gemm;
-  gemm.path = c.gemm_path;
+  gemm.path = c.root.gemm_path;
   impl::update_factor_statistics(s, gemm);
   impl::graft_step(s, t, precondition);
   s.counters.roots_computed = false;

@@ -23,7 +23,7 @@ constexpr detail::EnumNames<OneDimMode, 2> kOneDimModes{
 constexpr detail::EnumNames<NonFinitePolicy, 2> kNonFinitePolicies{
     {{NonFinitePolicy::skip, "skip"}, {NonFinitePolicy::error, "error"}}};
 constexpr detail::EnumNames<backends::GemmPath, 3> kGemmPaths{
-    {{backends::GemmPath::kk, "kk"}, {backends::GemmPath::vendor, "vendor"}, {backends::GemmPath::automatic, "auto"}}};
+    {{backends::GemmPath::kokkos_kernels, "kk"}, {backends::GemmPath::vendor, "vendor"}, {backends::GemmPath::automatic, "auto"}}};
 
 [[noreturn]] void invalid(const std::string& name, const std::string& why) {
   throw std::invalid_argument("kdash::Config: " + name + " " + why);
@@ -60,40 +60,22 @@ void Config::validate() const {
   non_negative("weight_decay", weight_decay);
   at_least("block_size", block_size, 1);
   at_least("root_freq", root_freq, 1);
-  non_negative("eps_root", eps_root);
-  in_range("newton_steps", newton_steps, 1, limits::newton_steps);
-  positive("tolerance", tolerance);
-  in_range("pi_steps", pi_steps, 1, limits::pi_steps);
-  positive("pi_const", pi_const);
-  in_range("pim_vectors", pim_vectors, 1, limits::pim_vectors);
-  in_range("cheb_degree", cheb_degree, 1, limits::cheb_degree);
-  in_range("cheb_nodes", cheb_nodes, static_cast<long long>(cheb_degree) + 1, limits::cheb_nodes);
+  try {
+    validate_root_options(root);
+  } catch (const std::invalid_argument& e) {
+    // The same message, as an error of the configuration.
+    const std::string what = e.what();
+    const std::string prefix = "kdash::RootOptions: ";
+    throw std::invalid_argument("kdash::Config: " + (what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what));
+  }
   unit_interval("beta_g", beta_g);
   // beta_lr >= 1 selects plain sums (design.md §1 step 3): any finite value >= 0 is meaningful.
-  non_negative("beta_lr", beta_lr);
+  non_negative("beta_lr", beta_statistics);
   unit_interval("beta_graft", beta_graft);
   positive("eps_graft", eps_graft);
-  unit_interval("mu", mu);
+  unit_interval("mu", momentum);
   at_least("max_failures", max_failures, 0);
   non_negative("root_batch_mb", root_batch_mb);
-}
-
-RootOptions Config::to_root_options() const {
-  RootOptions o;
-  o.method = solver;
-  o.eps = eps_root;
-  o.max_iters = newton_steps;
-  o.tolerance = tolerance;
-  o.scaling = scaling;
-  o.pi_steps = pi_steps;
-  o.pi_const = pi_const;
-  o.pim_vectors = pim_vectors;
-  o.cheb_degree = cheb_degree;
-  o.cheb_nodes = cheb_nodes;
-  o.precision = precision;
-  o.seed = seed;
-  o.gemm_path = gemm_path;
-  return o;
 }
 
 std::string to_string(WeightDecayMode m) { return detail::name_of(m, kWeightDecayModes); }

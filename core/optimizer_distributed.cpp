@@ -23,15 +23,15 @@ namespace {
 distributed::OwnershipCostModel cost_model(const Config& c, const DistributedOptions& o) {
   if (o.cost.root_weight != 0 || o.cost.step_weight != 0) return o.cost;
   std::uint64_t k = 7;
-  switch (c.solver) {
-    case RootMethod::cn:
-      k = 4 * static_cast<std::uint64_t>(c.newton_steps);
+  switch (c.root.method) {
+    case RootMethod::coupled_newton:
+      k = 4 * static_cast<std::uint64_t>(c.root.max_iterations);
       break;
-    case RootMethod::ndb:
-      k = (56 * static_cast<std::uint64_t>(c.newton_steps) + 9) / 10;
+    case RootMethod::newton_denman_beavers:
+      k = (56 * static_cast<std::uint64_t>(c.root.max_iterations) + 9) / 10;
       break;
-    case RootMethod::cbshv:
-      k = static_cast<std::uint64_t>(std::max(1, c.cheb_degree - 1));
+    case RootMethod::chebyshev:
+      k = static_cast<std::uint64_t>(std::max(1, c.root.chebyshev_degree - 1));
       break;
     default:
       break;

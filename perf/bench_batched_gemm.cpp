@@ -86,8 +86,8 @@ void kk_sizes(benchmark::internal::Benchmark* b) { gemm_sizes(b, 512); }
 
 BENCHMARK_CAPTURE(stack_gemm, vendor, GemmPath::vendor)->Apply(vendor_sizes);
 BENCHMARK_CAPTURE(loop_gemm, vendor, GemmPath::vendor)->Apply(vendor_sizes);
-BENCHMARK_CAPTURE(stack_gemm, kk, GemmPath::kk)->Apply(kk_sizes);
-BENCHMARK_CAPTURE(loop_gemm, kk, GemmPath::kk)->Apply(kk_sizes);
+BENCHMARK_CAPTURE(stack_gemm, kk, GemmPath::kokkos_kernels)->Apply(kk_sizes);
+BENCHMARK_CAPTURE(loop_gemm, kk, GemmPath::kokkos_kernels)->Apply(kk_sizes);
 
 // Few large blocks: where the host path's balance matters (one block split over all threads, odd counts; the row-panel
 // split of backends/kokkos/kdash/backends/batched_gemm.hpp, docs/performance.md §4).

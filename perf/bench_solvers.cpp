@@ -50,8 +50,8 @@ void root_sizes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK_CAPTURE(inverse_root, evd, kdash::RootMethod::evd)->Apply(root_sizes);
-BENCHMARK_CAPTURE(inverse_root, cn, kdash::RootMethod::cn)->Apply(root_sizes);
-BENCHMARK_CAPTURE(inverse_root, ndb, kdash::RootMethod::ndb)->Apply(root_sizes);
-BENCHMARK_CAPTURE(inverse_root, cbshv, kdash::RootMethod::cbshv)->Apply(root_sizes);
+BENCHMARK_CAPTURE(inverse_root, cn, kdash::RootMethod::coupled_newton)->Apply(root_sizes);
+BENCHMARK_CAPTURE(inverse_root, ndb, kdash::RootMethod::newton_denman_beavers)->Apply(root_sizes);
+BENCHMARK_CAPTURE(inverse_root, cbshv, kdash::RootMethod::chebyshev)->Apply(root_sizes);
 
 }  // namespace

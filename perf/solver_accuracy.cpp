@@ -55,7 +55,7 @@ double accuracy(const Problem& pr, const kdash::RootOptions& o) {
   double worst = 0;
   for (int b = 0; b < pr.count; ++b) {
     if (results[b].status == kdash::RootStatus::non_finite) return std::nan("");
-    const double f = o.method == kdash::RootMethod::cbshv ? std::pow(results[b].scale, -1.0 / o.p) : 1.0;
+    const double f = o.method == kdash::RootMethod::chebyshev ? std::pow(results[b].scale, -1.0 / o.p) : 1.0;
     Matrix xb(std::size_t(n) * n);
     for (int i = 0; i < n * n; ++i) xb[i] = f * double(xh.data()[std::size_t(b) * n * n + i]);
     Matrix m = pr.blocks[b];
@@ -70,7 +70,7 @@ kdash::RootOptions base(kdash::RootMethod m) {
   kdash::RootOptions o;
   o.method = m;
   o.p = 4;
-  o.eps = m == kdash::RootMethod::cn || m == kdash::RootMethod::ndb ? 0.0 : 1e-10;
+  o.eps = m == kdash::RootMethod::coupled_newton || m == kdash::RootMethod::newton_denman_beavers ? 0.0 : 1e-10;
   o.tolerance = 0;  // run the full iteration count
   o.seed = 1;
   return o;
@@ -113,23 +113,23 @@ int main(int argc, char** argv) {
               count, n);
   std::printf("Against iterations (Chebyshev: degree), power-iteration scaling, fp32:\n\n");
   header("solver, iterations");
-  for (RootMethod m : {RootMethod::cn, RootMethod::ndb})
+  for (RootMethod m : {RootMethod::coupled_newton, RootMethod::newton_denman_beavers})
     for (int k : {5, 10, 20, 40}) {
       auto o = base(m);
-      o.max_iters = k;
+      o.max_iterations = k;
       row(kdash::to_string(m) + ", " + std::to_string(k), problems, o);
     }
   for (int d : {10, 20, 60, 200}) {
-    auto o = base(RootMethod::cbshv);
-    o.cheb_degree = d;
+    auto o = base(RootMethod::chebyshev);
+    o.chebyshev_degree = d;
     row("cbshv, degree " + std::to_string(d), problems, o);
   }
   row("evd", problems, base(RootMethod::evd));
 
   std::printf("\nAgainst scaling and precision (CN and NDB: 10 iterations, Chebyshev: degree 20):\n\n");
   header("solver, scaling, precision");
-  for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::cbshv})
-    for (Scaling s : {Scaling::fro, Scaling::pi, Scaling::pim})
+  for (RootMethod m : {RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev})
+    for (Scaling s : {Scaling::frobenius, Scaling::power_iteration, Scaling::multi_vector_power_iteration})
       for (Precision p : {Precision::fp32, Precision::tf32, Precision::fp16, Precision::bf16, Precision::fp64}) {
         auto o = base(m);
         o.scaling = s;

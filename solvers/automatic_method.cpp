@@ -12,7 +12,7 @@ RootOptions resolve_automatic(const RootOptions& options, int n, bool host_backe
     out.method = RootMethod::evd;
     return out;
   }
-  out.method = RootMethod::cn;
+  out.method = RootMethod::coupled_newton;
   if (n >= kAutoHalfPrecisionBlock && options.precision == Precision::fp32) out.precision = Precision::fp16;
   return out;
 }

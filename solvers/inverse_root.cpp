@@ -26,25 +26,16 @@ void validate(const RootOptions& o, std::size_t rows, std::size_t cols) {
     throw std::invalid_argument(m + "blocks must be square, got " + std::to_string(rows) + "x" + std::to_string(cols));
   }
   if (!(o.p > 0) || !std::isfinite(o.p)) throw std::invalid_argument(m + "root p must be > 0");
-  if (!(o.eps >= 0) || !std::isfinite(o.eps)) throw std::invalid_argument(m + "eps must be finite and >= 0");
-  if (!(o.usable_residual >= 0)) throw std::invalid_argument(m + "usable_residual must be >= 0");
-  if (o.method == RootMethod::cn && !(is_integer(o.p) && o.p >= 1)) {
+  if (o.method == RootMethod::coupled_newton && !(is_integer(o.p) && o.p >= 1)) {
     throw std::invalid_argument(m + "coupled Newton needs an integer root p >= 1, got " + std::to_string(o.p));
   }
-  if ((o.method == RootMethod::ndb || o.method == RootMethod::cbshv) && o.p != 2 && o.p != 4) {
+  if ((o.method == RootMethod::newton_denman_beavers || o.method == RootMethod::chebyshev) && o.p != 2 && o.p != 4) {
     throw std::invalid_argument(m + "root p must be 2 or 4, got " + std::to_string(o.p));
   }
-  if (o.method != RootMethod::evd) {
-    if (o.max_iters < 1) throw std::invalid_argument(m + "max_iters must be >= 1");
-    if (!(o.tolerance >= 0) || !std::isfinite(o.tolerance)) throw std::invalid_argument(m + "tolerance must be >= 0");
-    if (o.pi_steps < 0) throw std::invalid_argument(m + "power-iteration steps must be >= 0");
-    if (o.pim_vectors < 1) throw std::invalid_argument(m + "pim_vectors must be >= 1");
-    if (!(o.pi_const > 0) || !std::isfinite(o.pi_const)) throw std::invalid_argument(m + "pi_const must be > 0");
-  }
-  if (o.method == RootMethod::cbshv) {
-    if (o.cheb_degree < 0) throw std::invalid_argument(m + "Chebyshev degree must be >= 0");
-    if (o.cheb_nodes <= o.cheb_degree) throw std::invalid_argument(m + "Chebyshev node count must exceed the degree");
-    if (!(o.eps > 0)) throw std::invalid_argument(m + "Chebyshev needs eps > 0 (the fit interval is [eps, 1+eps])");
+  try {
+    validate_root_options(o);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(m + e.what());
   }
 }
 
@@ -55,11 +46,11 @@ std::vector<BlockRootResult> run_method(const ExecSpace& exec, const Stack<const
   switch (options.method) {
     case RootMethod::evd:
       return solvers::evd_root<C>(exec, a, x, options);
-    case RootMethod::cn:
+    case RootMethod::coupled_newton:
       return solvers::coupled_newton<C>(exec, a, x, options);
-    case RootMethod::ndb:
+    case RootMethod::newton_denman_beavers:
       return solvers::newton_db<C>(exec, a, x, options);
-    case RootMethod::cbshv:
+    case RootMethod::chebyshev:
       return solvers::chebyshev_root<C>(exec, a, x, options);
     default:
       throw std::logic_error("inverse_root: unresolved solver");
@@ -102,7 +93,7 @@ std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T
           st == RootStatus::converged || (st == RootStatus::not_converged && options.method != RootMethod::evd);
     }
     auto write = Kokkos::create_mirror_view_and_copy(MemOf<ExecSpace>(), write_h);
-    solvers::impl::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemOf<ExecSpace>>(xc), x, {},
+    backends::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemOf<ExecSpace>>(xc), x, {},
                                            write);
     exec.fence();
     return results;

@@ -3,16 +3,20 @@
 #include <kdash/backends/enum_names.hpp>
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace kdash {
 namespace {
 
 constexpr detail::EnumNames<RootMethod, 5> kMethods{{{RootMethod::evd, "evd"},
-                                                     {RootMethod::cn, "cn"},
-                                                     {RootMethod::ndb, "ndb"},
-                                                     {RootMethod::cbshv, "cbshv"},
+                                                     {RootMethod::coupled_newton, "cn"},
+                                                     {RootMethod::newton_denman_beavers, "ndb"},
+                                                     {RootMethod::chebyshev, "cbshv"},
                                                      {RootMethod::automatic, "auto"}}};
-constexpr detail::EnumNames<Scaling, 3> kScalings{{{Scaling::fro, "fro"}, {Scaling::pi, "pi"}, {Scaling::pim, "pim"}}};
+constexpr detail::EnumNames<Scaling, 3> kScalings{{{Scaling::frobenius, "fro"},
+                                                   {Scaling::power_iteration, "pi"},
+                                                   {Scaling::multi_vector_power_iteration, "pim"}}};
 constexpr detail::EnumNames<Precision, 5> kPrecisions{{{Precision::fp32, "fp32"},
                                                        {Precision::tf32, "tf32"},
                                                        {Precision::fp16, "fp16"},
@@ -27,7 +31,35 @@ constexpr detail::EnumNames<RootStatus, 4> kStatuses{{{RootStatus::converged, "c
                                                       {RootStatus::non_finite, "non_finite"},
                                                       {RootStatus::fallback, "fallback"}}};
 
+[[noreturn]] void invalid(const std::string& key, const std::string& why) {
+  throw std::invalid_argument("kdash::RootOptions: " + key + " " + why);
+}
+void finite_at_least(const std::string& key, double v, double lo, bool strict) {
+  if (!std::isfinite(v)) invalid(key, "must be finite, got " + std::to_string(v));
+  if (strict ? !(v > lo) : v < lo) invalid(key, std::string("must be ") + (strict ? "> " : ">= ") + std::to_string(lo) +
+                                                    ", got " + std::to_string(v));
+}
+void in_range(const std::string& key, long long v, long long lo, long long hi) {
+  if (v < lo) invalid(key, "must be >= " + std::to_string(lo) + ", got " + std::to_string(v));
+  if (v > hi) invalid(key, "must be at most " + std::to_string(hi) + ", got " + std::to_string(v));
+}
+
 }  // namespace
+
+void validate_root_options(const RootOptions& o) {
+  finite_at_least("eps_root", o.eps, 0, false);
+  in_range("newton_steps", o.max_iterations, 1, limits::max_iterations);
+  finite_at_least("tolerance", o.tolerance, 0, false);  // 0: always run newton_steps iterations
+  in_range("pi_steps", o.power_iteration_steps, 1, limits::power_iteration_steps);
+  finite_at_least("pi_const", o.scale_margin, 0, true);
+  in_range("pim_vectors", o.power_iteration_vectors, 1, limits::power_iteration_vectors);
+  in_range("cheb_degree", o.chebyshev_degree, 1, limits::chebyshev_degree);
+  in_range("cheb_nodes", o.chebyshev_nodes, static_cast<long long>(o.chebyshev_degree) + 1, limits::chebyshev_nodes);
+  if (!(o.usable_residual >= 0)) invalid("usable_residual", "must be >= 0");
+  if (o.method == RootMethod::chebyshev && !(o.eps > 0)) {
+    invalid("eps_root", "must be > 0 for the Chebyshev solver (the fit interval is [eps, 1 + eps])");
+  }
+}
 
 std::string to_string(RootMethod m) { return detail::name_of(m, kMethods); }
 std::string to_string(Scaling s) { return detail::name_of(s, kScalings); }

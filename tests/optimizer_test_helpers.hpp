@@ -21,7 +21,7 @@ inline Config test_config() {
   c.block_size = 4;
   c.lr = 0.01;
   c.root_freq = 3;
-  c.mu = 0.5;
+  c.momentum = 0.5;
   c.weight_decay = 0.01;
   return c;
 }

@@ -22,16 +22,6 @@ enum class OneDimMode { adamw, shampoo };
 // A block whose gradient holds NaN/Inf: skip its update (counted in the metrics) or throw naming it.
 enum class NonFinitePolicy { skip, error };
 
-// Upper bounds of the options whose cost (time, memory) grows with their value long after the accuracy they buy has
-// saturated. Config::validate and the kdash root tool reject larger values, naming the option and the bound.
-namespace limits {
-inline constexpr int newton_steps = 1000;   // Newton iterations converge quadratically: tens suffice
-inline constexpr int pi_steps = 10000;      // power iteration: enough for an eigenvalue gap ratio of 0.999
-inline constexpr int pim_vectors = 1024;    // start vectors: beyond the block size they add nothing
-inline constexpr int cheb_degree = 1000;    // one GEMM per degree per root
-inline constexpr int cheb_nodes = 1000000;  // the fit costs nodes x degree; 50x the degree already converges
-}  // namespace limits
-
 struct Config {
   double lr = 1e-3;
   double weight_decay = 0.0;
@@ -39,32 +29,22 @@ struct Config {
   int block_size = 1024;
   StackingMode stacking = StackingMode::device;
 
-  // Inverse roots (design.md §3), passed to kdash::inverse_root through to_root_options().
-  RootMethod solver = RootMethod::evd;
-  int root_freq = 10;              // inv_root_freq
+  // Inverse roots (design.md §3): the solver options (kdash::RootOptions, validated by validate_root_options; p is
+  // set per factor: 4 two-sided, 2 one-sided), how often roots are recomputed, from which step, and in how large
+  // slices.
+  RootOptions root;
+  int root_freq = 10;              // key "inv_root_freq" in the reference, "root_freq" here
   long long start_prec_step = -1;  // first preconditioned step; <= 1: from step 1
-  double eps_root = 1e-10;         // ridge eps_inv_root
-  Scaling scaling = Scaling::pi;
-  int newton_steps = 10;
-  double tolerance = 1e-6;
-  int pi_steps = 10;
-  double pi_const = 2.0;
-  int pim_vectors = 16;
-  int cheb_degree = 20;
-  int cheb_nodes = 10000;
-  Precision precision = Precision::fp32;
-  backends::GemmPath gemm_path = backends::GemmPath::automatic;
   // Largest working set of one solver call, MiB: a factor stack whose roots would need more is solved in slices
   // (a solver holds ~10 temporaries the size of its input). 0: one call per stack, however large.
   double root_batch_mb = 4096;
-  std::uint64_t seed = 0;
 
   // The step (design.md §1).
-  double beta_g = 0.9;       // gradient EMA; 0 disables it
-  double beta_lr = 0.95;     // factor statistics EMA; >= 1: plain sums (AdaGrad style)
-  double beta_graft = 0.95;  // grafting second-moment EMA (adam, rmsprop)
+  double beta_g = 0.9;             // gradient EMA; 0 disables it
+  double beta_statistics = 0.95;   // factor statistics EMA (key "beta_lr"); >= 1: plain sums (AdaGrad style)
+  double beta_graft = 0.95;        // grafting second-moment EMA (adam, rmsprop)
   double eps_graft = 1e-8;
-  double mu = 0.0;  // momentum; 0 disables it
+  double momentum = 0.0;  // key "mu"; 0 disables it
   bool nesterov = true;
   bool bias_correction = true;
   GraftingType grafting = GraftingType::adam;
@@ -75,10 +55,8 @@ struct Config {
   NonFinitePolicy nonfinite_policy = NonFinitePolicy::skip;
   std::string dump_dir;  // when set, failing factor matrices are written there as .npy
 
-  // Throws std::invalid_argument naming the first invalid option (NaN, out of range, ...).
+  // Throws std::invalid_argument naming the first invalid option (NaN, out of range, ...) by its configuration key.
   void validate() const;
-  // The solver knobs of this configuration; p is set per factor by the optimizer (4 two-sided, 2 one-sided).
-  RootOptions to_root_options() const;
 };
 
 std::string to_string(WeightDecayMode m);

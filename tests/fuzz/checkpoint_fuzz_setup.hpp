@@ -19,7 +19,7 @@ inline Config checkpoint_fuzz_config() {
   Config c;
   c.block_size = 4;
   c.root_freq = 2;
-  c.mu = 0.5;
+  c.momentum = 0.5;
   c.weight_decay = 0.01;
   return c;
 }

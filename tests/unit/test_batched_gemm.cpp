@@ -68,7 +68,7 @@ void check_gemm(int count, int m, int n, int k, Trans ta, Trans tb, GemmPath pat
 template <class Body>
 void for_each_path_and_transpose(Body&& body) {
   const std::pair<GemmPath, const char*> paths[] = {
-      {GemmPath::kk, "kk"}, {GemmPath::vendor, "vendor"}, {GemmPath::automatic, "automatic"}};
+      {GemmPath::kokkos_kernels, "kk"}, {GemmPath::vendor, "vendor"}, {GemmPath::automatic, "automatic"}};
   for (const auto& [path, name] : paths)
     for (Trans ta : {Trans::none, Trans::transpose})
       for (Trans tb : {Trans::none, Trans::transpose}) {

@@ -87,7 +87,7 @@ TEST(BenchFlopModel, MatchesTheGemmCountsOfOneBlock) {
   kb::ModelPreset m{"one", "", {{"w", {4, 2}}}};
   kb::FlopModelOptions o;
   o.block_size = 4;
-  o.solver = kdash::RootMethod::cn;
+  o.solver = kdash::RootMethod::coupled_newton;
   auto f = kb::step_flops(m, o);
   EXPECT_DOUBLE_EQ(f.statistics, 96);
   EXPECT_DOUBLE_EQ(f.direction, 96);
@@ -106,13 +106,13 @@ TEST(BenchFlopModel, MatchesTheGemmCountsOfOneBlock) {
 TEST(BenchFlopModel, SolverCostsFollowSpecSection3) {
   using kdash::RootMethod;
   // design.md §3: CN root 4 = 4 GEMMs per iteration; NDB root 4 = 56 GEMMs at 10 iterations; Chebyshev = d - 1.
-  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::cn, 4, 10, 20), 40);
-  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::ndb, 4, 10, 20), 56);
-  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::cbshv, 4, 10, 20), 19);
-  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::cbshv, 4, 10, 60), 59);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::coupled_newton, 4, 10, 20), 40);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::newton_denman_beavers, 4, 10, 20), 56);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::chebyshev, 4, 10, 20), 19);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::chebyshev, 4, 10, 60), 59);
   // EVD: 10/3 n^3 for eigh plus one GEMM = 8/3 GEMM-equivalents, whatever the iteration knobs.
   EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents(RootMethod::evd, 4, 3, 5), 8.0 / 3.0);
-  EXPECT_THROW(kb::root_gemm_equivalents(RootMethod::cn, 3, 10, 20), std::invalid_argument);
+  EXPECT_THROW(kb::root_gemm_equivalents(RootMethod::coupled_newton, 3, 10, 20), std::invalid_argument);
 }
 
 TEST(BenchFlopModel, MeasuredIterationsReproduceTheNominalCountsAtNewtonSteps) {
@@ -120,15 +120,15 @@ TEST(BenchFlopModel, MeasuredIterationsReproduceTheNominalCountsAtNewtonSteps) {
   // At the nominal iteration count the measured form must agree with the nominal one (NDB reports the total over
   // its stages: 2 x 10 for root 4); below it, the work shrinks linearly with the iterations.
   for (int p : {2, 4}) {
-    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::cn, p, 10, 20),
-                     kb::root_gemm_equivalents(RootMethod::cn, p, 10, 20));
-    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::ndb, p, p == 4 ? 20 : 10, 20),
-                     kb::root_gemm_equivalents(RootMethod::ndb, p, 10, 20));
-    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::cbshv, p, 20, 20), 19);
+    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::coupled_newton, p, 10, 20),
+                     kb::root_gemm_equivalents(RootMethod::coupled_newton, p, 10, 20));
+    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::newton_denman_beavers, p, p == 4 ? 20 : 10, 20),
+                     kb::root_gemm_equivalents(RootMethod::newton_denman_beavers, p, 10, 20));
+    EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::chebyshev, p, 20, 20), 19);
   }
-  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::cn, 4, 6, 20), 24);
-  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::ndb, 4, 12, 20), 3 * 12 - 4);
-  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::ndb, 4, 0, 20), 0);  // a block that never started
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::coupled_newton, 4, 6, 20), 24);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::newton_denman_beavers, 4, 12, 20), 3 * 12 - 4);
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::newton_denman_beavers, 4, 0, 20), 0);  // a block that never started
 }
 
 TEST(BenchReport, JsonHasExactlyTheSpecKeysAndRoundTrips) {

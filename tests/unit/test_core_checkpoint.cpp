@@ -177,7 +177,7 @@ TYPED_TEST(CoreCheckpoint, BadFilesAreRejectedAndLeaveTheStateUnchanged) {
 
   // Mismatched optimizers.
   Config other = c;
-  other.beta_lr = 0.9;
+  other.beta_statistics = 0.9;
   expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), kSpecs, other).load(good); }, "beta_lr");
   other = c;
   other.block_size = 2;

@@ -99,7 +99,7 @@ Config two_iteration_roots(kdash::RootMethod solver) {
 TYPED_TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCounted) {
   using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"w", {8, 12}}};
-  Config c = two_iteration_roots(kdash::RootMethod::cn);
+  Config c = two_iteration_roots(kdash::RootMethod::coupled_newton);
   c.tolerance = 1e-30;  // never met in float: every root ends not_converged
   kdash::Optimizer<Space> opt(Space(), specs, c);
   GaussianSteps<Space> run(specs);
@@ -119,8 +119,8 @@ TYPED_TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCou
 TYPED_TEST(RootAcceptance, NotConvergedIterateAboveTheUsableResidualFailsAndIsDumped) {
   using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"w", {4, 4}}};
-  Config c = two_iteration_roots(kdash::RootMethod::ndb);
-  c.pi_const = 0.1;  // A/s has eigenvalues up to 10: Newton-DB diverges (see newton_db.hpp)
+  Config c = two_iteration_roots(kdash::RootMethod::newton_denman_beavers);
+  c.scale_margin = 0.1;  // A/s has eigenvalues up to 10: Newton-DB diverges (see newton_db.hpp)
   c.max_failures = 5;
   const auto dump = std::filesystem::temp_directory_path() /
                     ("kdash_acceptance_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));

@@ -233,8 +233,8 @@ class ReferenceDash {
         }
       } else {
         // 3. statistics
-        const bool sums = c.beta_lr >= 1;
-        const double keep = sums ? 1 : c.beta_lr, add = sums ? 1 : 1 - c.beta_lr;
+        const bool sums = c.beta_statistics >= 1;
+        const double keep = sums ? 1 : c.beta_statistics, add = sums ? 1 : 1 - c.beta_statistics;
         for (int i = 0; i < r; ++i)
           for (int j = 0; j < r; ++j) {
             double s = 0;
@@ -298,10 +298,10 @@ class ReferenceDash {
           for (int k = 0; k < n; ++k) P[k] = ngraft / (std::sqrt(nu) + 1e-16) * u[k];
         }
         // 9. momentum
-        if (c.mu > 0)
+        if (c.momentum > 0)
           for (int k = 0; k < n; ++k) {
-            blk.M[k] = c.mu * blk.M[k] + P[k];
-            P[k] = c.nesterov ? P[k] + c.mu * blk.M[k] : blk.M[k];
+            blk.M[k] = c.momentum * blk.M[k] + P[k];
+            P[k] = c.nesterov ? P[k] + c.momentum * blk.M[k] : blk.M[k];
           }
       }
       // 1 and 10
@@ -374,7 +374,7 @@ TYPED_TEST(CoreStep, FirstOrderStepsMatchTheGraftingMethod) {
       c.start_prec_step = 1000;
       c.grafting = graft;
       if (variant == 1) {  // momentum without Nesterov, no EMA, no bias correction, L2 weight decay
-        c.mu = 0.5;
+        c.momentum = 0.5;
         c.nesterov = false;
         c.beta_g = 0;
         c.bias_correction = false;
@@ -402,16 +402,16 @@ TYPED_TEST(CoreStep, MatchesDoublePrecisionReference) {
   configs.push_back(a);  // Adam grafting, EMA, bias correction, one-sided 1-D Shampoo
   Config b = a;
   b.grafting = kdash::GraftingType::adagrad;
-  b.mu = 0.9;
+  b.momentum = 0.9;
   b.weight_decay = 0.05;
   b.start_prec_step = 5;  // not a multiple of root_freq: roots must be computed at step 5 (reference bug avoided)
   b.root_freq = 4;
   configs.push_back(b);
   Config d = a;
   d.grafting = kdash::GraftingType::rmsprop;
-  d.beta_lr = 1;  // plain sums
+  d.beta_statistics = 1;  // plain sums
   d.beta_g = 0;
-  d.mu = 0.3;
+  d.momentum = 0.3;
   d.nesterov = false;
   d.one_dim = kdash::OneDimMode::adamw;
   d.weight_decay = 0.02;
@@ -422,7 +422,7 @@ TYPED_TEST(CoreStep, MatchesDoublePrecisionReference) {
   e.bias_correction = false;
   e.root_freq = 1;
   configs.push_back(e);
-  for (auto path : {kdash::backends::GemmPath::vendor, kdash::backends::GemmPath::kk}) {
+  for (auto path : {kdash::backends::GemmPath::vendor, kdash::backends::GemmPath::kokkos_kernels}) {
     Config f = a;  // statistics by full GEMM (vendor) or by the one-triangle kernel for every size (kk)
     f.gemm_path = path;
     configs.push_back(f);
@@ -448,7 +448,7 @@ TYPED_TEST(CoreStep, LargeBlocksSpanSeveralChunks) {
     c.root_freq = 3;
     c.eps_root = 10;
     c.one_dim = kdash::OneDimMode::adamw;
-    c.mu = 0.5;
+    c.momentum = 0.5;
     if (variant == 1) c.start_prec_step = 1000;  // first-order steps only
     const double err = max_relative(run_kdash<Space>(specs, c, 12), run_reference(specs, c, 12));
     EXPECT_LT(err, 1e-4) << "variant " << variant;
@@ -510,8 +510,8 @@ TYPED_TEST(CoreStep, StackingModesAgreeOnTheSymmetricKernelPath) {
   const std::vector<ParamSpec> specs = {{"a", {256, 128}}, {"b", {128, 128}}, {"c", {128, 200}}, {"v", {128}}};
   Config c;
   c.block_size = 128;
-  c.solver = kdash::RootMethod::cn;
-  c.scaling = kdash::Scaling::fro;
+  c.solver = kdash::RootMethod::coupled_newton;
+  c.scaling = kdash::Scaling::frobenius;
   c.root_freq = 1;
   expect_stacking_modes_agree<Space>(specs, c, 3, kdash::is_host_space_v<Space> ? 0.0 : 1e-6);
 }
@@ -522,7 +522,7 @@ TYPED_TEST(CoreStep, StackingModesAgreeOnTheSymmetricKernelPath) {
 TYPED_TEST(CoreStep, SlicedRootComputationsAgreeWithOneCallPerStack) {
   using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"a", {9, 7}}, {"b", {8, 8}}, {"c", {4, 12}}, {"v", {13}}};
-  for (kdash::RootMethod solver : {kdash::RootMethod::evd, kdash::RootMethod::cn}) {
+  for (kdash::RootMethod solver : {kdash::RootMethod::evd, kdash::RootMethod::coupled_newton}) {
     Config c;
     c.block_size = 4;
     c.lr = 0.01;
@@ -742,10 +742,10 @@ TYPED_TEST(CoreStep, OptimizersOnTwoInstancesInterleavedEqualLoneRuns) {
   const std::vector<ParamSpec> specs_a = mixed_specs(), specs_b = {{"w", {9, 7}}, {"v", {13}}};
   const Config config_a = small_config();
   Config config_b = small_config();
-  config_b.solver = kdash::RootMethod::cn;
+  config_b.solver = kdash::RootMethod::coupled_newton;
   config_b.stacking = kdash::StackingMode::sequential;
   config_b.root_freq = 2;
-  config_b.mu = 0.5;
+  config_b.momentum = 0.5;
   auto lone = [&](const std::vector<ParamSpec>& specs, const Config& c, unsigned seed) {
     kdash::Optimizer<Space> opt(Space(), specs, c);
     QueuedRun<Space> run(specs, steps, seed);
@@ -776,9 +776,9 @@ TEST(CoreStepHostSpaces, SerialAndOpenMPGiveTheSameParameters) {
   std::vector<std::pair<std::vector<ParamSpec>, Config>> cases;
   cases.push_back({mixed_specs(), small_config()});  // EVD roots, device stacking
   Config cn = small_config();
-  cn.solver = kdash::RootMethod::cn;
+  cn.solver = kdash::RootMethod::coupled_newton;
   cn.stacking = kdash::StackingMode::layerwise;
-  cn.mu = 0.5;
+  cn.momentum = 0.5;
   cn.weight_decay = 0.01;
   cases.push_back({mixed_specs(), cn});
   Config large = small_config();  // blocks of several element-wise chunks; 128-blocks on the host ?syrk path

@@ -30,12 +30,12 @@ RootOptions options_for(RootMethod m) {
   o.p = 4;
   o.eps = 1e-10;
   o.tolerance = 1e-5;
-  o.max_iters = 15;
+  o.max_iterations = 15;
   o.seed = 17;
   return o;
 }
 
-const RootMethod kMethods[] = {RootMethod::evd, RootMethod::cn, RootMethod::ndb, RootMethod::cbshv};
+const RootMethod kMethods[] = {RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev};
 
 template <class T>
 HostStack<T> single_block(const HostStack<T>& h, int b) {
@@ -56,8 +56,8 @@ TYPED_TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
     for (double kappa : kappas) spectra.push_back(geometric_spectrum(n, kappa));
     auto stack = spectrum_stack<float>(n, spectra, 40 + n);
     for (RootMethod m : kMethods)
-      for (Scaling sc : {Scaling::pi, Scaling::pim, Scaling::fro}) {
-        if (m == RootMethod::evd && sc != Scaling::pi) continue;  // EVD has no scale
+      for (Scaling sc : {Scaling::power_iteration, Scaling::multi_vector_power_iteration, Scaling::frobenius}) {
+        if (m == RootMethod::evd && sc != Scaling::power_iteration) continue;  // EVD has no scale
         auto o = options_for(m);
         o.scaling = sc;
         HostStack<float> x;
@@ -81,7 +81,7 @@ TYPED_TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
             EXPECT_LE(std::abs(r1[0].iterations - r[b].iterations), 1);
             // The one iteration may be the last one allowed: converged in one run, not_converged in the other.
             const bool flip_at_cap =
-                std::max(r1[0].iterations, r[b].iterations) >= o.max_iters && r1[0].iterations != r[b].iterations;
+                std::max(r1[0].iterations, r[b].iterations) >= o.max_iterations && r1[0].iterations != r[b].iterations;
             if (!flip_at_cap) EXPECT_EQ(r1[0].status, r[b].status);
           }
           if (m == RootMethod::evd || !same_rounding) {
@@ -176,22 +176,22 @@ TYPED_TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
     auto o = options_for(m);
     o.eps = 1e-6;
     o.tolerance = 1e-5;
-    o.max_iters = 30;
+    o.max_iterations = 30;
     HostStack<float> x;
     auto r = run_root<Space>(zero, x, o);
     SCOPED_TRACE(to_string(m));
     EXPECT_EQ(r[0].status, RootStatus::converged);
     double expected = std::pow(m == RootMethod::evd ? 2 * o.eps : o.eps, -1.0 / o.p);
-    if (m == RootMethod::cbshv)
+    if (m == RootMethod::chebyshev)
       expected =
-          solvers::chebyshev_evaluate(solvers::chebyshev_coefficients(o.eps, o.cheb_degree, o.p, o.cheb_nodes), -1.0);
+          solvers::chebyshev_evaluate(solvers::chebyshev_coefficients(o.eps, o.chebyshev_degree, o.p, o.chebyshev_nodes), -1.0);
     // Iterative solvers: converged to tol on max|M - I| (M = X^4 eps) => X within tol/4 relative (+ rounding 1e-6).
-    const double rel = m == RootMethod::cbshv || m == RootMethod::evd ? 1e-5 : o.tolerance / 4 + 1e-5;
+    const double rel = m == RootMethod::chebyshev || m == RootMethod::evd ? 1e-5 : o.tolerance / 4 + 1e-5;
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j) EXPECT_NEAR(x(0, i, j), i == j ? expected : 0.0, rel * expected);
   }
   // No ridge: the root does not exist (CN/NDB: s = 0; EVD: 0^(-1/p)); the block is flagged and left unchanged.
-  for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::evd}) {
+  for (RootMethod m : {RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::evd}) {
     auto o = options_for(m);
     o.eps = 0;
     Stack<float, typename Space::memory_space> x("x", 2, n, n);
@@ -215,18 +215,18 @@ TYPED_TEST(SolverBatched, HugeDynamicRangeAcrossBlocks) {
   const int e2[3] = {100, 0, -100};
   for (int b = 0; b < 3; ++b)
     for (int i = 0; i < n * n; ++i) mixed.data()[b * n * n + i] = std::ldexp(unit.host.data()[i], e2[b]);
-  for (RootMethod m : {RootMethod::cn, RootMethod::ndb, RootMethod::evd}) {
+  for (RootMethod m : {RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::evd}) {
     auto o = options_for(m);
     o.eps = 0;
     o.tolerance = 0;
-    o.max_iters = 12;
-    o.scaling = Scaling::fro;
+    o.max_iterations = 12;
+    o.scaling = Scaling::frobenius;
     HostStack<float> x;
     auto r = run_root<Space>(mixed, x, o);
     const double u = 6e-8;
     // EVD: LAPACK's eigensolver scales internally but not by exact powers of two; its own bound (test_evd_root.cpp):
     // 10 n u kappa / p.
-    const double rel = m == RootMethod::evd ? 10.0 * n * u * 100 / 4 : 2 * u + 2 * o.max_iters * std::sqrt(n) * u;
+    const double rel = m == RootMethod::evd ? 10.0 * n * u * 100 / 4 : 2 * u + 2 * o.max_iterations * std::sqrt(n) * u;
     double ref = 0;
     for (int i = 0; i < n * n; ++i) ref = std::max(ref, double(std::abs(x.data()[n * n + i])));
     for (int b : {0, 2}) {
@@ -253,23 +253,23 @@ TYPED_TEST(SolverBatched, OptionsAreValidatedWithMessagesNamingThem) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     }
   };
-  auto o = options_for(RootMethod::cn);
+  auto o = options_for(RootMethod::coupled_newton);
   o.p = 2.5;
   expect_throw(o, "integer root");
-  o = options_for(RootMethod::ndb);
+  o = options_for(RootMethod::newton_denman_beavers);
   o.p = 3;
   expect_throw(o, "2 or 4");
-  o = options_for(RootMethod::cbshv);
-  o.cheb_nodes = 10;
-  expect_throw(o, "node count");
-  o = options_for(RootMethod::cn);
-  o.max_iters = 0;
-  expect_throw(o, "max_iters");
-  o.max_iters = 5;
+  o = options_for(RootMethod::chebyshev);
+  o.chebyshev_nodes = 10;
+  expect_throw(o, "cheb_nodes");
+  o = options_for(RootMethod::coupled_newton);
+  o.max_iterations = 0;
+  expect_throw(o, "newton_steps");
+  o.max_iterations = 5;
   o.tolerance = std::nan("");
   expect_throw(o, "tolerance");
   Stack<float, typename Space::memory_space> wrong("w", 1, 3, 2);
-  EXPECT_THROW(inverse_root(Space(), ConstStack(wrong), x, options_for(RootMethod::cn)), std::invalid_argument);
+  EXPECT_THROW(inverse_root(Space(), ConstStack(wrong), x, options_for(RootMethod::coupled_newton)), std::invalid_argument);
 }
 
 TYPED_TEST(SolverBatched, AutomaticRule) {
@@ -278,15 +278,15 @@ TYPED_TEST(SolverBatched, AutomaticRule) {
   o.method = RootMethod::automatic;
   EXPECT_EQ(solvers::resolve_automatic(o, 1024, true).method, RootMethod::evd);
   auto gpu = solvers::resolve_automatic(o, 1024, false);
-  EXPECT_EQ(gpu.method, RootMethod::cn);
+  EXPECT_EQ(gpu.method, RootMethod::coupled_newton);
   EXPECT_EQ(gpu.precision, Precision::fp16);
   auto gpu_small = solvers::resolve_automatic(o, 128, false);
-  EXPECT_EQ(gpu_small.method, RootMethod::cn);
+  EXPECT_EQ(gpu_small.method, RootMethod::coupled_newton);
   EXPECT_EQ(gpu_small.precision, Precision::fp32);
   o.p = 2.5;
   EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::evd);
-  o.method = RootMethod::ndb;
-  EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::ndb);  // explicit choices stay
+  o.method = RootMethod::newton_denman_beavers;
+  EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::newton_denman_beavers);  // explicit choices stay
   // Through the interface, auto gives exactly the results of the method and precision the rule picks for this
   // backend (EVD on hosts).
   const int n = 9;

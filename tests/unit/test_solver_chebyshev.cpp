@@ -55,14 +55,14 @@ void check_diagonal(int n, int degree, double p, double eps) {
   for (int b = 0; b < count; ++b)
     for (int i = 0; i < n; ++i) ah(b, i, i) = static_cast<T>(b == 0 ? std::pow(10.0, -6 * dist(gen)) : dist(gen));
   RootOptions o;
-  o.method = RootMethod::cbshv;
+  o.method = RootMethod::chebyshev;
   o.p = p;
   o.eps = eps;
-  o.cheb_degree = degree;
-  o.scaling = Scaling::fro;
+  o.chebyshev_degree = degree;
+  o.scaling = Scaling::frobenius;
   HostStack<T> x;
   auto r = run_root<Space>(ah, x, o);
-  const auto c = solvers::chebyshev_coefficients(eps, degree, p, o.cheb_nodes);
+  const auto c = solvers::chebyshev_coefficients(eps, degree, p, o.chebyshev_nodes);
   double csum = 0;
   for (double v : c) csum += std::abs(v);
   const double u = std::numeric_limits<T>::epsilon() / 2;
@@ -118,8 +118,8 @@ TYPED_TEST(Chebyshev, IsNotRescaledBySToTheMinusOneOverP) {
   HostStack<float> big("big", 1, n, n);
   for (int i = 0; i < n * n; ++i) big.data()[i] = std::ldexp(stack.host.data()[i], 40);
   RootOptions o;
-  o.method = RootMethod::cbshv;
-  o.scaling = Scaling::fro;
+  o.method = RootMethod::chebyshev;
+  o.scaling = Scaling::frobenius;
   HostStack<float> x1, x2;
   auto r1 = run_root<Space>(stack.host, x1, o);
   auto r2 = run_root<Space>(big, x2, o);

@@ -52,11 +52,11 @@ void check_bound(const Case& c) {
   std::vector<std::vector<double>> spectra(count, geometric_spectrum(c.n, c.kappa));
   auto stack = spectrum_stack<T>(c.n, spectra, 7 * c.n + c.p);
   RootOptions o;
-  o.method = RootMethod::cn;
+  o.method = RootMethod::coupled_newton;
   o.p = c.p;
   o.eps = 0;
   o.tolerance = 0;  // run exactly c.iterations
-  o.max_iters = c.iterations;
+  o.max_iterations = c.iterations;
   o.precision = c.precision;
   HostStack<T> x;
   auto results = run_root<Space>(stack.host, x, o);
@@ -143,9 +143,9 @@ TYPED_TEST(CoupledNewton, Kappa1e8InFp32With10IterationsIsReportedNotConverged) 
   const int n = 16;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 1e8)}, 3);
   RootOptions o;
-  o.method = RootMethod::cn;
+  o.method = RootMethod::coupled_newton;
   o.p = 4;
-  o.max_iters = 10;
+  o.max_iterations = 10;
   HostStack<float> x;
   auto r = run_root<Space>(stack.host, x, o);
   EXPECT_LE(cn_scalar_residual(1e-8, r[0].scale, 4, 10), 1.0);
@@ -163,11 +163,11 @@ TYPED_TEST(CoupledNewton, RankDeficientWithRidgeConvergesInFp64AndNotIn10Fp32Ite
   for (int i = 0; i < n / 2; ++i) lambda[i] = std::pow(10.0, -i / 4.0);
   auto stack = spectrum_stack<double>(n, {lambda}, 11);
   RootOptions o;
-  o.method = RootMethod::cn;
+  o.method = RootMethod::coupled_newton;
   o.p = 4;
   o.eps = 1e-6;
   o.tolerance = 1e-9;
-  o.max_iters = 40;
+  o.max_iterations = 40;
   HostStack<double> x;
   auto r = run_root<Space>(stack.host, x, o);
   EXPECT_EQ(r[0].status, RootStatus::converged);
@@ -179,7 +179,7 @@ TYPED_TEST(CoupledNewton, RankDeficientWithRidgeConvergesInFp64AndNotIn10Fp32Ite
   const double bound = n * o.tolerance + 2.0 * 4 * r[0].iterations * delta_g * (1e6 + 1);
   EXPECT_LE(root_residual(stack.block(x, 0), ridged, 4, n), bound);
 
-  o.max_iters = 10;
+  o.max_iterations = 10;
   o.precision = Precision::fp32;
   auto stack32 = spectrum_stack<float>(n, {lambda}, 11);
   HostStack<float> x32;
@@ -194,10 +194,10 @@ TYPED_TEST(CoupledNewton, ConvergedBlocksAreNotModifiedByLaterIterations) {
   const int n = 24;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 2), geometric_spectrum(n, 1e3)}, 5);
   RootOptions o;
-  o.method = RootMethod::cn;
+  o.method = RootMethod::coupled_newton;
   o.p = 4;
   o.tolerance = 1e-4;
-  o.max_iters = 30;
+  o.max_iterations = 30;
   HostStack<float> x;
   auto r = run_root<Space>(stack.host, x, o);
   ASSERT_EQ(r[0].status, RootStatus::converged);
@@ -207,7 +207,7 @@ TYPED_TEST(CoupledNewton, ConvergedBlocksAreNotModifiedByLaterIterations) {
   Kokkos::deep_copy(one, Kokkos::subview(stack.host, std::make_pair(0, 1), Kokkos::ALL, Kokkos::ALL));
   RootOptions alone = o;
   alone.tolerance = 0;
-  alone.max_iters = r[0].iterations;
+  alone.max_iterations = r[0].iterations;
   HostStack<float> x1;
   auto r1 = run_root<Space>(one, x1, alone);
   EXPECT_EQ(r1[0].iterations, r[0].iterations);
@@ -220,10 +220,10 @@ TYPED_TEST(CoupledNewton, StopsEarlyWhenEveryBlockHasConverged) {
   const int n = 8;
   auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 4), geometric_spectrum(n, 10)}, 2);
   RootOptions o;
-  o.method = RootMethod::cn;
+  o.method = RootMethod::coupled_newton;
   o.p = 2;
   o.tolerance = 1e-10;
-  o.max_iters = 100;
+  o.max_iterations = 100;
   HostStack<double> x;
   auto r = run_root<Space>(stack.host, x, o);
   for (int b = 0; b < 2; ++b) {

@@ -39,16 +39,16 @@ double ndb_scalar_residual(double lambda, double s, int p, int k) {
 }
 
 template <class Space, class T>
-void check_bound(int n, double kappa, int p, int k, Scaling scaling = Scaling::pi) {
+void check_bound(int n, double kappa, int p, int k, Scaling scaling = Scaling::power_iteration) {
   const int count = 2;
   std::vector<std::vector<double>> spectra(count, geometric_spectrum(n, kappa));
   auto stack = spectrum_stack<T>(n, spectra, 13 * n + p);
   RootOptions o;
-  o.method = RootMethod::ndb;
+  o.method = RootMethod::newton_denman_beavers;
   o.p = p;
   o.eps = 0;
   o.tolerance = 0;
-  o.max_iters = k;
+  o.max_iterations = k;
   o.scaling = scaling;
   HostStack<T> x;
   auto results = run_root<Space>(stack.host, x, o);
@@ -84,8 +84,8 @@ TYPED_TEST(NewtonDBBound, ReachesTheDerivedBound) {
       for (double kappa : {1e1, 1e3})
         for (int p : {2, 4})
           for (int k : {4, 10}) check_bound<Space, T>(n, kappa, p, k);
-    check_bound<Space, T>(40, 1e2, 4, 10, Scaling::fro);
-    check_bound<Space, T>(40, 1e2, 2, 10, Scaling::pim);
+    check_bound<Space, T>(40, 1e2, 4, 10, Scaling::frobenius);
+    check_bound<Space, T>(40, 1e2, 2, 10, Scaling::multi_vector_power_iteration);
   } else {
     for (double kappa : {1e2, 1e6})
       for (int p : {2, 4}) check_bound<Space, T>(24, kappa, p, 30);
@@ -103,7 +103,7 @@ TYPED_TEST(NewtonDB, Kappa1e8WithTenIterationsIsReportedNotConverged) {
   const int n = 16;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 1e8)}, 3);
   RootOptions o;
-  o.method = RootMethod::ndb;
+  o.method = RootMethod::newton_denman_beavers;
   o.p = 2;
   HostStack<float> x;
   auto r = run_root<Space>(stack.host, x, o);
@@ -117,15 +117,15 @@ TYPED_TEST(NewtonDB, ConvergesAndStopsWithinTolerance) {
   const int n = 12;
   auto stack = spectrum_stack<double>(n, {geometric_spectrum(n, 3), geometric_spectrum(n, 50)}, 8);
   RootOptions o;
-  o.method = RootMethod::ndb;
+  o.method = RootMethod::newton_denman_beavers;
   o.p = 4;
   o.tolerance = 1e-10;
-  o.max_iters = 40;
+  o.max_iterations = 40;
   HostStack<double> x;
   auto r = run_root<Space>(stack.host, x, o);
   for (int b = 0; b < 2; ++b) {
     EXPECT_EQ(r[b].status, RootStatus::converged);
-    EXPECT_LT(r[b].iterations, 2 * o.max_iters);
+    EXPECT_LT(r[b].iterations, 2 * o.max_iterations);
     EXPECT_LT(r[b].residual, o.tolerance);
     // Converged to tol on Z Y - I in both stages: X^4 A - I is within ~4 n tol plus rounding (kappa 50, fp64).
     EXPECT_LE(root_residual(stack.block(x, b), stack.stored[b], 4, n), 4 * n * o.tolerance + 1e-10);
@@ -140,10 +140,10 @@ TYPED_TEST(NewtonDB, SpectrumOutsideTheRegionIsReportedNotHidden) {
   const int n = 8;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 4)}, 21);
   RootOptions o;
-  o.method = RootMethod::ndb;
+  o.method = RootMethod::newton_denman_beavers;
   o.p = 4;
-  o.pi_const = 0.1;
-  o.max_iters = 20;
+  o.scale_margin = 0.1;
+  o.max_iterations = 20;
   Stack<float, typename Space::memory_space> xd("x", 1, n, n);
   Kokkos::deep_copy(xd, 3.0f);
   auto r = inverse_root(Space(), to_device_input<Space>(stack.host), xd, o);

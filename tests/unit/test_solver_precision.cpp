@@ -62,12 +62,11 @@ TEST(Precision, NamesRoundTripAndUnknownNamesListTheAccepted) {
 
 TEST(Precision, ConfigKeyCarriesTf32AndRejectsUnknownNames) {
   Config c;
-  c.precision = Precision::tf32;
+  c.root.precision = Precision::tf32;
   const std::string text = config_to_json(c);
   EXPECT_NE(text.find("\"precision\": \"tf32\""), std::string::npos) << text;
-  EXPECT_EQ(config_from_json(text).precision, Precision::tf32);
-  EXPECT_EQ(config_from_json(R"({"precision": "tf32"})").precision, Precision::tf32);
-  EXPECT_EQ(c.to_root_options().precision, Precision::tf32);
+  EXPECT_EQ(config_from_json(text).root.precision, Precision::tf32);
+  EXPECT_EQ(config_from_json(R"({"precision": "tf32"})").root.precision, Precision::tf32);
   try {
     config_from_json(R"({"precision": "fp8"})");
     FAIL() << "fp8 was accepted";
@@ -139,7 +138,7 @@ TYPED_TEST(PrecisionOnSpace, EmulatedTf32GemmIsTheFp32GemmOfRoundedInputs) {
     ar_h.data()[i] = backends::round_to_tf32(a_h.data()[i]);
     br_h.data()[i] = backends::round_to_tf32(b_h.data()[i]);
   }
-  for (GemmPath path : {GemmPath::vendor, GemmPath::kk}) {
+  for (GemmPath path : {GemmPath::vendor, GemmPath::kokkos_kernels}) {
     if (path == GemmPath::vendor && !is_host_space_v<Space>) continue;
     auto product = [&](const HostStack<float>& a, const HostStack<float>& b, InputPrecision in) {
       Stack<float, typename Space::memory_space> c("c", count, n, n);
@@ -179,11 +178,11 @@ RootOptions method_options(RootMethod m, Precision prec) {
   o.method = m;
   o.p = kP;
   o.precision = prec;
-  o.scaling = Scaling::fro;  // deterministic: no random start vectors
-  o.eps = m == RootMethod::cn || m == RootMethod::ndb ? 0.0 : 1e-10;
-  o.max_iters = 12;
+  o.scaling = Scaling::frobenius;  // deterministic: no random start vectors
+  o.eps = m == RootMethod::coupled_newton || m == RootMethod::newton_denman_beavers ? 0.0 : 1e-10;
+  o.max_iterations = 12;
   o.tolerance = 0;  // the full iteration count in every precision
-  o.cheb_degree = 30;
+  o.chebyshev_degree = 30;
   return o;
 }
 
@@ -196,7 +195,7 @@ PrecisionRun run_method(const SpectrumStack<float>& s, RootMethod m, Precision p
   for (int b = 0; b < kCount; ++b) {
     Matrix xb = s.block(x, b);
     // Chebyshev's output is the root of A / s, not rescaled (docs/solvers.md).
-    const double f = m == RootMethod::cbshv ? std::pow(results[b].scale, -1.0 / kP) : 1.0;
+    const double f = m == RootMethod::chebyshev ? std::pow(results[b].scale, -1.0 / kP) : 1.0;
     for (auto& v : xb) v *= f;
     r.residual.push_back(root_residual(xb, s.stored[b], kP, kN));
     r.x.push_back(xb);
@@ -224,7 +223,7 @@ std::vector<Matrix> roots_in_double(const SpectrumStack<float>& s, RootMethod m)
   std::vector<Matrix> out;
   for (int b = 0; b < kCount; ++b) {
     Matrix xb(x.data() + std::size_t(b) * kN * kN, x.data() + std::size_t(b + 1) * kN * kN);
-    const double f = m == RootMethod::cbshv ? std::pow(results[b].scale, -1.0 / kP) : 1.0;
+    const double f = m == RootMethod::chebyshev ? std::pow(results[b].scale, -1.0 / kP) : 1.0;
     for (auto& v : xb) v *= f;
     out.push_back(xb);
   }
@@ -242,8 +241,8 @@ int chain_length(RootMethod m, const RootOptions& o, int iterations) {
   switch (m) {
     case RootMethod::evd:
       return 1;
-    case RootMethod::cbshv:
-      return o.cheb_degree;
+    case RootMethod::chebyshev:
+      return o.chebyshev_degree;
     default:
       return 2 * iterations;
   }
@@ -258,7 +257,7 @@ TYPED_TEST(PrecisionOnSpace, EverySolverIsWithinItsPrecisionsBoundOnWellConditio
       "relative error of X vs the fp64 root (median / max over %d blocks), n = %d, p = %d, kappa = %g, on %s:\n",
       kCount, kN, kP, kKappa, Space::name());
   std::printf("| solver | fp32 | tf32 | bf16 | fp16 |\n|---|---|---|---|---|\n");
-  for (RootMethod m : {RootMethod::evd, RootMethod::cn, RootMethod::ndb, RootMethod::cbshv}) {
+  for (RootMethod m : {RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev}) {
     const auto reference = roots_in_double<Space>(s, m);
     const PrecisionRun exact = run_method<Space>(s, m, Precision::fp64, nullptr);
     const PrecisionRun fp32 = run_method<Space>(s, m, Precision::fp32, &reference);

@@ -24,9 +24,9 @@ void check_power_iteration(int n, double kappa, int vectors, int steps, std::uin
   std::vector<std::vector<double>> spectra(count, geometric_spectrum(n, kappa));  // lambda_1 = 1, q_1 = row 0 of Q
   auto stack = spectrum_stack<T>(n, spectra, 31 * n);
   RootOptions o;
-  o.scaling = vectors == 1 ? Scaling::pi : Scaling::pim;
-  o.pim_vectors = vectors;
-  o.pi_steps = steps;
+  o.scaling = vectors == 1 ? Scaling::power_iteration : Scaling::multi_vector_power_iteration;
+  o.power_iteration_vectors = vectors;
+  o.power_iteration_steps = steps;
   o.seed = seed;
   PerBlock<T, typename Space::memory_space> scale("scale", count), lambda("lambda", count);
   solvers::estimate_scale<T>(Space(), to_device_input<Space>(stack.host), o, scale, lambda);
@@ -51,7 +51,7 @@ void check_power_iteration(int n, double kappa, int vectors, int steps, std::uin
                                       << " gamma=" << gamma);
     EXPECT_LE(double(lh(b)), 1.0 + slack);
     EXPECT_GE(double(lh(b)), std::pow(gamma, 1.0 / (2 * steps)) - slack);
-    EXPECT_EQ(double(sh(b)), double(T(o.pi_const) * lh(b)));
+    EXPECT_EQ(double(sh(b)), double(T(o.scale_margin) * lh(b)));
   }
 }
 
@@ -78,13 +78,13 @@ TYPED_TEST(ScaleEstimates, MultiVectorKeepsTheLargestRayleighQuotient) {
   const int n = 32;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, 1e2)}, 5);
   RootOptions o;
-  o.scaling = Scaling::pim;
-  o.pi_steps = 2;
+  o.scaling = Scaling::multi_vector_power_iteration;
+  o.power_iteration_steps = 2;
   PerBlock<float, Memory> s1("s", 1), l1("l", 1), s16("s", 1), l16("l", 1);
   const auto a = to_device_input<Space>(stack.host);
-  o.pim_vectors = 1;
+  o.power_iteration_vectors = 1;
   solvers::estimate_scale<float>(Space(), a, o, s1, l1);
-  o.pim_vectors = 16;
+  o.power_iteration_vectors = 16;
   solvers::estimate_scale<float>(Space(), a, o, s16, l16);
   EXPECT_GE(to_host(l16)(0), to_host(l1)(0) * (1 - 3 * std::sqrt(double(n)) * 6e-8));
 }
@@ -102,7 +102,7 @@ TYPED_TEST(ScaleEstimates, FrobeniusNormIsExactAndSurvivesHugeAndTinyEntries) {
         ref[b] += double(v) * double(v);
       }
     RootOptions o;
-    o.scaling = Scaling::fro;
+    o.scaling = Scaling::frobenius;
     PerBlock<float, typename Space::memory_space> s("s", 2), l("l", 2);
     solvers::estimate_scale<float>(Space(), to_device_input<Space>(h), o, s, l);
     auto lh = to_host(l);
@@ -131,7 +131,7 @@ TYPED_TEST(ScaleEstimates, FrobeniusNormCombinesChunksOfDifferentMagnitudeAndPro
   h.data()[3 * nn + 7] = -std::numeric_limits<float>::infinity();
   for (int i = 0; i < nn; ++i) h.data()[4 * nn + i] = 0;
   RootOptions o;
-  o.scaling = Scaling::fro;
+  o.scaling = Scaling::frobenius;
   PerBlock<float, typename Space::memory_space> s("s", count), l("l", count);
   solvers::estimate_scale<float>(Space(), to_device_input<Space>(h), o, s, l);
   auto lh = to_host(l);

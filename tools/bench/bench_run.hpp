@@ -17,11 +17,11 @@ namespace kdash::tools::bench {
 struct BenchPlan {
   ModelPreset preset;
   std::vector<int> block_sizes{128, 256, 512};
-  std::vector<RootMethod> solvers{RootMethod::evd, RootMethod::cn, RootMethod::ndb, RootMethod::cbshv};
+  std::vector<RootMethod> solvers{RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev};
   std::vector<StackingMode> modes{StackingMode::sequential, StackingMode::layerwise, StackingMode::device};
   std::vector<Precision> precisions{Precision::fp32};
   int root_freq = 1;
-  Scaling scaling = Scaling::pi;
+  Scaling scaling = Scaling::power_iteration;
   TimingOptions timing{1, 5};
 };
 

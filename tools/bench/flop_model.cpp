@@ -39,13 +39,13 @@ double root_gemm_equivalents(RootMethod solver, int p, int newton_steps, int che
     case RootMethod::evd:
     case RootMethod::automatic:
       return 10.0 / 6.0 + 1.0;
-    case RootMethod::cn:
+    case RootMethod::coupled_newton:
       return (p == 4 ? 4.0 : 3.0) * newton_steps;
-    case RootMethod::ndb: {
+    case RootMethod::newton_denman_beavers: {
       const double one_call = 1.0 + 3.0 * (newton_steps - 1);
       return p == 4 ? 2 * one_call : one_call;
     }
-    case RootMethod::cbshv:
+    case RootMethod::chebyshev:
       return cheb_degree - 1.0;
   }
   return 0;
@@ -54,9 +54,9 @@ double root_gemm_equivalents(RootMethod solver, int p, int newton_steps, int che
 double root_gemm_equivalents_at(RootMethod solver, int p, int iterations, int cheb_degree) {
   if (p != 2 && p != 4) throw std::invalid_argument("FLOP model: root p must be 2 or 4");
   switch (solver) {
-    case RootMethod::cn:
+    case RootMethod::coupled_newton:
       return (p == 4 ? 4.0 : 3.0) * iterations;
-    case RootMethod::ndb: {
+    case RootMethod::newton_denman_beavers: {
       const int stages = p == 4 ? 2 : 1;
       return iterations >= stages ? 3.0 * iterations - 2.0 * stages : 0.0;
     }
@@ -67,8 +67,8 @@ double root_gemm_equivalents_at(RootMethod solver, int p, int iterations, int ch
 
 StepFlops step_flops(const ModelPreset& preset, const FlopModelOptions& o) {
   if (o.root_freq < 1) throw std::invalid_argument("root frequency must be >= 1");
-  const double g4 = root_gemm_equivalents(o.solver, 4, o.newton_steps, o.cheb_degree);
-  const double g2 = root_gemm_equivalents(o.solver, 2, o.newton_steps, o.cheb_degree);
+  const double g4 = root_gemm_equivalents(o.solver, 4, o.newton_steps, o.chebyshev_degree);
+  const double g2 = root_gemm_equivalents(o.solver, 2, o.newton_steps, o.chebyshev_degree);
   const auto cube = [](double n) { return n * n * n; };
   StepFlops f;
   for (const auto& param : preset.params) {

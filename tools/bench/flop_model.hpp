@@ -44,7 +44,7 @@ struct FlopModelOptions {
   RootMethod solver = RootMethod::evd;
   int root_freq = 1;
   int newton_steps = 10;
-  int cheb_degree = 20;
+  int chebyshev_degree = 20;
 };
 
 struct StepFlops {

@@ -36,7 +36,7 @@ class OptimizerStepEngine final : public StepEngine {
     for (const auto& f : m.factors) {
       const int p = one_sided_.count(f.param) ? 2 : 4;
       const double n = f.n;
-      flops += root_gemm_equivalents_at(c.solver, p, f.iterations, c.cheb_degree) * 2 * n * n * n;
+      flops += root_gemm_equivalents_at(c.root.method, p, f.iterations, c.root.chebyshev_degree) * 2 * n * n * n;
     }
     return flops;
   }
@@ -51,10 +51,10 @@ class OptimizerStepEngine final : public StepEngine {
     Config c;
     c.block_size = s.block_size;
     c.stacking = s.mode;
-    c.solver = s.solver;
-    c.precision = s.precision;
+    c.root.method = s.solver;
+    c.root.precision = s.precision;
     c.root_freq = s.root_freq;
-    c.scaling = s.scaling;
+    c.root.scaling = s.scaling;
     c.one_dim = OneDimMode::shampoo;  // the paper's choice; the FLOP model counts 1-D segments as one-sided Shampoo
     return c;
   }

@@ -30,7 +30,7 @@ struct RootArgs {
   std::string solver = "auto", scaling = "pi", precision = "fp32", fixup = "shampoo";
   std::string in, out, report;
   double root = 4, eps = 1e-10, tol = 1e-6, sym_tol = 1e-5;
-  int iters = 10, degree = 20, nodes = 10000, pi_steps = 10, pim_vectors = 16;
+  int iters = 10, degree = 20, nodes = 10000, power_iteration_steps = 10, power_iteration_vectors = 16;
   std::string seed = "0";  // parsed strictly: CLI11 would wrap -1 to 2^64 - 1
 };
 
@@ -48,11 +48,11 @@ void check_cost_options(const RootArgs& args) {
   const struct {
     const char* option;
     int value, limit;
-  } bounded[] = {{"--iters", args.iters, limits::newton_steps},
-                 {"--pi-steps", args.pi_steps, limits::pi_steps},
-                 {"--pim-vectors", args.pim_vectors, limits::pim_vectors},
-                 {"--degree", args.degree, limits::cheb_degree},
-                 {"--nodes", args.nodes, limits::cheb_nodes}};
+  } bounded[] = {{"--iters", args.iters, limits::max_iterations},
+                 {"--pi-steps", args.power_iteration_steps, limits::power_iteration_steps},
+                 {"--pim-vectors", args.power_iteration_vectors, limits::power_iteration_vectors},
+                 {"--degree", args.degree, limits::chebyshev_degree},
+                 {"--nodes", args.nodes, limits::chebyshev_nodes}};
   for (const auto& b : bounded) {
     if (b.value > b.limit) {
       throw UsageError(std::string(b.option) + " must be at most " + std::to_string(b.limit) + ", got " +
@@ -117,11 +117,11 @@ int run(const RootArgs& args) {
   o.p = args.root;
   o.eps = args.eps;
   o.tolerance = args.tol;
-  o.max_iters = args.iters;
-  o.cheb_degree = args.degree;
-  o.cheb_nodes = args.nodes;
-  o.pi_steps = args.pi_steps;
-  o.pim_vectors = args.pim_vectors;
+  o.max_iterations = args.iters;
+  o.chebyshev_degree = args.degree;
+  o.chebyshev_nodes = args.nodes;
+  o.power_iteration_steps = args.power_iteration_steps;
+  o.power_iteration_vectors = args.power_iteration_vectors;
   o.seed = parse_seed(args.seed);
   o.measure_residual = !args.report.empty();  // every block of a report carries the residual its root achieved
   if (!(args.sym_tol >= 0)) throw UsageError("--sym-tol must be >= 0");
@@ -210,8 +210,8 @@ Action register_root(CLI::App& app) {
   cmd->add_option("--eps", args->eps, "ridge eps")->capture_default_str();
   cmd->add_option("--degree", args->degree, "Chebyshev degree")->capture_default_str();
   cmd->add_option("--nodes", args->nodes, "Chebyshev fit nodes")->capture_default_str();
-  cmd->add_option("--pi-steps", args->pi_steps, "power-iteration steps")->capture_default_str();
-  cmd->add_option("--pim-vectors", args->pim_vectors, "start vectors of --scaling pim")->capture_default_str();
+  cmd->add_option("--pi-steps", args->power_iteration_steps, "power-iteration steps")->capture_default_str();
+  cmd->add_option("--pim-vectors", args->power_iteration_vectors, "start vectors of --scaling pim")->capture_default_str();
   cmd->add_option("--precision", args->precision,
                   "fp32 | tf32 | fp16 | bf16 | fp64 (GEMM inputs; tf32: TF32 tensor cores on CUDA, fp32 "
                   "elsewhere; fp64: all in double)")

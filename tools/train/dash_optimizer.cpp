@@ -32,9 +32,9 @@ class Dash final : public ParamOptimizer {
     Config c;
     c.lr = o.lr;
     c.block_size = o.block_size;
-    c.solver = parse_root_method(o.solver);
+    c.root.method = parse_root_method(o.solver);
     c.root_freq = o.root_freq;
-    c.seed = o.seed;
+    c.root.seed = o.seed;
     return c;
   }
   Optimizer<> optimizer_;

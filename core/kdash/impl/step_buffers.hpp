@@ -67,7 +67,7 @@ FirstOrderState<ExecSpace> make_first_order_state(const ExecSpace& exec, const C
   if ((k.shampoo && c.grafting != GraftingType::sgd) || k.adamw) {
     s.graft = Flat(Kokkos::view_alloc(exec, std::string("kdash::graft")), n);
   }
-  if (k.shampoo && c.mu > 0) s.momentum = Flat(Kokkos::view_alloc(exec, std::string("kdash::momentum")), n);
+  if (k.shampoo && c.momentum > 0) s.momentum = Flat(Kokkos::view_alloc(exec, std::string("kdash::momentum")), n);
   s.skipped = Kokkos::View<std::int64_t*, MemOf<ExecSpace>>(Kokkos::view_alloc(exec, std::string("kdash::skipped")),
                                                             map.blocks().size());
   return s;

@@ -9,7 +9,7 @@
 #include <kdash/impl/block_layout.hpp>
 #include <kdash/impl/parameter_table.hpp>
 #include <kdash/impl/step_buffers.hpp>
-#include <kdash/solvers/impl/stack_ops.hpp>
+#include <kdash/backends/stack_ops.hpp>
 
 namespace kdash::impl {
 
@@ -153,7 +153,7 @@ struct GraftCoefficients {
   float beta_g = 0, beta_a = 0, eps = 0;
   float inv_bias_g = 1, inv_bias_a = 1;  // 1 / (1 - beta^t) when bias correction applies, else 1
   int write_direction = 0;               // P = Pg (first-order step) instead of keeping Pg's norm only
-  float mu = 0;
+  float momentum = 0;
   int nesterov = 0;
 };
 
@@ -193,7 +193,7 @@ void graft_and_first_order(const ExecSpace& exec, const BlockLayout<ExecSpace>& 
         const float* gb = g.data() + local;
         float* eb = co.beta_g > 0 ? ema.data() + local : nullptr;
         float* ab = co.type != kSgd ? graft.data() + local : nullptr;
-        float* mb = co.write_direction && co.mu > 0 ? mom.data() + local : nullptr;
+        float* mb = co.write_direction && co.momentum > 0 ? mom.data() + local : nullptr;
         reduce_chunk(member, chunk, chunk_sum, [&](const int k, float& acc) {
           const float x = gb[k];
           float ghat = x;
@@ -208,7 +208,7 @@ void graft_and_first_order(const ExecSpace& exec, const BlockLayout<ExecSpace>& 
             pg = pg / (co.eps + compat::sqrt(co.type == kAdam ? a * co.inv_bias_a : a));
           }
           acc += pg * pg;
-          if (co.write_direction) d[k] = with_momentum(pg, mb, k, co.mu, co.nesterov);
+          if (co.write_direction) d[k] = with_momentum(pg, mb, k, co.momentum, co.nesterov);
         });
       });
   auto graft_norm = work.graft_norm;
@@ -348,10 +348,10 @@ void symmetric_rank_update(const ExecSpace& exec, const Stack<float, MemOf<ExecS
       });
 }
 
-// finite(i) = every entry of a(i) is finite (several teams per matrix: solvers::impl::finite_blocks).
+// finite(i) = every entry of a(i) is finite (several teams per matrix: backends::finite_blocks).
 template <class T, class ExecSpace>
 void finite_matrices(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& a, const Kokkos::View<int*, MemOf<ExecSpace>>& finite) {
-  solvers::impl::finite_blocks<T>(exec, solvers::impl::ConstStackT<T, ExecSpace>(a), finite);
+  backends::finite_blocks<T>(exec, backends::ConstStackT<T, ExecSpace>(a), finite);
 }
 
 // dst(k) = src(index(k)) (gather) or dst(index(k)) = src(k) (scatter), converting the element type.

@@ -43,7 +43,7 @@ int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<St
     }
     if (e > 1) {
       const int out = free_slot();
-      backends::batched_square(gemm.exec, T(1), impl::ConstStackT<T, ExecSpace>(work[base]), T(0), work[out], gemm.options);
+      backends::batched_square(gemm.exec, T(1), backends::ConstStackT<T, ExecSpace>(work[base]), T(0), work[out], gemm.options);
       base = out;
     }
   }
@@ -53,7 +53,7 @@ int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<St
 }  // namespace detail
 
 template <class T, class ExecSpace>
-std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
+std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
                                             const RootOptions& options) {
   if (a.extent(0) == 0) return {};
   impl::IterativeStart<T, ExecSpace> start(exec, a, options);
@@ -75,20 +75,20 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const impl::C
   std::array<Stack<T, MemOf<ExecSpace>>, 3> work{impl::new_stack<T>(exec, "kdash::cn::t", count, n),
                                impl::new_stack<T>(exec, "kdash::cn::w1", count, n),
                                impl::new_stack<T>(exec, "kdash::cn::w2", count, n)};
-  impl::scale_add_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(prep.ridged), m[0], z, T(0), conv.active);
-  impl::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
+  backends::scale_add_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(prep.ridged), m[0], z, T(0), conv.active);
+  backends::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
 
   const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);
   const T tol = static_cast<T>(options.tolerance);
   int cur = 0;
   for (int it = 0;; ++it) {
-    impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(m[cur]), conv.residual, conv.active);
-    const bool more = it < options.max_iters;
+    backends::max_abs_minus_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(m[cur]), conv.residual, conv.active);
+    const bool more = it < options.max_iterations;
     conv.mark(tol, more);
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;
     // T = (1 + 1/p) I - M/p
-    impl::affine_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(m[cur]), work[0], T(-1) / T(p), T(1) + T(1) / T(p),
+    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(m[cur]), work[0], T(-1) / T(p), T(1) + T(1) / T(p),
                              conv.active);
     gemm(xs[cur], work[0], xs[nxt]);  // X <- X T
     const int power = detail::masked_power<T>(gemm, work, p);

@@ -7,7 +7,7 @@
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/backends/for_each_entry.hpp>
 #include <kdash/solvers/impl/root_quality.hpp>
-#include <kdash/solvers/impl/stack_ops.hpp>
+#include <kdash/backends/stack_ops.hpp>
 #include <kdash/solvers/root_options.hpp>
 
 #include <limits>
@@ -39,7 +39,7 @@ KOKKOS_INLINE_FUNCTION T fixed_eigenvalue(EigenFixup fixup, T l, T lneg, T eps) 
 }  // namespace detail
 
 template <class T, class ExecSpace>
-std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
+std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
                                       const RootOptions& options) {
   const int count = static_cast<int>(a.extent(0));
   const int n = static_cast<int>(a.extent(1));
@@ -47,10 +47,10 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
   if (count == 0) return results;
 
   auto finite = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::evd::finite", true, count);
-  impl::finite_blocks<T>(exec, a, finite);
+  backends::finite_blocks<T>(exec, a, finite);
 
   auto q = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::evd::q", false, count, n, n);
-  impl::copy_add_identity<T>(exec, a, q, static_cast<T>(options.eps));
+  backends::copy_add_identity<T>(exec, a, q, static_cast<T>(options.eps));
   auto w = backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::evd::w", false, count, n);
   auto info = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::evd::info", true, count);
   backends::batched_eigh(exec, q, w, info);
@@ -115,8 +115,8 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const impl::ConstSt
   gemm_options.path = options.gemm_path;
   gemm_options.input = gemm_input(options.precision);
   gemm_options.active = ok;
-  backends::batched_gemm(exec, backends::Trans::transpose, backends::Trans::none, T(1), impl::ConstStackT<T, ExecSpace>(q),
-                         impl::ConstStackT<T, ExecSpace>(scaled), T(0), x, gemm_options);
+  backends::batched_gemm(exec, backends::Trans::transpose, backends::Trans::none, T(1), backends::ConstStackT<T, ExecSpace>(q),
+                         backends::ConstStackT<T, ExecSpace>(scaled), T(0), x, gemm_options);
 
   // Optional residual against the Shampoo rule's regularised block A + (2 eps - lneg) I (the fix-up is a shift of A
   // there, so the measure includes eigh's own error; the other fix-ups are not shifts: residual not measured).

@@ -36,18 +36,18 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& in
   const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);
   const T tol = static_cast<T>(options.tolerance);
   // Iteration 1: E = 1.5 I - 0.5 A' (kept as Z0), Y0 = A' E.
-  impl::affine_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(input), z[0], T(-0.5), T(1.5), conv.active);
+  backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(input), z[0], T(-0.5), T(1.5), conv.active);
   gemm(input, z[0], y[0]);
   conv.count_iteration();
   int cur = 0;
   for (int it = 1;; ++it) {
     gemm(z[cur], y[cur], w);  // W = Z Y
-    impl::max_abs_minus_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(w), conv.residual, conv.active);
-    const bool more = it < options.max_iters;
+    backends::max_abs_minus_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(w), conv.residual, conv.active);
+    const bool more = it < options.max_iterations;
     conv.mark(tol, more);
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;
-    impl::affine_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(w), w, T(-0.5), T(1.5), conv.active);  // E, in place
+    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(w), w, T(-0.5), T(1.5), conv.active);  // E, in place
     gemm(y[cur], w, y[nxt]);
     gemm(w, z[cur], z[nxt]);
     cur = nxt;
@@ -57,7 +57,7 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& in
 }  // namespace detail
 
 template <class T, class ExecSpace>
-std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
+std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
                                        const RootOptions& options) {
   if (a.extent(0) == 0) return {};
   impl::IterativeStart<T, ExecSpace> start(exec, a, options);
@@ -78,7 +78,7 @@ std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstS
   std::array<Stack<T, MemOf<ExecSpace>>, 2> z{impl::new_stack<T>(exec, "kdash::ndb::z0", count, n),
                             impl::new_stack<T>(exec, "kdash::ndb::z1", count, n)};
   auto w = impl::new_stack<T>(exec, "kdash::ndb::w", count, n);
-  impl::scale_add_identity<T>(exec, impl::ConstStackT<T, ExecSpace>(prep.ridged), input, inv_scale, T(0), conv.active);
+  backends::scale_add_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(prep.ridged), input, inv_scale, T(0), conv.active);
   detail::newton_db_stage<T>(exec, input, options, conv, y, z, w);
 
   int first = 1;  // iterations(b) - first = the number of updates after a stage's iteration 1
@@ -104,7 +104,7 @@ std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const impl::ConstS
           r1(b) = r2(b);
           it1(b) += it2(b);
         });
-    impl::copy_scaled_where<T, T>(exec, impl::ConstStackT<T, ExecSpace>(x_scratch), x, {}, write2);
+    backends::copy_scaled_where<T, T>(exec, backends::ConstStackT<T, ExecSpace>(x_scratch), x, {}, write2);
     return conv.results(prep.lambda, prep.scale);
   }
   impl::commit_iterate<T>(exec, z[0], z[1], conv.iterations, first, out_factor, conv.finished_finite(), x);

@@ -9,10 +9,13 @@
 
 namespace kdash {
 
-// Which method computes A^(-1/p).
-enum class RootMethod { evd, cn, ndb, cbshv, automatic };
-// How the iterative solvers scale A before iterating: Frobenius norm, power iteration, multi-vector power iteration.
-enum class Scaling { fro, pi, pim };
+// Which method computes A^(-1/p) (design.md §3): eigendecomposition, coupled Newton, Newton with Denman-Beavers
+// coupling, Chebyshev polynomial (Clenshaw), or chosen per block size and space. The JSON and command-line spellings
+// are the reference's: evd, cn, ndb, cbshv, auto (docs/api.md has the table).
+enum class RootMethod { evd, coupled_newton, newton_denman_beavers, chebyshev, automatic };
+// How the iterative solvers scale A before iterating: Frobenius norm, power iteration, multi-vector power iteration
+// (JSON: fro, pi, pim).
+enum class Scaling { frobenius, power_iteration, multi_vector_power_iteration };
 // Precision of the solver's GEMM inputs; accumulation is always at least fp32, state is fp32 (fp64 for fp64).
 //   fp32  fp32 inputs (a double stack is solved in double),
 //   tf32  fp32 storage and accumulation, GEMM inputs rounded to TF32 (10 mantissa bits): tensor cores on CUDA
@@ -26,19 +29,31 @@ enum class Precision { fp32, fp16, bf16, fp64, tf32 };
 enum class EigenFixup { shampoo, abs, abs_add, relu };
 enum class RootStatus : int { converged = 0, not_converged = 1, non_finite = 2, fallback = 3 };
 
+// Upper bounds of the options whose cost (time, memory) grows with their value long after the accuracy they buy has
+// saturated. validate_root_options rejects larger values, naming the option and the bound.
+namespace limits {
+inline constexpr int max_iterations = 1000;            // Newton iterations converge quadratically: tens suffice
+inline constexpr int power_iteration_steps = 10000;    // enough for an eigenvalue gap ratio of 0.999
+inline constexpr int power_iteration_vectors = 1024;   // start vectors: beyond the block size they add nothing
+inline constexpr int chebyshev_degree = 1000;          // one GEMM per degree per root
+inline constexpr int chebyshev_nodes = 1000000;        // the fit costs nodes x degree; 50x the degree already converges
+}  // namespace limits
+
+// The options of the batched inverse roots. kdash::Config holds one (Config::root) for the optimizer's roots; the
+// comments give each field's configuration key where it differs from the field's name.
 struct RootOptions {
-  RootMethod method = RootMethod::evd;
+  RootMethod method = RootMethod::evd;  // key "solver"
   double p = 4;        // the root: A^(-1/p); EVD takes any p > 0, CN integer p >= 1, NDB/Chebyshev 2 or 4
-  double eps = 1e-10;  // ridge eps_inv_root
+  double eps = 1e-10;  // ridge, key "eps_root"
   EigenFixup fixup = EigenFixup::shampoo;
-  int max_iters = 10;       // newton_steps
-  double tolerance = 1e-6;  // cn_tolerance: max|M - I| per block
-  Scaling scaling = Scaling::pi;
-  int pi_steps = 10;      // power-iteration steps
-  double pi_const = 2.0;  // s = pi_const * lambda_est
-  int pim_vectors = 16;   // start vectors of the multi-vector power iteration
-  int cheb_degree = 20;
-  int cheb_nodes = 10000;
+  int max_iterations = 10;  // key "newton_steps"
+  double tolerance = 1e-6;  // max|M - I| per block
+  Scaling scaling = Scaling::power_iteration;
+  int power_iteration_steps = 10;    // key "pi_steps"
+  double scale_margin = 2.0;         // s = scale_margin * lambda_est, key "pi_const"
+  int power_iteration_vectors = 16;  // start vectors of the multi-vector power iteration, key "pim_vectors"
+  int chebyshev_degree = 20;         // key "cheb_degree"
+  int chebyshev_nodes = 10000;       // fit nodes, key "cheb_nodes"
   Precision precision = Precision::fp32;
   std::uint64_t seed = 0;
   // Index of the stack's first block in the caller's numbering: the power iteration's random start vectors are keyed
@@ -93,6 +108,11 @@ inline constexpr double kResolvableCondition = 1e-2;
 // solver (EVD's not_converged writes nothing) whose residual is below options.usable_residual. X = 0 has residual
 // max|0 - I| = 1, so an iterate at or above 1 carries no more information about the root than zero does.
 bool root_is_usable(const BlockRootResult& r, RootMethod method, const RootOptions& options);
+
+// The one validation of root options (Config::validate and inverse_root both call it): every value in range and
+// below its limit; std::invalid_argument naming the option by its configuration key. `p` is not checked here (the
+// optimizer sets it per factor; inverse_root checks it against the method).
+void validate_root_options(const RootOptions& options);
 
 std::string to_string(RootMethod m);
 std::string to_string(Scaling s);

@@ -16,7 +16,7 @@
 
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/backends/for_each_entry.hpp>
-#include <kdash/solvers/impl/stack_ops.hpp>
+#include <kdash/backends/stack_ops.hpp>
 #include <kdash/solvers/root_options.hpp>
 
 #include <Kokkos_Random.hpp>
@@ -47,7 +47,7 @@ void normalize_columns(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& 
         const int b = member.league_rank();
         for (int j = 0; j < vectors; ++j) {
           // Divide by the largest entry first: squares of A v overflow in float for ||A|| ~ 1e20.
-          const auto s = impl::team_scaled_sum_of_squares<T>(member, n, [&](const int i) { return v(b, i, j); });
+          const auto s = backends::team_scaled_sum_of_squares<T>(member, n, [&](const int i) { return v(b, i, j); });
           const T inv = s.sum > T(0) ? s.inv / compat::sqrt(s.sum) : T(0);
           Kokkos::parallel_for(Kokkos::TeamThreadRange(member, n), [&](const int i) { v(b, i, j) *= inv; });
           member.team_barrier();
@@ -79,7 +79,7 @@ Stack<T, MemOf<ExecSpace>> random_start_vectors(const ExecSpace& exec, int count
 // Power iteration on every block at once: `steps` products V <- A V / ||A V|| (column-wise), then
 // lambda(b) = max_j v_j^T A v_j over the normalised columns. v is overwritten.
 template <class T, class ExecSpace>
-void power_iteration(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& v, int steps,
+void power_iteration(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& v, int steps,
                      const PerBlock<T, MemOf<ExecSpace>>& lambda, backends::GemmPath path = backends::GemmPath::automatic) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
   const int vectors = static_cast<int>(v.extent(2));
@@ -87,12 +87,12 @@ void power_iteration(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace
   backends::GemmOptions<T, ExecSpace> gemm;
   gemm.path = path;
   for (int step = 0; step < steps; ++step) {
-    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, impl::ConstStackT<T, ExecSpace>(v), T(0),
+    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, backends::ConstStackT<T, ExecSpace>(v), T(0),
                            w, gemm);
     detail::normalize_columns<T>(exec, w);
     Kokkos::deep_copy(exec, v, w);
   }
-  backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, impl::ConstStackT<T, ExecSpace>(v), T(0), w,
+  backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, backends::ConstStackT<T, ExecSpace>(v), T(0), w,
                          gemm);
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = typename Policy::member_type;
@@ -113,17 +113,17 @@ void power_iteration(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace
 
 // s(b) and lambda_est(b) for every block per options.scaling (see the top of this file).
 template <class T, class ExecSpace>
-void estimate_scale(const ExecSpace& exec, const impl::ConstStackT<T, ExecSpace>& a, const RootOptions& options,
+void estimate_scale(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const RootOptions& options,
                     const PerBlock<T, MemOf<ExecSpace>>& scale, const PerBlock<T, MemOf<ExecSpace>>& lambda_est) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
-  T factor = static_cast<T>(options.pi_const);
-  if (options.scaling == Scaling::fro) {
-    impl::frobenius_norms<T>(exec, a, lambda_est);
+  T factor = static_cast<T>(options.scale_margin);
+  if (options.scaling == Scaling::frobenius) {
+    backends::frobenius_norms<T>(exec, a, lambda_est);
     factor = T(1);
   } else {
-    const int vectors = options.scaling == Scaling::pim ? options.pim_vectors : 1;
+    const int vectors = options.scaling == Scaling::multi_vector_power_iteration ? options.power_iteration_vectors : 1;
     auto v = random_start_vectors<T>(exec, count, n, vectors, options.seed, options.first_block);
-    power_iteration<T>(exec, a, v, options.pi_steps, lambda_est, options.gemm_path);
+    power_iteration<T>(exec, a, v, options.power_iteration_steps, lambda_est, options.gemm_path);
   }
   Kokkos::parallel_for(
       "kdash::scaling::scale_from_lambda", Kokkos::RangePolicy<ExecSpace>(exec, 0, count),

@@ -49,7 +49,7 @@ template <class ExecSpace>
 GemmPath resolve_gemm_path(GemmPath requested, int m, int n, int k) {
   if (requested != GemmPath::automatic) return requested;
   const bool small = m <= kSmallBlock && n <= kSmallBlock && k <= kSmallBlock;
-  return (is_host_space_v<ExecSpace> || !small) ? GemmPath::vendor : GemmPath::kk;
+  return (is_host_space_v<ExecSpace> || !small) ? GemmPath::vendor : GemmPath::kokkos_kernels;
 }
 
 template <class T, class ExecSpace>

@@ -4,9 +4,9 @@
 
 namespace kdash::backends {
 
-// kk: Kokkos Kernels' team GEMM; vendor: host BLAS or cuBLAS/rocBLAS; automatic: the measured rule of
+// kokkos_kernels ("kk" in configurations): Kokkos Kernels' team GEMM; vendor: host BLAS or cuBLAS/rocBLAS; automatic: the measured rule of
 // resolve_gemm_path (batched_gemm.hpp).
-enum class GemmPath { kk, vendor, automatic };
+enum class GemmPath { kokkos_kernels, vendor, automatic };
 
 // native: the stack's own type. tf32: fp32's 8 exponent bits with 10 mantissa bits (unit roundoff 2^-11, fp32 range).
 // fp16: IEEE binary16 (unit roundoff 2^-11, largest 65504). bf16: fp32's exponent with 7 mantissa bits (2^-8).

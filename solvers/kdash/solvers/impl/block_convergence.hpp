@@ -11,7 +11,7 @@
 #include <kdash/backends/for_each_entry.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/backends/scratch_cache.hpp>
-#include <kdash/solvers/impl/stack_ops.hpp>
+#include <kdash/backends/stack_ops.hpp>
 #include <kdash/solvers/root_options.hpp>
 
 #include <vector>

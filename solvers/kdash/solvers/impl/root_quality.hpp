@@ -47,7 +47,7 @@ void measure_root_residual(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace
     gemm(x, cur, nxt);  // X^(k+1) A_reg
     std::swap(cur, nxt);
   }
-  max_abs_minus_identity<T>(exec, ConstStackT<T, ExecSpace>(cur), residual, active);
+  backends::max_abs_minus_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(cur), residual, active);
 }
 
 // The residuals above, into results[b].residual for the blocks whose root was written (write(b) != 0).
@@ -74,12 +74,12 @@ void estimate_root_conditions(const ExecSpace& exec, const Stack<T, MemOf<ExecSp
   if (count == 0) return;
   auto rho = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::root_quality::rho", true, count);
   auto v = random_start_vectors<T>(exec, count, n, 1, options.seed, options.first_block);
-  power_iteration<T>(exec, ConstStackT<T, ExecSpace>(x), v, options.pi_steps < 1 ? 1 : options.pi_steps, rho, options.gemm_path);
+  power_iteration<T>(exec, backends::ConstStackT<T, ExecSpace>(x), v, options.power_iteration_steps < 1 ? 1 : options.power_iteration_steps, rho, options.gemm_path);
   auto rho_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), rho);
   for (int b = 0; b < count; ++b) {
     auto& r = results[b];
     if (r.status != RootStatus::converged && r.status != RootStatus::not_converged) continue;
-    const double lambda = options.method == RootMethod::cbshv ? r.lambda_max / r.scale + options.eps : r.lambda_max;
+    const double lambda = options.method == RootMethod::chebyshev ? r.lambda_max / r.scale + options.eps : r.lambda_max;
     const double c = lambda * std::pow(std::abs(static_cast<double>(rho_h(b))), options.p);
     r.condition = std::isnan(c) ? std::numeric_limits<double>::infinity() : c;
   }

@@ -4,7 +4,7 @@
 
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/solvers/impl/block_convergence.hpp>
-#include <kdash/solvers/impl/stack_ops.hpp>
+#include <kdash/backends/stack_ops.hpp>
 #include <kdash/solvers/root_options.hpp>
 #include <kdash/solvers/scaling.hpp>
 
@@ -21,16 +21,16 @@ struct ScaledStack {
 };
 
 template <class T, class ExecSpace>
-ScaledStack<T, ExecSpace> prepare(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const RootOptions& options) {
+ScaledStack<T, ExecSpace> prepare(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const RootOptions& options) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
   ScaledStack<T, ExecSpace> s{backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::ridged", false, count, n, n),
                    backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::scale", true, count),
                    backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::lambda", true, count),
                    backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::solvers::usable", true, count)};
   auto finite = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::solvers::finite", true, count);
-  finite_blocks<T>(exec, a, finite);
-  copy_add_identity<T>(exec, a, s.ridged, static_cast<T>(options.eps));
-  estimate_scale<T>(exec, ConstStackT<T, ExecSpace>(s.ridged), options, s.scale, s.lambda);
+  backends::finite_blocks<T>(exec, a, finite);
+  backends::copy_add_identity<T>(exec, a, s.ridged, static_cast<T>(options.eps));
+  estimate_scale<T>(exec, backends::ConstStackT<T, ExecSpace>(s.ridged), options, s.scale, s.lambda);
   auto scale = s.scale;
   auto usable = s.usable;
   Kokkos::parallel_for(
@@ -47,7 +47,7 @@ struct IterativeStart {
   ScaledStack<T, ExecSpace> prep;
   BlockConvergence<T, ExecSpace> conv;
 
-  IterativeStart(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const RootOptions& options)
+  IterativeStart(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const RootOptions& options)
       : count(static_cast<int>(a.extent(0))),
         n(static_cast<int>(a.extent(1))),
         p(static_cast<int>(options.p)),
@@ -77,8 +77,8 @@ struct MaskedGemm {
     options.active = active;
   }
   void operator()(const Stack<T, MemOf<ExecSpace>>& a, const Stack<T, MemOf<ExecSpace>>& b, const Stack<T, MemOf<ExecSpace>>& c, T alpha = T(1), T beta = T(0)) const {
-    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, alpha, ConstStackT<T, ExecSpace>(a),
-                           ConstStackT<T, ExecSpace>(b), beta, c, options);
+    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, alpha, backends::ConstStackT<T, ExecSpace>(a),
+                           backends::ConstStackT<T, ExecSpace>(b), beta, c, options);
   }
 };
 

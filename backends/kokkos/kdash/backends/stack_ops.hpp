@@ -1,4 +1,5 @@
-// Batched element-wise kernels and per-block reductions shared by every solver.
+// Batched element-wise kernels and per-block reductions over stacks (finite checks, identity updates, norms,
+// residuals), shared by the solvers and the optimizer's step.
 #pragma once
 
 #include <kdash/backends/execution.hpp>
@@ -8,7 +9,7 @@
 
 #include <limits>
 
-namespace kdash::solvers::impl {
+namespace kdash::backends {
 
 // A read-only stack in an execution space's memory.
 template <class T, class ExecSpace>
@@ -49,7 +50,7 @@ void finite_blocks(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, co
   const int count = static_cast<int>(a.extent(0));
   const std::size_t nn = a.extent(1) * a.extent(2);
   const int chunks = reduce_chunks(nn);
-  auto bad = backends::scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
+  auto bad = scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
       exec, "kdash::solvers::finite_partial", false, count, chunks);
   const T* data = a.data();
   for_each_block_chunk(
@@ -80,9 +81,9 @@ void copy_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a
       KOKKOS_LAMBDA(const int b, const int i, const int j) { out(b, i, j) = a(b, i, j) + (i == j ? shift : T(0)); });
 }
 
-}  // namespace kdash::solvers::impl
+}  // namespace kdash::backends
 
-namespace kdash::solvers::impl {
+namespace kdash::backends {
 
 // A per-block mask: active(b) != 0 selects block b; an empty mask selects every block.
 template <class ExecSpace>
@@ -152,8 +153,8 @@ void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpac
   const int n = static_cast<int>(m.extent(1));
   const std::size_t nn = std::size_t(n) * n;
   const int chunks = reduce_chunks(nn);
-  auto worst = backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
-  auto bad = backends::scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
+  auto worst = scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
+  auto bad = scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
       exec, "kdash::solvers::residual_bad_partial", false, count, chunks);
   const T* data = m.data();
   for_each_block_chunk(
@@ -232,9 +233,9 @@ void frobenius_norms(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, 
   const std::size_t nn = a.extent(1) * a.extent(2);
   const int chunks = reduce_chunks(nn);
   auto big_part =
-      backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::fro_big_partial", false, count, chunks);
+      scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::fro_big_partial", false, count, chunks);
   auto sum_part =
-      backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::fro_sum_partial", false, count, chunks);
+      scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::fro_sum_partial", false, count, chunks);
   const T* data = a.data();
   for_each_block_chunk(
       exec, "kdash::solvers::frobenius_norms", count, nn, {},
@@ -280,4 +281,4 @@ void copy_scaled_where(const ExecSpace& exec, const Kokkos::View<const T***, Kok
       });
 }
 
-}  // namespace kdash::solvers::impl
+}  // namespace kdash::backends
