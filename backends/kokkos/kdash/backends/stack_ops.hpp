@@ -146,6 +146,28 @@ void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, 
 
 // residual(b) = max_ij |m(b, i, j) - delta_ij| on the selected blocks. A non-finite entry makes the residual NaN, so
 // the caller can tell divergence from slow convergence.
+// max over columns [c0, c1) of |row[col] - (col == diagonal)|, accumulated in a value of its own (a reduction through
+// the reducer's reference stays in memory: a store and a reload per entry).
+// Four running maxima, so that consecutive entries do not wait for each other's comparison.
+template <class T>
+KOKKOS_INLINE_FUNCTION T row_max_abs_minus_identity(const T* row, int c0, int c1, int diagonal) {
+  const auto entry = [&](int col) { return compat::abs(row[col] - (col == diagonal ? T(1) : T(0))); };
+  T m[4] = {0, 0, 0, 0};
+  int col = c0;
+  for (; col + 4 <= c1; col += 4) {
+    for (int u = 0; u < 4; ++u) {
+      const T d = entry(col + u);
+      m[u] = d > m[u] ? d : m[u];
+    }
+  }
+  for (; col < c1; ++col) {
+    const T d = entry(col);
+    m[0] = d > m[0] ? d : m[0];
+  }
+  const T a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
+  return a > b ? a : b;
+}
+
 template <class T, class ExecSpace>
 void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m, const PerBlock<T, MemOf<ExecSpace>>& residual,
                             const BlockMask<ExecSpace>& active) {
@@ -162,18 +184,29 @@ void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpac
       KOKKOS_LAMBDA(const typename Kokkos::TeamPolicy<ExecSpace>::member_type& member, int b, int c, int first,
                     int last) {
         const T* block = data + std::size_t(b) * nn;
+        // By rows of the chunk, so that the diagonal is known without a division per entry: row r holds columns
+        // [c0, c1) of the chunk and the identity's 1 at column r.
+        const int r0 = first / n, r1 = (last - 1) / n + 1;
         T w = 0;
         int nb = 0;
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, first, last),
-            [&](const int k, T& local) {
-              const T d = compat::abs(block[k] - (k / n == k % n ? T(1) : T(0)));
-              local = d > local ? d : local;
+            Kokkos::TeamThreadRange(member, r0, r1),
+            [&](const int r, T& local) {
+              const int c0 = r == r0 ? first - r * n : 0, c1 = r == r1 - 1 ? last - r * n : n;
+              const T m = row_max_abs_minus_identity(block + std::size_t(r) * n, c0, c1, r);
+              local = m > local ? m : local;
             },
             Kokkos::Max<T>(w));
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, first, last),
-            [&](const int k, int& sum) { sum += compat::isfinite(block[k]) ? 0 : 1; }, nb);
+            Kokkos::TeamThreadRange(member, r0, r1),
+            [&](const int r, int& sum) {
+              const int c0 = r == r0 ? first - r * n : 0, c1 = r == r1 - 1 ? last - r * n : n;
+              const T* row = block + std::size_t(r) * n;
+              int bad = 0;
+              for (int col = c0; col < c1; ++col) bad += compat::isfinite(row[col]) ? 0 : 1;
+              sum += bad;
+            },
+            nb);
         Kokkos::single(Kokkos::PerTeam(member), [&]() {
           worst(b, c) = w;
           bad(b, c) = nb;
