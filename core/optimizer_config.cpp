@@ -48,10 +48,6 @@ void unit_interval(const std::string& name, double v) {
 void at_least(const std::string& name, long long v, long long lo) {
   if (v < lo) invalid(name, "must be >= " + std::to_string(lo) + ", got " + std::to_string(v));
 }
-void in_range(const std::string& name, long long v, long long lo, long long hi) {
-  at_least(name, v, lo);
-  if (v > hi) invalid(name, "must be at most " + std::to_string(hi) + ", got " + std::to_string(v));
-}
 
 }  // namespace
 
