@@ -22,8 +22,9 @@ constexpr detail::EnumNames<OneDimMode, 2> kOneDimModes{
     {{OneDimMode::adamw, "adamw"}, {OneDimMode::shampoo, "shampoo"}}};
 constexpr detail::EnumNames<NonFinitePolicy, 2> kNonFinitePolicies{
     {{NonFinitePolicy::skip, "skip"}, {NonFinitePolicy::error, "error"}}};
-constexpr detail::EnumNames<backends::GemmPath, 3> kGemmPaths{
-    {{backends::GemmPath::kokkos_kernels, "kk"}, {backends::GemmPath::vendor, "vendor"}, {backends::GemmPath::automatic, "auto"}}};
+constexpr detail::EnumNames<backends::GemmPath, 3> kGemmPaths{{{backends::GemmPath::kokkos_kernels, "kk"},
+                                                               {backends::GemmPath::vendor, "vendor"},
+                                                               {backends::GemmPath::automatic, "auto"}}};
 
 [[noreturn]] void invalid(const std::string& name, const std::string& why) {
   throw std::invalid_argument("kdash::Config: " + name + " " + why);
