@@ -46,7 +46,8 @@ void for_each_block_chunk(const ExecSpace& exec, const char* label, int count, s
 
 // finite(b) = 1 when every entry of a(b) is finite, else 0.
 template <class T, class ExecSpace>
-void finite_blocks(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const PerBlock<int, MemOf<ExecSpace>>& finite) {
+void finite_blocks(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a,
+                   const PerBlock<int, MemOf<ExecSpace>>& finite) {
   const int count = static_cast<int>(a.extent(0));
   const std::size_t nn = a.extent(1) * a.extent(2);
   const int chunks = reduce_chunks(nn);
@@ -74,7 +75,8 @@ void finite_blocks(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, co
 
 // out(b) = a(b) + shift * I
 template <class T, class ExecSpace>
-void copy_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& out, T shift) {
+void copy_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& out,
+                       T shift) {
   const int n = static_cast<int>(a.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::copy_add_identity", int(a.extent(0)), n, n,
@@ -90,12 +92,15 @@ template <class ExecSpace>
 using BlockMask = Kokkos::View<int*, MemOf<ExecSpace>>;
 
 template <class Mask>
-KOKKOS_INLINE_FUNCTION bool selected(const Mask& active, int b) { return active.extent(0) == 0 || active(b) != 0; }
+KOKKOS_INLINE_FUNCTION bool selected(const Mask& active, int b) {
+  return active.extent(0) == 0 || active(b) != 0;
+}
 
 // out(b) = alpha(b) * in(b) + beta * I on the selected blocks (alpha per block, e.g. CN's z = (p+1)/(2s)).
 template <class T, class ExecSpace>
-void scale_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in, const Stack<T, MemOf<ExecSpace>>& out,
-                        const Kokkos::View<const T*, MemOf<ExecSpace>>& alpha, T beta, const BlockMask<ExecSpace>& active) {
+void scale_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in,
+                        const Stack<T, MemOf<ExecSpace>>& out, const Kokkos::View<const T*, MemOf<ExecSpace>>& alpha,
+                        T beta, const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(in.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::scale_add_identity", int(in.extent(0)), n, n,
@@ -107,8 +112,8 @@ void scale_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& 
 
 // out(b) = alpha * in(b) + beta * I on the selected blocks (the same constants for every block).
 template <class T, class ExecSpace>
-void affine_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in, const Stack<T, MemOf<ExecSpace>>& out, T alpha, T beta,
-                     const BlockMask<ExecSpace>& active) {
+void affine_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in, const Stack<T, MemOf<ExecSpace>>& out,
+                     T alpha, T beta, const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(in.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::affine_identity", int(in.extent(0)), n, n,
@@ -120,8 +125,8 @@ void affine_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in,
 
 // out(b) = diag(b) * I on the selected blocks.
 template <class T, class ExecSpace>
-void set_scaled_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, const Kokkos::View<const T*, MemOf<ExecSpace>>& diag,
-                         const BlockMask<ExecSpace>& active) {
+void set_scaled_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out,
+                         const Kokkos::View<const T*, MemOf<ExecSpace>>& diag, const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(out.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::set_scaled_identity", int(out.extent(0)), n, n,
@@ -133,7 +138,8 @@ void set_scaled_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>
 
 // out(b) += shift * I on the selected blocks.
 template <class T, class ExecSpace>
-void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, T shift, const BlockMask<ExecSpace>& active) {
+void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, T shift,
+                  const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(out.extent(1));
   Kokkos::parallel_for(
       "kdash::solvers::add_identity",
@@ -169,13 +175,14 @@ KOKKOS_INLINE_FUNCTION T row_max_abs_minus_identity(const T* row, int c0, int c1
 }
 
 template <class T, class ExecSpace>
-void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m, const PerBlock<T, MemOf<ExecSpace>>& residual,
-                            const BlockMask<ExecSpace>& active) {
+void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m,
+                            const PerBlock<T, MemOf<ExecSpace>>& residual, const BlockMask<ExecSpace>& active) {
   const int count = static_cast<int>(m.extent(0));
   const int n = static_cast<int>(m.extent(1));
   const std::size_t nn = std::size_t(n) * n;
   const int chunks = reduce_chunks(nn);
-  auto worst = scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
+  auto worst =
+      scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
   auto bad = scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
       exec, "kdash::solvers::residual_bad_partial", false, count, chunks);
   const T* data = m.data();
@@ -261,7 +268,8 @@ KOKKOS_INLINE_FUNCTION ScaledSumOfSquares<T> team_scaled_sum_of_squares(const Me
 // own largest entry big_c; combining rescales by (big_c / big)^2 <= 1, the largest entry of the block being big.
 // A NaN entry makes the norm NaN, an infinite one (and no NaN) +inf.
 template <class T, class ExecSpace>
-void frobenius_norms(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const PerBlock<T, MemOf<ExecSpace>>& norm) {
+void frobenius_norms(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a,
+                     const PerBlock<T, MemOf<ExecSpace>>& norm) {
   const int count = static_cast<int>(a.extent(0));
   const std::size_t nn = a.extent(1) * a.extent(2);
   const int chunks = reduce_chunks(nn);
