@@ -559,7 +559,7 @@ void Optimizer<ExecSpace>::load(const std::string& path) {
   commit(staged, s);
 }
 
-#define KDASH_INSTANTIATE_CHECKPOINTS(SPACE)                    \
+#define KDASH_INSTANTIATE_CHECKPOINTS(SPACE)                      \
   template void Optimizer<SPACE>::save(const std::string&) const; \
   template void Optimizer<SPACE>::load(const std::string&);
 KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_CHECKPOINTS)

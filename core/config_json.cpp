@@ -81,25 +81,27 @@ auto enum_reader(const char* key, Parse parse) {
 
 // Each option: its key (the reference's spelling, which JSON files and the command line use) and the Config member
 // it sets. This table is the mapping between the two (docs/api.md prints it).
-#define KDASH_NUMBER(key, member)                                                               \
-  Field {                                                                                       \
-    key, [](Config& c, const json& v) { c.member = as_number(key, v); },                        \
-        [](const Config& c) { return json(c.member); }                                          \
+#define KDASH_NUMBER(key, member)                                        \
+  Field {                                                                \
+    key, [](Config& c, const json& v) { c.member = as_number(key, v); }, \
+        [](const Config& c) { return json(c.member); }                   \
   }
-#define KDASH_INT(key, member, lo, hi)                                                          \
-  Field {                                                                                       \
+#define KDASH_INT(key, member, lo, hi)                                                                             \
+  Field {                                                                                                          \
     key, [](Config& c, const json& v) { c.member = static_cast<decltype(c.member)>(as_integer(key, v, lo, hi)); }, \
-        [](const Config& c) { return json(c.member); }                                          \
+        [](const Config& c) { return json(c.member); }                                                             \
   }
-#define KDASH_BOOL(key, member)                                                                 \
-  Field {                                                                                       \
-    key, [](Config& c, const json& v) { c.member = as_bool(key, v); },                          \
-        [](const Config& c) { return json(c.member); }                                          \
+#define KDASH_BOOL(key, member)                                                                                       \
+  Field {                                                                                                             \
+    key, [](Config& c, const json& v) { c.member = as_bool(key, v); }, [](const Config& c) { return json(c.member); } \
   }
-#define KDASH_ENUM(key, member, parser)                                                         \
-  Field {                                                                                       \
-    key, [](Config& c, const json& v) { c.member = enum_reader(key, [](const std::string& s) { return parser(s); })(v); }, \
-        [](const Config& c) { return json(to_string(c.member)); }                               \
+#define KDASH_ENUM(key, member, parser)                                                   \
+  Field {                                                                                 \
+    key,                                                                                  \
+        [](Config& c, const json& v) {                                                    \
+          c.member = enum_reader(key, [](const std::string& s) { return parser(s); })(v); \
+        },                                                                                \
+        [](const Config& c) { return json(to_string(c.member)); }                         \
   }
 
 const std::vector<Field>& fields() {
@@ -112,7 +114,8 @@ const std::vector<Field>& fields() {
       KDASH_ENUM("stacking", stacking, parse_stacking_mode),
       KDASH_ENUM("solver", root.method, parse_root_method),
       KDASH_INT("root_freq", root_freq, std::numeric_limits<int>::min(), kIntMax),
-      KDASH_INT("start_prec_step", start_prec_step, std::numeric_limits<long long>::min(), std::numeric_limits<long long>::max()),
+      KDASH_INT("start_prec_step", start_prec_step, std::numeric_limits<long long>::min(),
+                std::numeric_limits<long long>::max()),
       KDASH_NUMBER("beta_g", beta_g),
       KDASH_NUMBER("beta_lr", beta_statistics),
       KDASH_NUMBER("beta_graft", beta_graft),

@@ -90,7 +90,7 @@ Optimizer<ExecSpace>::Optimizer(const ExecSpace& exec, std::vector<ParamSpec> sp
   s.config = std::move(config);
   s.partition = std::move(partition);
   s.distribution.comm = std::make_shared<distributed::SingleProcessCommunicator>();  // the distributed constructor
-                                                                                    // replaces it
+                                                                                     // replaces it
   s.map = BlockMap::build(specs, s.config.block_size, s.config.one_dim, s.config.stacking, s.partition.owners);
   s.layout = impl::make_block_layout(exec, s.map, s.partition.rank);
   s.factors = impl::make_factor_store(exec, s.map, s.layout);
@@ -109,13 +109,21 @@ template <class ExecSpace>
 Optimizer<ExecSpace>& Optimizer<ExecSpace>::operator=(Optimizer&&) noexcept = default;
 
 template <class ExecSpace>
-std::int64_t Optimizer<ExecSpace>::step_count() const { return state_->counters.step; }
+std::int64_t Optimizer<ExecSpace>::step_count() const {
+  return state_->counters.step;
+}
 template <class ExecSpace>
-const Config& Optimizer<ExecSpace>::config() const { return state_->config; }
+const Config& Optimizer<ExecSpace>::config() const {
+  return state_->config;
+}
 template <class ExecSpace>
-const BlockMap& Optimizer<ExecSpace>::block_map() const { return state_->map; }
+const BlockMap& Optimizer<ExecSpace>::block_map() const {
+  return state_->map;
+}
 template <class ExecSpace>
-const ExecSpace& Optimizer<ExecSpace>::execution_space_instance() const { return state_->exec; }
+const ExecSpace& Optimizer<ExecSpace>::execution_space_instance() const {
+  return state_->exec;
+}
 
 template <class ExecSpace>
 void Optimizer<ExecSpace>::set_lr(double lr) {
@@ -142,7 +150,8 @@ void check_view(const ParamLayout& p, const ParamRef<T, M>& v, const char* what)
                                 std::to_string(v.size()));
   }
   if (v.rank() == 2 && p.spec.shape.size() == 2 &&
-      (v.rows() != static_cast<std::size_t>(p.spec.shape[0]) || v.cols() != static_cast<std::size_t>(p.spec.shape[1]))) {
+      (v.rows() != static_cast<std::size_t>(p.spec.shape[0]) ||
+       v.cols() != static_cast<std::size_t>(p.spec.shape[1]))) {
     throw std::invalid_argument(name + ": its rank-2 View is " + std::to_string(v.rows()) + "x" +
                                 std::to_string(v.cols()) + ", the parameter's matrix is " +
                                 std::to_string(p.spec.shape[0]) + "x" + std::to_string(p.spec.shape[1]));
@@ -184,7 +193,8 @@ void for_each_launch(const impl::OptimizerState<ExecSpace>& s, int first, int la
 // f(g, group, count) for every group of this rank that takes a preconditioned step (not AdamW), its `count` blocks
 // masked by their finite flags in gemm.active so that skipped blocks keep their statistics and directions.
 template <class F, class ExecSpace>
-void for_each_shampoo_group(const impl::OptimizerState<ExecSpace>& s, backends::GemmOptions<float, ExecSpace>& gemm, F&& f) {
+void for_each_shampoo_group(const impl::OptimizerState<ExecSpace>& s, backends::GemmOptions<float, ExecSpace>& gemm,
+                            F&& f) {
   for (int g : s.layout.local_groups) {
     const BlockGroup& grp = s.map.groups()[g];
     if (grp.kind == BlockKind::adamw) continue;
@@ -269,8 +279,8 @@ int root_slice(const Config& c, int n, int count, Precision precision) {
 // The roots of every entry of a factor stack into its scratch, `slice` entries per solver call. first_block keeps
 // each block's random start vectors what they are in one call, so slicing changes no result on the host.
 template <class ExecSpace>
-std::vector<BlockRootResult> roots_in_slices(const ExecSpace& exec, const impl::FactorState<ExecSpace>& st, RootOptions o,
-                                             int slice) {
+std::vector<BlockRootResult> roots_in_slices(const ExecSpace& exec, const impl::FactorState<ExecSpace>& st,
+                                             RootOptions o, int slice) {
   const int count = static_cast<int>(st.stats.extent(0));
   if (slice >= count) return inverse_root(exec, ConstStack<ExecSpace>(st.stats), st.scratch, o);
   std::vector<BlockRootResult> results;
@@ -279,8 +289,8 @@ std::vector<BlockRootResult> roots_in_slices(const ExecSpace& exec, const impl::
   for (int first = 0; first < count; first += slice) {
     const int len = std::min(slice, count - first);
     o.first_block = first_block + static_cast<std::uint64_t>(first);
-    const auto part =
-        inverse_root(exec, ConstStack<ExecSpace>(factor_range(st.stats, first, len)), factor_range(st.scratch, first, len), o);
+    const auto part = inverse_root(exec, ConstStack<ExecSpace>(factor_range(st.stats, first, len)),
+                                   factor_range(st.scratch, first, len), o);
     results.insert(results.end(), part.begin(), part.end());
   }
   return results;
@@ -417,7 +427,8 @@ void update_factor_statistics(OptimizerState<ExecSpace>& s, backends::GemmOption
     const bool two_sided = grp.kind == BlockKind::two_sided;
     // Where the product would take the portable path, a kernel computes one triangle; the vendor path a full GEMM.
     const int n_max = std::max(grp.rows, grp.cols);
-    if (backends::resolve_gemm_path<ExecSpace>(c.root.gemm_path, n_max, n_max, n_max) == backends::GemmPath::kokkos_kernels) {
+    if (backends::resolve_gemm_path<ExecSpace>(c.root.gemm_path, n_max, n_max, n_max) ==
+        backends::GemmPath::kokkos_kernels) {
       symmetric_rank_update(exec, gs, left, alpha, beta, gemm.active, true);
       if (two_sided) {
         symmetric_rank_update(exec, gs, factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), alpha,
@@ -427,7 +438,7 @@ void update_factor_statistics(OptimizerState<ExecSpace>& s, backends::GemmOption
     }
     using backends::Trans;
     backends::batched_syrk(exec, Trans::none, alpha, ConstStack<ExecSpace>(gs), beta, left, gemm);  // L += G G^T
-    if (two_sided) {                                                                                 // R += G^T G
+    if (two_sided) {                                                                                // R += G^T G
       backends::batched_syrk(exec, Trans::transpose, alpha, ConstStack<ExecSpace>(gs), beta,
                              factor_range(s.factors[grp.right_stack].stats, grp.right_first, count), gemm);
     }
@@ -472,7 +483,8 @@ void precondition_directions(OptimizerState<ExecSpace>& s, backends::GemmOptions
   const ExecSpace& exec = s.exec;
   using backends::Trans;
   for_each_shampoo_group(s, gemm, [&](int g, const BlockGroup& grp, int count) {
-    const auto ghat = ConstStack<ExecSpace>(s.layout.group_stack(s.map, c.beta_g > 0 ? s.first_order.ema : s.work.grad, g));
+    const auto ghat =
+        ConstStack<ExecSpace>(s.layout.group_stack(s.map, c.beta_g > 0 ? s.first_order.ema : s.work.grad, g));
     const Stack<float, MemOf<ExecSpace>> u = s.layout.group_stack(s.map, s.work.directions, g, true);
     const auto lbar = ConstStack<ExecSpace>(factor_range(s.factors[grp.left_stack].root, grp.left_first, count));
     if (grp.kind == BlockKind::two_sided) {

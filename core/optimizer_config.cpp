@@ -22,8 +22,9 @@ constexpr detail::EnumNames<OneDimMode, 2> kOneDimModes{
     {{OneDimMode::adamw, "adamw"}, {OneDimMode::shampoo, "shampoo"}}};
 constexpr detail::EnumNames<NonFinitePolicy, 2> kNonFinitePolicies{
     {{NonFinitePolicy::skip, "skip"}, {NonFinitePolicy::error, "error"}}};
-constexpr detail::EnumNames<backends::GemmPath, 3> kGemmPaths{
-    {{backends::GemmPath::kokkos_kernels, "kk"}, {backends::GemmPath::vendor, "vendor"}, {backends::GemmPath::automatic, "auto"}}};
+constexpr detail::EnumNames<backends::GemmPath, 3> kGemmPaths{{{backends::GemmPath::kokkos_kernels, "kk"},
+                                                               {backends::GemmPath::vendor, "vendor"},
+                                                               {backends::GemmPath::automatic, "auto"}}};
 
 [[noreturn]] void invalid(const std::string& name, const std::string& why) {
   throw std::invalid_argument("kdash::Config: " + name + " " + why);
@@ -47,10 +48,6 @@ void unit_interval(const std::string& name, double v) {
 }
 void at_least(const std::string& name, long long v, long long lo) {
   if (v < lo) invalid(name, "must be >= " + std::to_string(lo) + ", got " + std::to_string(v));
-}
-void in_range(const std::string& name, long long v, long long lo, long long hi) {
-  at_least(name, v, lo);
-  if (v > hi) invalid(name, "must be at most " + std::to_string(hi) + ", got " + std::to_string(v));
 }
 
 }  // namespace

@@ -122,13 +122,14 @@ Optimizer<ExecSpace>::Optimizer(const ExecSpace& exec, std::vector<ParamSpec> sp
     : Optimizer(exec, specs, config, distributed_partition<ExecSpace>(specs, config, or_single(comm), options)) {
   impl::OptimizerState<ExecSpace>& s = *state_;
   s.distribution.comm = or_single(std::move(comm));
-  s.distribution.load_balance = ownership_of(s.map, s.distribution.comm->size(), cost_model(s.config, options)).load_balance();
+  s.distribution.load_balance =
+      ownership_of(s.map, s.distribution.comm->size(), cost_model(s.config, options)).load_balance();
   s.distribution.average_gradients = options.average_gradients && s.distribution.comm->size() > 1;
   if (s.distribution.average_gradients) {
     std::size_t total = 0;
     for (const ParamLayout& p : s.map.params()) total += static_cast<std::size_t>(p.numel);
-    s.distribution.averaged_grads =
-        Kokkos::View<float*, MemOf<ExecSpace>>(Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::averaged_grads"), total);
+    s.distribution.averaged_grads = Kokkos::View<float*, MemOf<ExecSpace>>(
+        Kokkos::view_alloc(Kokkos::WithoutInitializing, "kdash::averaged_grads"), total);
   }
 }
 
@@ -174,20 +175,20 @@ void distribution_metrics(const OptimizerState<ExecSpace>& s, Metrics& m) {
   }
 }
 
-#define KDASH_INSTANTIATE_DISTRIBUTION(SPACE)                                                               \
-  template std::vector<ParamRef<const float, MemOf<SPACE>>> average_gradients<SPACE>(                     \
-      OptimizerState<SPACE>&, const std::vector<ParamRef<const float, MemOf<SPACE>>>&);                    \
+#define KDASH_INSTANTIATE_DISTRIBUTION(SPACE)                                           \
+  template std::vector<ParamRef<const float, MemOf<SPACE>>> average_gradients<SPACE>(   \
+      OptimizerState<SPACE>&, const std::vector<ParamRef<const float, MemOf<SPACE>>>&); \
   template void distribution_metrics<SPACE>(const OptimizerState<SPACE>&, Metrics&);
 KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_DISTRIBUTION)
 #undef KDASH_INSTANTIATE_DISTRIBUTION
 
 }  // namespace impl
 
-#define KDASH_INSTANTIATE_DISTRIBUTED_OPTIMIZER(SPACE)                                                          \
+#define KDASH_INSTANTIATE_DISTRIBUTED_OPTIMIZER(SPACE)                                                             \
   template Optimizer<SPACE>::Optimizer(std::vector<ParamSpec>, Config, std::shared_ptr<distributed::Communicator>, \
-                                       DistributedOptions);                                                      \
-  template Optimizer<SPACE>::Optimizer(const SPACE&, std::vector<ParamSpec>, Config,                            \
-                                       std::shared_ptr<distributed::Communicator>, DistributedOptions);          \
+                                       DistributedOptions);                                                        \
+  template Optimizer<SPACE>::Optimizer(const SPACE&, std::vector<ParamSpec>, Config,                               \
+                                       std::shared_ptr<distributed::Communicator>, DistributedOptions);            \
   template distributed::Communicator& Optimizer<SPACE>::communicator() const;
 KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_DISTRIBUTED_OPTIMIZER)
 #undef KDASH_INSTANTIATE_DISTRIBUTED_OPTIMIZER

@@ -58,7 +58,8 @@ bool MpiCommunicator::mpi_is_gpu_aware() {
   return MPIX_Query_cuda_support() == 1;
 #elif defined(KOKKOS_ENABLE_HIP) && defined(MPIX_ROCM_AWARE_SUPPORT) && MPIX_ROCM_AWARE_SUPPORT
   return MPIX_Query_rocm_support() == 1;
-#elif (defined(KOKKOS_ENABLE_CUDA) || defined(KOKKOS_ENABLE_HIP)) && defined(MPICH_NUMVERSION) && MPICH_NUMVERSION >= 40000000
+#elif (defined(KOKKOS_ENABLE_CUDA) || defined(KOKKOS_ENABLE_HIP)) && defined(MPICH_NUMVERSION) && \
+    MPICH_NUMVERSION >= 40000000
   // MPICH >= 4.0 (MPIX_GPU_query_support)
   int supported = 0;
 #if defined(KOKKOS_ENABLE_CUDA)

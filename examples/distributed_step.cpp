@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
     const kdash::Metrics m = opt.metrics();
     if (comm->rank() == 0) {
       std::printf("%d ranks: rank 0 owns %lld of %zu blocks, load balance %.3f, %llu direction bytes per step\n",
-                  comm->size(), static_cast<long long>(m.owned_blocks), opt.block_map().blocks().size(),
-                  m.load_balance, static_cast<unsigned long long>(m.direction_bytes_all_ranks));
+                  comm->size(), static_cast<long long>(m.owned_blocks), opt.block_map().blocks().size(), m.load_balance,
+                  static_cast<unsigned long long>(m.direction_bytes_all_ranks));
     }
     if (m.root_failures != 0) rc = 1;
   }

@@ -41,8 +41,8 @@ void validate(const RootOptions& o, std::size_t rows, std::size_t cols) {
 
 // The solver of options.method, state type C.
 template <class C, class ExecSpace>
-std::vector<BlockRootResult> run_method(const ExecSpace& exec, const Stack<const C, MemOf<ExecSpace>>& a, const Stack<C, MemOf<ExecSpace>>& x,
-                                        const RootOptions& options) {
+std::vector<BlockRootResult> run_method(const ExecSpace& exec, const Stack<const C, MemOf<ExecSpace>>& a,
+                                        const Stack<C, MemOf<ExecSpace>>& x, const RootOptions& options) {
   switch (options.method) {
     case RootMethod::evd:
       return solvers::evd_root<C>(exec, a, x, options);
@@ -60,8 +60,8 @@ std::vector<BlockRootResult> run_method(const ExecSpace& exec, const Stack<const
 // One solve with state type C, with every block's condition estimate and ill-conditioning flag (root_quality.hpp;
 // EVD knows its condition from its eigenvalues, the iterative solvers get theirs from a power iteration on X).
 template <class C, class ExecSpace>
-std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C, MemOf<ExecSpace>>& a, const Stack<C, MemOf<ExecSpace>>& x,
-                                   const RootOptions& options) {
+std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C, MemOf<ExecSpace>>& a,
+                                   const Stack<C, MemOf<ExecSpace>>& x, const RootOptions& options) {
   auto results = run_method<C>(exec, a, x, options);
   if (options.method != RootMethod::evd) solvers::impl::estimate_root_conditions<C>(exec, x, options, results);
   solvers::impl::flag_ill_conditioned<C>(options.precision, results);
@@ -71,8 +71,8 @@ std::vector<BlockRootResult> solve(const ExecSpace& exec, const Stack<const C, M
 // Converts the stack to the state type C of the requested precision (double for fp64, float otherwise), solves, and
 // converts back only the blocks that were written (the others keep x's values bit for bit).
 template <class C, class T, class ExecSpace>
-std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T, MemOf<ExecSpace>>& a, const Stack<T, MemOf<ExecSpace>>& x,
-                                      const RootOptions& options) {
+std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T, MemOf<ExecSpace>>& a,
+                                      const Stack<T, MemOf<ExecSpace>>& x, const RootOptions& options) {
   if constexpr (std::is_same_v<C, T>) {
     return solve<C>(exec, a, x, options);
   } else {
@@ -94,15 +94,15 @@ std::vector<BlockRootResult> solve_as(const ExecSpace& exec, const Stack<const T
     }
     auto write = Kokkos::create_mirror_view_and_copy(MemOf<ExecSpace>(), write_h);
     backends::copy_scaled_where<C, T>(exec, Kokkos::View<const C***, Kokkos::LayoutRight, MemOf<ExecSpace>>(xc), x, {},
-                                           write);
+                                      write);
     exec.fence();
     return results;
   }
 }
 
 template <class T, class ExecSpace>
-std::vector<BlockRootResult> dispatch(const ExecSpace& exec, const Stack<const T, MemOf<ExecSpace>>& a, const Stack<T, MemOf<ExecSpace>>& x,
-                                      const RootOptions& requested) {
+std::vector<BlockRootResult> dispatch(const ExecSpace& exec, const Stack<const T, MemOf<ExecSpace>>& a,
+                                      const Stack<T, MemOf<ExecSpace>>& x, const RootOptions& requested) {
   const backends::ProfilingRegion region("kdash::inverse_root");  // Kokkos Tools see every call
   const RootOptions options = solvers::resolve_automatic(requested, int(a.extent(1)), is_host_space_v<ExecSpace>);
   validate(options, a.extent(1), a.extent(2));
@@ -119,20 +119,20 @@ std::vector<BlockRootResult> dispatch(const ExecSpace& exec, const Stack<const T
 }  // namespace
 
 template <class ExecSpace>
-std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const float, MemOf<ExecSpace>>& a, const Stack<float, MemOf<ExecSpace>>& x,
-                                          const RootOptions& options) {
+std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const float, MemOf<ExecSpace>>& a,
+                                          const Stack<float, MemOf<ExecSpace>>& x, const RootOptions& options) {
   return dispatch<float>(exec, a, x, options);
 }
 
 template <class ExecSpace>
-std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const double, MemOf<ExecSpace>>& a, const Stack<double, MemOf<ExecSpace>>& x,
-                                          const RootOptions& options) {
+std::vector<BlockRootResult> inverse_root(const ExecSpace& exec, const Stack<const double, MemOf<ExecSpace>>& a,
+                                          const Stack<double, MemOf<ExecSpace>>& x, const RootOptions& options) {
   return dispatch<double>(exec, a, x, options);
 }
 
-#define KDASH_INSTANTIATE_INVERSE_ROOT(SPACE)                                                                        \
+#define KDASH_INSTANTIATE_INVERSE_ROOT(SPACE)                                                                       \
   template std::vector<BlockRootResult> inverse_root<SPACE>(const SPACE&, const Stack<const float, MemOf<SPACE>>&,  \
-                                                            const Stack<float, MemOf<SPACE>>&, const RootOptions&);  \
+                                                            const Stack<float, MemOf<SPACE>>&, const RootOptions&); \
   template std::vector<BlockRootResult> inverse_root<SPACE>(const SPACE&, const Stack<const double, MemOf<SPACE>>&, \
                                                             const Stack<double, MemOf<SPACE>>&, const RootOptions&);
 KDASH_FOR_EACH_EXECUTION_SPACE(KDASH_INSTANTIATE_INVERSE_ROOT)

@@ -14,9 +14,8 @@ constexpr detail::EnumNames<RootMethod, 5> kMethods{{{RootMethod::evd, "evd"},
                                                      {RootMethod::newton_denman_beavers, "ndb"},
                                                      {RootMethod::chebyshev, "cbshv"},
                                                      {RootMethod::automatic, "auto"}}};
-constexpr detail::EnumNames<Scaling, 3> kScalings{{{Scaling::frobenius, "fro"},
-                                                   {Scaling::power_iteration, "pi"},
-                                                   {Scaling::multi_vector_power_iteration, "pim"}}};
+constexpr detail::EnumNames<Scaling, 3> kScalings{
+    {{Scaling::frobenius, "fro"}, {Scaling::power_iteration, "pi"}, {Scaling::multi_vector_power_iteration, "pim"}}};
 constexpr detail::EnumNames<Precision, 5> kPrecisions{{{Precision::fp32, "fp32"},
                                                        {Precision::tf32, "tf32"},
                                                        {Precision::fp16, "fp16"},
@@ -36,8 +35,8 @@ constexpr detail::EnumNames<RootStatus, 4> kStatuses{{{RootStatus::converged, "c
 }
 void finite_at_least(const std::string& key, double v, double lo, bool strict) {
   if (!std::isfinite(v)) invalid(key, "must be finite, got " + std::to_string(v));
-  if (strict ? !(v > lo) : v < lo) invalid(key, std::string("must be ") + (strict ? "> " : ">= ") + std::to_string(lo) +
-                                                    ", got " + std::to_string(v));
+  if (strict ? !(v > lo) : v < lo)
+    invalid(key, std::string("must be ") + (strict ? "> " : ">= ") + std::to_string(lo) + ", got " + std::to_string(v));
 }
 void in_range(const std::string& key, long long v, long long lo, long long hi) {
   if (v < lo) invalid(key, "must be >= " + std::to_string(lo) + ", got " + std::to_string(v));

@@ -40,9 +40,9 @@ struct Config {
   double root_batch_mb = 4096;
 
   // The step (design.md §1).
-  double beta_g = 0.9;             // gradient EMA; 0 disables it
-  double beta_statistics = 0.95;   // factor statistics EMA (key "beta_lr"); >= 1: plain sums (AdaGrad style)
-  double beta_graft = 0.95;        // grafting second-moment EMA (adam, rmsprop)
+  double beta_g = 0.9;            // gradient EMA; 0 disables it
+  double beta_statistics = 0.95;  // factor statistics EMA (key "beta_lr"); >= 1: plain sums (AdaGrad style)
+  double beta_graft = 0.95;       // grafting second-moment EMA (adam, rmsprop)
   double eps_graft = 1e-8;
   double momentum = 0.0;  // key "mu"; 0 disables it
   bool nesterov = true;

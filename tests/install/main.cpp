@@ -76,10 +76,10 @@ int main(int argc, char** argv) {
       moved = std::fmax(moved, std::fabs(double(a[i])));
     }
     if (worst > allowed || moved == 0) status = 1;
-    std::printf("kdash %s from the install prefix: inverse roots on %s and %s %s; optimizers on both: largest "
-                "difference %g (allowed %g), largest parameter %g\n",
-                kdash::version_string().c_str(), First::name(), Last::name(), status ? "WRONG" : "ok", worst, allowed,
-                moved);
+    std::printf(
+        "kdash %s from the install prefix: inverse roots on %s and %s %s; optimizers on both: largest "
+        "difference %g (allowed %g), largest parameter %g\n",
+        kdash::version_string().c_str(), First::name(), Last::name(), status ? "WRONG" : "ok", worst, allowed, moved);
     if (std::tuple_size_v<Spaces> < 2) std::printf("(this kdash is built for one execution space only)\n");
   }
   Kokkos::finalize();

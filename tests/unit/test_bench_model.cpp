@@ -128,7 +128,8 @@ TEST(BenchFlopModel, MeasuredIterationsReproduceTheNominalCountsAtNewtonSteps) {
   }
   EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::coupled_newton, 4, 6, 20), 24);
   EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::newton_denman_beavers, 4, 12, 20), 3 * 12 - 4);
-  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::newton_denman_beavers, 4, 0, 20), 0);  // a block that never started
+  EXPECT_DOUBLE_EQ(kb::root_gemm_equivalents_at(RootMethod::newton_denman_beavers, 4, 0, 20),
+                   0);  // a block that never started
 }
 
 TEST(BenchReport, JsonHasExactlyTheSpecKeysAndRoundTrips) {

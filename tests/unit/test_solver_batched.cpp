@@ -35,7 +35,8 @@ RootOptions options_for(RootMethod m) {
   return o;
 }
 
-const RootMethod kMethods[] = {RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev};
+const RootMethod kMethods[] = {RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers,
+                               RootMethod::chebyshev};
 
 template <class T>
 HostStack<T> single_block(const HostStack<T>& h, int b) {
@@ -183,8 +184,8 @@ TYPED_TEST(SolverBatched, ZeroBlockGetsTheRidgeRootOrIsFlaggedWithoutRidge) {
     EXPECT_EQ(r[0].status, RootStatus::converged);
     double expected = std::pow(m == RootMethod::evd ? 2 * o.eps : o.eps, -1.0 / o.p);
     if (m == RootMethod::chebyshev)
-      expected =
-          solvers::chebyshev_evaluate(solvers::chebyshev_coefficients(o.eps, o.chebyshev_degree, o.p, o.chebyshev_nodes), -1.0);
+      expected = solvers::chebyshev_evaluate(
+          solvers::chebyshev_coefficients(o.eps, o.chebyshev_degree, o.p, o.chebyshev_nodes), -1.0);
     // Iterative solvers: converged to tol on max|M - I| (M = X^4 eps) => X within tol/4 relative (+ rounding 1e-6).
     const double rel = m == RootMethod::chebyshev || m == RootMethod::evd ? 1e-5 : o.tolerance / 4 + 1e-5;
     for (int i = 0; i < n; ++i)
@@ -269,7 +270,8 @@ TYPED_TEST(SolverBatched, OptionsAreValidatedWithMessagesNamingThem) {
   o.tolerance = std::nan("");
   expect_throw(o, "tolerance");
   Stack<float, typename Space::memory_space> wrong("w", 1, 3, 2);
-  EXPECT_THROW(inverse_root(Space(), ConstStack(wrong), x, options_for(RootMethod::coupled_newton)), std::invalid_argument);
+  EXPECT_THROW(inverse_root(Space(), ConstStack(wrong), x, options_for(RootMethod::coupled_newton)),
+               std::invalid_argument);
 }
 
 TYPED_TEST(SolverBatched, AutomaticRule) {
@@ -286,7 +288,8 @@ TYPED_TEST(SolverBatched, AutomaticRule) {
   o.p = 2.5;
   EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::evd);
   o.method = RootMethod::newton_denman_beavers;
-  EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method, RootMethod::newton_denman_beavers);  // explicit choices stay
+  EXPECT_EQ(solvers::resolve_automatic(o, 1024, false).method,
+            RootMethod::newton_denman_beavers);  // explicit choices stay
   // Through the interface, auto gives exactly the results of the method and precision the rule picks for this
   // backend (EVD on hosts).
   const int n = 9;

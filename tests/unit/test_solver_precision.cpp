@@ -257,7 +257,8 @@ TYPED_TEST(PrecisionOnSpace, EverySolverIsWithinItsPrecisionsBoundOnWellConditio
       "relative error of X vs the fp64 root (median / max over %d blocks), n = %d, p = %d, kappa = %g, on %s:\n",
       kCount, kN, kP, kKappa, Space::name());
   std::printf("| solver | fp32 | tf32 | bf16 | fp16 |\n|---|---|---|---|---|\n");
-  for (RootMethod m : {RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev}) {
+  for (RootMethod m :
+       {RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev}) {
     const auto reference = roots_in_double<Space>(s, m);
     const PrecisionRun exact = run_method<Space>(s, m, Precision::fp64, nullptr);
     const PrecisionRun fp32 = run_method<Space>(s, m, Precision::fp32, &reference);

@@ -115,7 +115,8 @@ TYPED_TEST(RootQuality, ConditionEstimatesOfWellConditionedBlocksAreWithinTheirB
   const int n = 16;
   const double kappa = 10;
   auto stack = spectrum_stack<float>(n, {geometric_spectrum(n, kappa), geometric_spectrum(n, kappa)}, 21);
-  for (RootMethod m : {RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev})
+  for (RootMethod m :
+       {RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev})
     for (Scaling scaling : {Scaling::frobenius, Scaling::power_iteration}) {
       SCOPED_TRACE(to_string(m) + " " + to_string(scaling));
       RootOptions o = options_for(m);

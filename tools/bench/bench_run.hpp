@@ -17,7 +17,8 @@ namespace kdash::tools::bench {
 struct BenchPlan {
   ModelPreset preset;
   std::vector<int> block_sizes{128, 256, 512};
-  std::vector<RootMethod> solvers{RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers, RootMethod::chebyshev};
+  std::vector<RootMethod> solvers{RootMethod::evd, RootMethod::coupled_newton, RootMethod::newton_denman_beavers,
+                                  RootMethod::chebyshev};
   std::vector<StackingMode> modes{StackingMode::sequential, StackingMode::layerwise, StackingMode::device};
   std::vector<Precision> precisions{Precision::fp32};
   int root_freq = 1;

@@ -58,8 +58,8 @@ void CalibrationGemm::sample() {
     Stack<const float> a = Kokkos::subview(m.a, blocks, Kokkos::ALL, Kokkos::ALL);
     Stack<const float> b = Kokkos::subview(m.b, blocks, Kokkos::ALL, Kokkos::ALL);
     Stack<float> c = Kokkos::subview(m.c, blocks, Kokkos::ALL, Kokkos::ALL);
-    backends::batched_gemm<DefaultExecSpace, float>(exec, backends::Trans::none, backends::Trans::none, 1.0f, a, b, 0.0f, c,
-                                             m.options);
+    backends::batched_gemm<DefaultExecSpace, float>(exec, backends::Trans::none, backends::Trans::none, 1.0f, a, b,
+                                                    0.0f, c, m.options);
   };
   m.one_ms.push_back(time_once_ms([&] { gemm(1); }));
   if (m.batch > 1) m.batch_ms.push_back(time_once_ms([&] { gemm(m.batch); }));

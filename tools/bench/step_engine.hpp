@@ -17,7 +17,8 @@ struct StepConfig {
   int block_size = 512;
   Precision precision = Precision::fp32;
   int root_freq = 1;
-  Scaling scaling = Scaling::power_iteration;  // the iterative solvers' scale estimate (power iteration, the reference default)
+  Scaling scaling =
+      Scaling::power_iteration;  // the iterative solvers' scale estimate (power iteration, the reference default)
 };
 
 class StepEngine {

@@ -211,7 +211,8 @@ Action register_root(CLI::App& app) {
   cmd->add_option("--degree", args->degree, "Chebyshev degree")->capture_default_str();
   cmd->add_option("--nodes", args->nodes, "Chebyshev fit nodes")->capture_default_str();
   cmd->add_option("--pi-steps", args->power_iteration_steps, "power-iteration steps")->capture_default_str();
-  cmd->add_option("--pim-vectors", args->power_iteration_vectors, "start vectors of --scaling pim")->capture_default_str();
+  cmd->add_option("--pim-vectors", args->power_iteration_vectors, "start vectors of --scaling pim")
+      ->capture_default_str();
   cmd->add_option("--precision", args->precision,
                   "fp32 | tf32 | fp16 | bf16 | fp64 (GEMM inputs; tf32: TF32 tensor cores on CUDA, fp32 "
                   "elsewhere; fp64: all in double)")

@@ -11,9 +11,10 @@ namespace {
 
 using Policy2 = Kokkos::MDRangePolicy<DefaultExecSpace, Kokkos::Rank<2>>;
 using Range = Kokkos::RangePolicy<DefaultExecSpace>;
-using Unmanaged = Kokkos::View<float**, Kokkos::LayoutRight, DefaultExecSpace::memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
-using ConstUnmanaged =
-    Kokkos::View<const float**, Kokkos::LayoutRight, DefaultExecSpace::memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+using Unmanaged =
+    Kokkos::View<float**, Kokkos::LayoutRight, DefaultExecSpace::memory_space, Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+using ConstUnmanaged = Kokkos::View<const float**, Kokkos::LayoutRight, DefaultExecSpace::memory_space,
+                                    Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
 Unmanaged as_matrix(const Param& p) { return Unmanaged(p.value.data(), p.shape[0], p.shape[1]); }
 Unmanaged grad_matrix(const Param& p) { return Unmanaged(p.grad.data(), p.shape[0], p.shape[1]); }

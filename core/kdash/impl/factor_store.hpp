@@ -48,8 +48,8 @@ FactorStore<ExecSpace> make_factor_store(const ExecSpace& exec, const BlockMap& 
     backends::for_each_entry(
         exec, "kdash::factor::identity", int(count), fs.n, fs.n,
         KOKKOS_LAMBDA(const int b, const int i, const int j) { root(b, i, j) = i == j ? 1.0f : 0.0f; });
-    st.accepted = Kokkos::View<int*, MemOf<ExecSpace>>(Kokkos::view_alloc(exec, std::string("kdash::factor::accepted")),
-                                                       count);
+    st.accepted =
+        Kokkos::View<int*, MemOf<ExecSpace>>(Kokkos::view_alloc(exec, std::string("kdash::factor::accepted")), count);
     st.consecutive_failures.assign(count, 0);
     st.total_failures.assign(count, 0);
     st.last.assign(count, BlockRootResult{});

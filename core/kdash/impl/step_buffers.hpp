@@ -15,9 +15,9 @@ namespace kdash::impl {
 // the configuration uses it) and every block's count of skipped updates.
 template <class ExecSpace>
 struct FirstOrderState {
-  Kokkos::View<float*, MemOf<ExecSpace>> ema;       // gradient EMA (Gt), or AdamW's first moment
-  Kokkos::View<float*, MemOf<ExecSpace>> graft;     // grafting accumulator A, or AdamW's second moment
-  Kokkos::View<float*, MemOf<ExecSpace>> momentum;  // M
+  Kokkos::View<float*, MemOf<ExecSpace>> ema;             // gradient EMA (Gt), or AdamW's first moment
+  Kokkos::View<float*, MemOf<ExecSpace>> graft;           // grafting accumulator A, or AdamW's second moment
+  Kokkos::View<float*, MemOf<ExecSpace>> momentum;        // M
   Kokkos::View<std::int64_t*, MemOf<ExecSpace>> skipped;  // per table position
 };
 

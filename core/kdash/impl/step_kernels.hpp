@@ -6,22 +6,22 @@
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/for_each_entry.hpp>
 #include <kdash/backends/kokkos_compat.hpp>
+#include <kdash/backends/stack_ops.hpp>
 #include <kdash/impl/block_layout.hpp>
 #include <kdash/impl/parameter_table.hpp>
 #include <kdash/impl/step_buffers.hpp>
-#include <kdash/backends/stack_ops.hpp>
 
 namespace kdash::impl {
 
 template <class ExecSpace>
 using Team = typename Kokkos::TeamPolicy<ExecSpace>::member_type;
 
-
 // The chunks of table positions [first, last).
 template <class ExecSpace>
 Kokkos::TeamPolicy<ExecSpace> chunk_policy(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout, int first,
-                                                  int last) {
-  return Kokkos::TeamPolicy<ExecSpace>(exec, layout.chunk_first_host[last] - layout.chunk_first_host[first], Kokkos::AUTO);
+                                           int last) {
+  return Kokkos::TeamPolicy<ExecSpace>(exec, layout.chunk_first_host[last] - layout.chunk_first_host[first],
+                                       Kokkos::AUTO);
 }
 
 // One chunk as a kernel sees it: entries [k0, k1) of table position b, chunk c of the chunk table.
@@ -64,8 +64,8 @@ KOKKOS_INLINE_FUNCTION void zero_chunk(const Member& member, float* d, const Chu
 // f(b, total) for every table position b in [first, last), where total is the sum of b's per-chunk partials added in
 // chunk order: deterministic, independent of the launch range.
 template <class T, class F, class ExecSpace>
-void for_each_block_total(const char* label, const ExecSpace& exec, const BlockLayout<ExecSpace>& layout, int first, int last,
-                          const Kokkos::View<T*, MemOf<ExecSpace>>& per_chunk, const F& f) {
+void for_each_block_total(const char* label, const ExecSpace& exec, const BlockLayout<ExecSpace>& layout, int first,
+                          int last, const Kokkos::View<T*, MemOf<ExecSpace>>& per_chunk, const F& f) {
   auto chunk_first = layout.chunk_first;
   Kokkos::parallel_for(
       label, Kokkos::RangePolicy<ExecSpace>(exec, first, last), KOKKOS_LAMBDA(const int b) {
@@ -108,8 +108,7 @@ struct BlockPlacement {
 template <class ExecSpace>
 void gather_gradients(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
                       const ParameterTable<ExecSpace>& parameters, const StepWorkspace<ExecSpace>& work,
-                      const FirstOrderState<ExecSpace>& first_order, int first, int last, float l2,
-                             bool count_skips) {
+                      const FirstOrderState<ExecSpace>& first_order, int first, int last, float l2, bool count_skips) {
   if (last <= first) return;
   const BlockPlacement<ExecSpace> place(layout.table);
   auto kind = layout.table.kind;
@@ -120,7 +119,8 @@ void gather_gradients(const ExecSpace& exec, const BlockLayout<ExecSpace>& layou
   auto g = work.grad;
   const std::int64_t base = static_cast<std::int64_t>(layout.local_base);
   for_each_chunk(
-      "kdash::step::gather_gradients", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::gather_gradients", exec, layout, first, last,
+      KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const Placement pb = place(chunk.b);
         const float* src = grad_ptrs(pb.param).ptr + pb.start;
         const float* w = param_ptrs(pb.param).ptr + pb.start;
@@ -163,8 +163,8 @@ struct GraftCoefficients {
 // finite (a finite gradient that overflows) is marked skipped from here on: finite(b) = 0, counted in skipped(b).
 template <class ExecSpace>
 void graft_and_first_order(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
-                           const StepWorkspace<ExecSpace>& work, const FirstOrderState<ExecSpace>& first_order, int first, int last,
-                                  const GraftCoefficients& shampoo, const GraftCoefficients& adamw) {
+                           const StepWorkspace<ExecSpace>& work, const FirstOrderState<ExecSpace>& first_order,
+                           int first, int last, const GraftCoefficients& shampoo, const GraftCoefficients& adamw) {
   if (last <= first) return;
   auto kind = layout.table.kind;
   auto offset = layout.table.offset;
@@ -180,7 +180,8 @@ void graft_and_first_order(const ExecSpace& exec, const BlockLayout<ExecSpace>& 
   constexpr int kAdagrad = static_cast<int>(GraftingType::adagrad);
   constexpr int kSgd = static_cast<int>(GraftingType::sgd);
   for_each_chunk(
-      "kdash::step::graft", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::graft", exec, layout, first, last,
+      KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const int b = chunk.b;
         const GraftCoefficients& co = kind(b) == static_cast<int>(BlockKind::adamw) ? adamw : shampoo;
         const std::int64_t local = offset(b) - base;
@@ -233,7 +234,8 @@ void zero_skipped_directions(const ExecSpace& exec, const BlockLayout<ExecSpace>
   auto dir = work.directions;
   auto finite = work.finite;
   for_each_chunk(
-      "kdash::step::zero_skipped", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::zero_skipped", exec, layout, first, last,
+      KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         if (!finite(chunk.b)) zero_chunk(member, dir.data() + offset(chunk.b), chunk);
       });
 }
@@ -243,8 +245,8 @@ void zero_skipped_directions(const ExecSpace& exec, const BlockLayout<ExecSpace>
 // counted as skipped) get P = 0 and keep their momentum. AdamW blocks keep the step written by the grafting kernel.
 template <class ExecSpace>
 void graft_rescale_and_momentum(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
-                                const StepWorkspace<ExecSpace>& work, const FirstOrderState<ExecSpace>& first_order, int first, int last, float mu,
-                                       bool nesterov) {
+                                const StepWorkspace<ExecSpace>& work, const FirstOrderState<ExecSpace>& first_order,
+                                int first, int last, float mu, bool nesterov) {
   if (last <= first) return;
   auto kind = layout.table.kind;
   auto offset = layout.table.offset;
@@ -258,7 +260,8 @@ void graft_rescale_and_momentum(const ExecSpace& exec, const BlockLayout<ExecSpa
   const std::int64_t base = static_cast<std::int64_t>(layout.local_base);
   constexpr int kAdamw = static_cast<int>(BlockKind::adamw);
   for_each_chunk(
-      "kdash::step::direction_norm", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::direction_norm", exec, layout, first, last,
+      KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         if (!finite(chunk.b) || kind(chunk.b) == kAdamw) {
           Kokkos::single(Kokkos::PerTeam(member), [&]() { chunk_sum(chunk.c) = 0; });
           return;
@@ -267,7 +270,8 @@ void graft_rescale_and_momentum(const ExecSpace& exec, const BlockLayout<ExecSpa
         reduce_chunk(member, chunk, chunk_sum, [&](const int k, float& acc) { acc += d[k] * d[k]; });
       });
   for_each_block_total(
-      "kdash::step::direction_scale", exec, layout, first, last, chunk_sum, KOKKOS_LAMBDA(const int b, const float sum) {
+      "kdash::step::direction_scale", exec, layout, first, last, chunk_sum,
+      KOKKOS_LAMBDA(const int b, const float sum) {
         if (!finite(b) || kind(b) == kAdamw) return;
         if (!compat::isfinite(sum) || !compat::isfinite(graft_norm(b))) {
           finite(b) = 0;  // e.g. overflowing statistics with a kept root: the block does not move
@@ -277,7 +281,8 @@ void graft_rescale_and_momentum(const ExecSpace& exec, const BlockLayout<ExecSpa
         scale(b) = graft_norm(b) / (compat::sqrt(sum) + 1e-16f);
       });
   for_each_chunk(
-      "kdash::step::rescale_momentum", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::rescale_momentum", exec, layout, first, last,
+      KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const int b = chunk.b;
         float* d = dir.data() + offset(b);
         if (!finite(b)) {
@@ -296,8 +301,8 @@ void graft_rescale_and_momentum(const ExecSpace& exec, const BlockLayout<ExecSpa
 // the same table that blockified the gradient.
 template <class ExecSpace>
 void apply_directions(const ExecSpace& exec, const BlockLayout<ExecSpace>& layout,
-                      const ParameterTable<ExecSpace>& parameters, const StepWorkspace<ExecSpace>& work, int first, int last, float lr,
-                             float decay) {
+                      const ParameterTable<ExecSpace>& parameters, const StepWorkspace<ExecSpace>& work, int first,
+                      int last, float lr, float decay) {
   if (last <= first) return;
   const BlockPlacement<ExecSpace> place(layout.table);
   auto kind = layout.table.kind;
@@ -305,7 +310,8 @@ void apply_directions(const ExecSpace& exec, const BlockLayout<ExecSpace>& layou
   auto param_ptrs = parameters.params();
   auto dir = work.directions;
   for_each_chunk(
-      "kdash::step::apply", exec, layout, first, last, KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
+      "kdash::step::apply", exec, layout, first, last,
+      KOKKOS_LAMBDA(const Team<ExecSpace>& member, const Chunk& chunk) {
         const Placement pb = place(chunk.b);
         float* w = param_ptrs(pb.param).ptr + pb.start;
         const float* d = dir.data() + offset(chunk.b);
@@ -321,8 +327,9 @@ void apply_directions(const ExecSpace& exec, const BlockLayout<ExecSpace>& layou
 // upper triangle (i <= j, half the flops of a GEMM) and mirroring it, so S stays exactly symmetric. One team per
 // block, a vector reduction per entry: for small blocks (the portable path); large blocks go to the vendor GEMM.
 template <class ExecSpace>
-void symmetric_rank_update(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& g, const Stack<float, MemOf<ExecSpace>>& s, float alpha,
-                                  float beta, const Kokkos::View<const int*, MemOf<ExecSpace>>& active, bool left) {
+void symmetric_rank_update(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& g,
+                           const Stack<float, MemOf<ExecSpace>>& s, float alpha, float beta,
+                           const Kokkos::View<const int*, MemOf<ExecSpace>>& active, bool left) {
   const int count = static_cast<int>(s.extent(0));
   const int n = static_cast<int>(s.extent(1));
   const int k = static_cast<int>(left ? g.extent(2) : g.extent(1));
@@ -350,7 +357,8 @@ void symmetric_rank_update(const ExecSpace& exec, const Stack<float, MemOf<ExecS
 
 // finite(i) = every entry of a(i) is finite (several teams per matrix: backends::finite_blocks).
 template <class T, class ExecSpace>
-void finite_matrices(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& a, const Kokkos::View<int*, MemOf<ExecSpace>>& finite) {
+void finite_matrices(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& a,
+                     const Kokkos::View<int*, MemOf<ExecSpace>>& finite) {
   backends::finite_blocks<T>(exec, backends::ConstStackT<T, ExecSpace>(a), finite);
 }
 
@@ -371,8 +379,8 @@ void copy_matrices(const ExecSpace& exec, const Stack<S, MemOf<ExecSpace>>& src,
 
 // dst(i) = src(i) where mask(i) != 0.
 template <class ExecSpace>
-void masked_copy(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& src, const Stack<float, MemOf<ExecSpace>>& dst,
-                        const Kokkos::View<int*, MemOf<ExecSpace>>& mask) {
+void masked_copy(const ExecSpace& exec, const Stack<float, MemOf<ExecSpace>>& src,
+                 const Stack<float, MemOf<ExecSpace>>& dst, const Kokkos::View<int*, MemOf<ExecSpace>>& mask) {
   const int n = static_cast<int>(src.extent(1));
   backends::for_each_entry(
       exec, "kdash::step::accept_roots", int(src.extent(0)), n, n,

@@ -28,8 +28,8 @@ std::vector<double> chebyshev_coefficients(double eps, int degree, double p, int
 double chebyshev_evaluate(const std::vector<double>& c, double x);
 
 template <class T, class ExecSpace>
-std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
-                                            const RootOptions& options) {
+std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a,
+                                            const Stack<T, MemOf<ExecSpace>>& x, const RootOptions& options) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
   if (count == 0) return {};
   const int d = options.chebyshev_degree;
@@ -39,7 +39,8 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backend
   const auto& active = conv.active;
   const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, active);
 
-  auto two_over_s = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::cbshv::two_over_s", true, count);
+  auto two_over_s =
+      backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::cbshv::two_over_s", true, count);
   auto const_c = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::cbshv::c", true, count);
   {
     auto scale = prep.scale;
@@ -49,19 +50,21 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backend
   }
   auto s = impl::new_stack<T>(exec, "kdash::cbshv::s", count, n);
   backends::scale_add_identity<T>(exec, a, s, two_over_s, T(-1), active);  // S = (2/s) A - I
-  auto b1 = impl::new_stack<T>(exec, "kdash::cbshv::b1", count, n);    // B_{k+1}
-  auto b2 = impl::new_stack<T>(exec, "kdash::cbshv::b2", count, n);    // B_{k+2}
+  auto b1 = impl::new_stack<T>(exec, "kdash::cbshv::b1", count, n);        // B_{k+1}
+  auto b2 = impl::new_stack<T>(exec, "kdash::cbshv::b2", count, n);        // B_{k+2}
   auto result = b1;
   if (d == 0) {
     Kokkos::deep_copy(exec, const_c, static_cast<T>(c[0]));
     backends::set_scaled_identity<T>(exec, b1, const_c, active);
   } else if (d == 1) {
-    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), b1, static_cast<T>(c[1]), static_cast<T>(c[0]), active);
+    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), b1, static_cast<T>(c[1]),
+                                 static_cast<T>(c[0]), active);
   } else {
     Kokkos::deep_copy(exec, const_c, static_cast<T>(c[d]));
     backends::set_scaled_identity<T>(exec, b2, const_c, active);  // B_d
-    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), b1, static_cast<T>(2 * c[d]), static_cast<T>(c[d - 1]),
-                             active);  // B_{d-1}
+    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), b1, static_cast<T>(2 * c[d]),
+                                 static_cast<T>(c[d - 1]),
+                                 active);  // B_{d-1}
     for (int k = d - 2; k >= 1; --k) {
       gemm(s, b1, b2, T(2), T(-1));  // B_k = 2 S B_{k+1} - B_{k+2}, written over B_{k+2}
       backends::add_identity<T>(exec, b2, static_cast<T>(c[k]), active);
@@ -72,7 +75,8 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backend
     result = b2;
   }
   // A non-finite result of a finite block (overflow) is reported and not written, like a non-finite input.
-  auto finite_out = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::cbshv::finite_out", true, count);
+  auto finite_out =
+      backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::cbshv::finite_out", true, count);
   backends::finite_blocks<T>(exec, backends::ConstStackT<T, ExecSpace>(result), finite_out);
   auto write = conv.finished_finite();
   Kokkos::parallel_for(
@@ -82,7 +86,8 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backend
   auto results = conv.results(prep.lambda, prep.scale);
   if (options.measure_residual) {
     // A_reg = A/s + eps I = (S + I)/2 + eps I, in place of S; the residual of the unscaled X against it.
-    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), s, T(0.5), static_cast<T>(0.5 + options.eps), write);
+    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), s, T(0.5),
+                                 static_cast<T>(0.5 + options.eps), write);
     impl::store_root_residuals<T>(exec, x, s, result.data() == b1.data() ? b2 : b1, options, write, results);
   }
   auto fin = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), finite_out);

@@ -24,7 +24,8 @@ namespace detail {
 // result = base^p by squaring, over the active blocks; uses `work` (3 stacks, work[0] holding base on entry) and
 // returns the index of the stack holding the power.
 template <class T, class ExecSpace>
-int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<Stack<T, MemOf<ExecSpace>>, 3>& work, int p) {
+int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<Stack<T, MemOf<ExecSpace>>, 3>& work,
+                 int p) {
   int base = 0, result = -1;
   auto free_slot = [&]() {
     for (int k = 0; k < 3; ++k)
@@ -43,7 +44,8 @@ int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<St
     }
     if (e > 1) {
       const int out = free_slot();
-      backends::batched_square(gemm.exec, T(1), backends::ConstStackT<T, ExecSpace>(work[base]), T(0), work[out], gemm.options);
+      backends::batched_square(gemm.exec, T(1), backends::ConstStackT<T, ExecSpace>(work[base]), T(0), work[out],
+                               gemm.options);
       base = out;
     }
   }
@@ -53,8 +55,8 @@ int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<St
 }  // namespace detail
 
 template <class T, class ExecSpace>
-std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
-                                            const RootOptions& options) {
+std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a,
+                                            const Stack<T, MemOf<ExecSpace>>& x, const RootOptions& options) {
   if (a.extent(0) == 0) return {};
   impl::IterativeStart<T, ExecSpace> start(exec, a, options);
   const int count = start.count, n = start.n, p = start.p;
@@ -69,12 +71,12 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backend
   const auto& prep = start.prep;
   auto& conv = start.conv;
   std::array<Stack<T, MemOf<ExecSpace>>, 2> m{impl::new_stack<T>(exec, "kdash::cn::m0", count, n),
-                            impl::new_stack<T>(exec, "kdash::cn::m1", count, n)};
+                                              impl::new_stack<T>(exec, "kdash::cn::m1", count, n)};
   std::array<Stack<T, MemOf<ExecSpace>>, 2> xs{impl::new_stack<T>(exec, "kdash::cn::x0", count, n),
-                             impl::new_stack<T>(exec, "kdash::cn::x1", count, n)};
+                                               impl::new_stack<T>(exec, "kdash::cn::x1", count, n)};
   std::array<Stack<T, MemOf<ExecSpace>>, 3> work{impl::new_stack<T>(exec, "kdash::cn::t", count, n),
-                               impl::new_stack<T>(exec, "kdash::cn::w1", count, n),
-                               impl::new_stack<T>(exec, "kdash::cn::w2", count, n)};
+                                                 impl::new_stack<T>(exec, "kdash::cn::w1", count, n),
+                                                 impl::new_stack<T>(exec, "kdash::cn::w2", count, n)};
   backends::scale_add_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(prep.ridged), m[0], z, T(0), conv.active);
   backends::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
 
@@ -88,8 +90,8 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backend
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;
     // T = (1 + 1/p) I - M/p
-    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(m[cur]), work[0], T(-1) / T(p), T(1) + T(1) / T(p),
-                             conv.active);
+    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(m[cur]), work[0], T(-1) / T(p),
+                                 T(1) + T(1) / T(p), conv.active);
     gemm(xs[cur], work[0], xs[nxt]);  // X <- X T
     const int power = detail::masked_power<T>(gemm, work, p);
     gemm(work[power], m[cur], m[nxt]);  // M <- T^p M

@@ -6,8 +6,8 @@
 #include <kdash/backends/batched_eigh.hpp>
 #include <kdash/backends/batched_gemm.hpp>
 #include <kdash/backends/for_each_entry.hpp>
-#include <kdash/solvers/impl/root_quality.hpp>
 #include <kdash/backends/stack_ops.hpp>
+#include <kdash/solvers/impl/root_quality.hpp>
 #include <kdash/solvers/root_options.hpp>
 
 #include <limits>
@@ -39,8 +39,8 @@ KOKKOS_INLINE_FUNCTION T fixed_eigenvalue(EigenFixup fixup, T l, T lneg, T eps) 
 }  // namespace detail
 
 template <class T, class ExecSpace>
-std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
-                                      const RootOptions& options) {
+std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a,
+                                      const Stack<T, MemOf<ExecSpace>>& x, const RootOptions& options) {
   const int count = static_cast<int>(a.extent(0));
   const int n = static_cast<int>(a.extent(1));
   std::vector<BlockRootResult> results(count);
@@ -65,11 +65,13 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const backends::Con
   auto scaled = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::evd::scaled", false, count, n, n);
   // Three flat kernels rather than one team per block (a team per block keeps one SM busy per 1024 x 1024 block on a
   // GPU): the shift and lambda_max per block, the factor per eigenvalue, then every entry of D Q.
-  auto negative_min = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::evd::negative_min", true, count);
+  auto negative_min =
+      backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::evd::negative_min", true, count);
   // Smallest and largest fixed-up eigenvalue whose root is taken: the condition number of the regularised block.
   auto fixed_min = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::evd::fixed_min", true, count);
   auto fixed_max = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::evd::fixed_max", true, count);
-  auto factors = backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::evd::factors", false, count, n);
+  auto factors =
+      backends::scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::evd::factors", false, count, n);
   Kokkos::parallel_for(
       "kdash::evd::shift", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
         if (!finite(b) || info(b) != 0) return;
@@ -115,8 +117,9 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const backends::Con
   gemm_options.path = options.gemm_path;
   gemm_options.input = gemm_input(options.precision);
   gemm_options.active = ok;
-  backends::batched_gemm(exec, backends::Trans::transpose, backends::Trans::none, T(1), backends::ConstStackT<T, ExecSpace>(q),
-                         backends::ConstStackT<T, ExecSpace>(scaled), T(0), x, gemm_options);
+  backends::batched_gemm(exec, backends::Trans::transpose, backends::Trans::none, T(1),
+                         backends::ConstStackT<T, ExecSpace>(q), backends::ConstStackT<T, ExecSpace>(scaled), T(0), x,
+                         gemm_options);
 
   // Optional residual against the Shampoo rule's regularised block A + (2 eps - lneg) I (the fix-up is a shift of A
   // there, so the measure includes eigh's own error; the other fix-ups are not shifts: residual not measured).

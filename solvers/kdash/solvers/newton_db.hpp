@@ -47,7 +47,8 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& in
     conv.mark(tol, more);
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;
-    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(w), w, T(-0.5), T(1.5), conv.active);  // E, in place
+    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(w), w, T(-0.5), T(1.5),
+                                 conv.active);  // E, in place
     gemm(y[cur], w, y[nxt]);
     gemm(w, z[cur], z[nxt]);
     cur = nxt;
@@ -57,8 +58,8 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& in
 }  // namespace detail
 
 template <class T, class ExecSpace>
-std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& x,
-                                       const RootOptions& options) {
+std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a,
+                                       const Stack<T, MemOf<ExecSpace>>& x, const RootOptions& options) {
   if (a.extent(0) == 0) return {};
   impl::IterativeStart<T, ExecSpace> start(exec, a, options);
   const int count = start.count, n = start.n, p = start.p;
@@ -74,11 +75,12 @@ std::vector<BlockRootResult> newton_db(const ExecSpace& exec, const backends::Co
   auto& conv = start.conv;
   auto input = impl::new_stack<T>(exec, "kdash::ndb::input", count, n);
   std::array<Stack<T, MemOf<ExecSpace>>, 2> y{impl::new_stack<T>(exec, "kdash::ndb::y0", count, n),
-                            impl::new_stack<T>(exec, "kdash::ndb::y1", count, n)};
+                                              impl::new_stack<T>(exec, "kdash::ndb::y1", count, n)};
   std::array<Stack<T, MemOf<ExecSpace>>, 2> z{impl::new_stack<T>(exec, "kdash::ndb::z0", count, n),
-                            impl::new_stack<T>(exec, "kdash::ndb::z1", count, n)};
+                                              impl::new_stack<T>(exec, "kdash::ndb::z1", count, n)};
   auto w = impl::new_stack<T>(exec, "kdash::ndb::w", count, n);
-  backends::scale_add_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(prep.ridged), input, inv_scale, T(0), conv.active);
+  backends::scale_add_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(prep.ridged), input, inv_scale, T(0),
+                                  conv.active);
   detail::newton_db_stage<T>(exec, input, options, conv, y, z, w);
 
   int first = 1;  // iterations(b) - first = the number of updates after a stage's iteration 1

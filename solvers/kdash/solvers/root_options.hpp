@@ -32,11 +32,11 @@ enum class RootStatus : int { converged = 0, not_converged = 1, non_finite = 2, 
 // Upper bounds of the options whose cost (time, memory) grows with their value long after the accuracy they buy has
 // saturated. validate_root_options rejects larger values, naming the option and the bound.
 namespace limits {
-inline constexpr int max_iterations = 1000;            // Newton iterations converge quadratically: tens suffice
-inline constexpr int power_iteration_steps = 10000;    // enough for an eigenvalue gap ratio of 0.999
-inline constexpr int power_iteration_vectors = 1024;   // start vectors: beyond the block size they add nothing
-inline constexpr int chebyshev_degree = 1000;          // one GEMM per degree per root
-inline constexpr int chebyshev_nodes = 1000000;        // the fit costs nodes x degree; 50x the degree already converges
+inline constexpr int max_iterations = 1000;           // Newton iterations converge quadratically: tens suffice
+inline constexpr int power_iteration_steps = 10000;   // enough for an eigenvalue gap ratio of 0.999
+inline constexpr int power_iteration_vectors = 1024;  // start vectors: beyond the block size they add nothing
+inline constexpr int chebyshev_degree = 1000;         // one GEMM per degree per root
+inline constexpr int chebyshev_nodes = 1000000;       // the fit costs nodes x degree; 50x the degree already converges
 }  // namespace limits
 
 // The options of the batched inverse roots. kdash::Config holds one (Config::root) for the optimizer's roots; the

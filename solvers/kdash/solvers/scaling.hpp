@@ -59,9 +59,10 @@ void normalize_columns(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& 
 
 // Standard normal start vectors, shape (count, n, vectors), columns normalised; reproducible (see above).
 template <class T, class ExecSpace>
-Stack<T, MemOf<ExecSpace>> random_start_vectors(const ExecSpace& exec, int count, int n, int vectors, std::uint64_t seed,
-                              std::uint64_t first_block) {
-  auto v = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::scaling::start_vectors", false, count, n, vectors);
+Stack<T, MemOf<ExecSpace>> random_start_vectors(const ExecSpace& exec, int count, int n, int vectors,
+                                                std::uint64_t seed, std::uint64_t first_block) {
+  auto v = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::scaling::start_vectors", false, count, n,
+                                                              vectors);
   using Generator = Kokkos::Random_XorShift64<ExecSpace>;
   backends::for_each_entry(
       exec, "kdash::scaling::random_start_vectors", count, n, vectors,
@@ -79,21 +80,22 @@ Stack<T, MemOf<ExecSpace>> random_start_vectors(const ExecSpace& exec, int count
 // Power iteration on every block at once: `steps` products V <- A V / ||A V|| (column-wise), then
 // lambda(b) = max_j v_j^T A v_j over the normalised columns. v is overwritten.
 template <class T, class ExecSpace>
-void power_iteration(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& v, int steps,
-                     const PerBlock<T, MemOf<ExecSpace>>& lambda, backends::GemmPath path = backends::GemmPath::automatic) {
+void power_iteration(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a,
+                     const Stack<T, MemOf<ExecSpace>>& v, int steps, const PerBlock<T, MemOf<ExecSpace>>& lambda,
+                     backends::GemmPath path = backends::GemmPath::automatic) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
   const int vectors = static_cast<int>(v.extent(2));
   auto w = backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::scaling::av", false, count, n, vectors);
   backends::GemmOptions<T, ExecSpace> gemm;
   gemm.path = path;
   for (int step = 0; step < steps; ++step) {
-    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, backends::ConstStackT<T, ExecSpace>(v), T(0),
-                           w, gemm);
+    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a,
+                           backends::ConstStackT<T, ExecSpace>(v), T(0), w, gemm);
     detail::normalize_columns<T>(exec, w);
     Kokkos::deep_copy(exec, v, w);
   }
-  backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a, backends::ConstStackT<T, ExecSpace>(v), T(0), w,
-                         gemm);
+  backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, T(1), a,
+                         backends::ConstStackT<T, ExecSpace>(v), T(0), w, gemm);
   using Policy = Kokkos::TeamPolicy<ExecSpace>;
   using Member = typename Policy::member_type;
   Kokkos::parallel_for(

@@ -4,8 +4,8 @@
 
 namespace kdash::backends {
 
-// kokkos_kernels ("kk" in configurations): Kokkos Kernels' team GEMM; vendor: host BLAS or cuBLAS/rocBLAS; automatic: the measured rule of
-// resolve_gemm_path (batched_gemm.hpp).
+// kokkos_kernels ("kk" in configurations): Kokkos Kernels' team GEMM; vendor: host BLAS or cuBLAS/rocBLAS; automatic:
+// the measured rule of resolve_gemm_path (batched_gemm.hpp).
 enum class GemmPath { kokkos_kernels, vendor, automatic };
 
 // native: the stack's own type. tf32: fp32's 8 exponent bits with 10 mantissa bits (unit roundoff 2^-11, fp32 range).

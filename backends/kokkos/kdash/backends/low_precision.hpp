@@ -12,7 +12,6 @@
 
 namespace kdash::backends {
 
-
 namespace detail {
 
 KOKKOS_INLINE_FUNCTION std::uint32_t float_bits(float x) {

@@ -46,7 +46,8 @@ void for_each_block_chunk(const ExecSpace& exec, const char* label, int count, s
 
 // finite(b) = 1 when every entry of a(b) is finite, else 0.
 template <class T, class ExecSpace>
-void finite_blocks(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const PerBlock<int, MemOf<ExecSpace>>& finite) {
+void finite_blocks(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a,
+                   const PerBlock<int, MemOf<ExecSpace>>& finite) {
   const int count = static_cast<int>(a.extent(0));
   const std::size_t nn = a.extent(1) * a.extent(2);
   const int chunks = reduce_chunks(nn);
@@ -74,7 +75,8 @@ void finite_blocks(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, co
 
 // out(b) = a(b) + shift * I
 template <class T, class ExecSpace>
-void copy_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& out, T shift) {
+void copy_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const Stack<T, MemOf<ExecSpace>>& out,
+                       T shift) {
   const int n = static_cast<int>(a.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::copy_add_identity", int(a.extent(0)), n, n,
@@ -90,12 +92,15 @@ template <class ExecSpace>
 using BlockMask = Kokkos::View<int*, MemOf<ExecSpace>>;
 
 template <class Mask>
-KOKKOS_INLINE_FUNCTION bool selected(const Mask& active, int b) { return active.extent(0) == 0 || active(b) != 0; }
+KOKKOS_INLINE_FUNCTION bool selected(const Mask& active, int b) {
+  return active.extent(0) == 0 || active(b) != 0;
+}
 
 // out(b) = alpha(b) * in(b) + beta * I on the selected blocks (alpha per block, e.g. CN's z = (p+1)/(2s)).
 template <class T, class ExecSpace>
-void scale_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in, const Stack<T, MemOf<ExecSpace>>& out,
-                        const Kokkos::View<const T*, MemOf<ExecSpace>>& alpha, T beta, const BlockMask<ExecSpace>& active) {
+void scale_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in,
+                        const Stack<T, MemOf<ExecSpace>>& out, const Kokkos::View<const T*, MemOf<ExecSpace>>& alpha,
+                        T beta, const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(in.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::scale_add_identity", int(in.extent(0)), n, n,
@@ -107,8 +112,8 @@ void scale_add_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& 
 
 // out(b) = alpha * in(b) + beta * I on the selected blocks (the same constants for every block).
 template <class T, class ExecSpace>
-void affine_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in, const Stack<T, MemOf<ExecSpace>>& out, T alpha, T beta,
-                     const BlockMask<ExecSpace>& active) {
+void affine_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in, const Stack<T, MemOf<ExecSpace>>& out,
+                     T alpha, T beta, const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(in.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::affine_identity", int(in.extent(0)), n, n,
@@ -120,8 +125,8 @@ void affine_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& in,
 
 // out(b) = diag(b) * I on the selected blocks.
 template <class T, class ExecSpace>
-void set_scaled_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, const Kokkos::View<const T*, MemOf<ExecSpace>>& diag,
-                         const BlockMask<ExecSpace>& active) {
+void set_scaled_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out,
+                         const Kokkos::View<const T*, MemOf<ExecSpace>>& diag, const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(out.extent(1));
   backends::for_each_entry(
       exec, "kdash::solvers::set_scaled_identity", int(out.extent(0)), n, n,
@@ -133,7 +138,8 @@ void set_scaled_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>
 
 // out(b) += shift * I on the selected blocks.
 template <class T, class ExecSpace>
-void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, T shift, const BlockMask<ExecSpace>& active) {
+void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, T shift,
+                  const BlockMask<ExecSpace>& active) {
   const int n = static_cast<int>(out.extent(1));
   Kokkos::parallel_for(
       "kdash::solvers::add_identity",
@@ -146,14 +152,37 @@ void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, 
 
 // residual(b) = max_ij |m(b, i, j) - delta_ij| on the selected blocks. A non-finite entry makes the residual NaN, so
 // the caller can tell divergence from slow convergence.
+// max over columns [c0, c1) of |row[col] - (col == diagonal)|, accumulated in a value of its own (a reduction through
+// the reducer's reference stays in memory: a store and a reload per entry).
+// Four running maxima, so that consecutive entries do not wait for each other's comparison.
+template <class T>
+KOKKOS_INLINE_FUNCTION T row_max_abs_minus_identity(const T* row, int c0, int c1, int diagonal) {
+  const auto entry = [&](int col) { return compat::abs(row[col] - (col == diagonal ? T(1) : T(0))); };
+  T m[4] = {0, 0, 0, 0};
+  int col = c0;
+  for (; col + 4 <= c1; col += 4) {
+    for (int u = 0; u < 4; ++u) {
+      const T d = entry(col + u);
+      m[u] = d > m[u] ? d : m[u];
+    }
+  }
+  for (; col < c1; ++col) {
+    const T d = entry(col);
+    m[0] = d > m[0] ? d : m[0];
+  }
+  const T a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
+  return a > b ? a : b;
+}
+
 template <class T, class ExecSpace>
-void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m, const PerBlock<T, MemOf<ExecSpace>>& residual,
-                            const BlockMask<ExecSpace>& active) {
+void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m,
+                            const PerBlock<T, MemOf<ExecSpace>>& residual, const BlockMask<ExecSpace>& active) {
   const int count = static_cast<int>(m.extent(0));
   const int n = static_cast<int>(m.extent(1));
   const std::size_t nn = std::size_t(n) * n;
   const int chunks = reduce_chunks(nn);
-  auto worst = scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
+  auto worst =
+      scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
   auto bad = scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
       exec, "kdash::solvers::residual_bad_partial", false, count, chunks);
   const T* data = m.data();
@@ -162,18 +191,29 @@ void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpac
       KOKKOS_LAMBDA(const typename Kokkos::TeamPolicy<ExecSpace>::member_type& member, int b, int c, int first,
                     int last) {
         const T* block = data + std::size_t(b) * nn;
+        // By rows of the chunk, so that the diagonal is known without a division per entry: row r holds columns
+        // [c0, c1) of the chunk and the identity's 1 at column r.
+        const int r0 = first / n, r1 = (last - 1) / n + 1;
         T w = 0;
         int nb = 0;
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, first, last),
-            [&](const int k, T& local) {
-              const T d = compat::abs(block[k] - (k / n == k % n ? T(1) : T(0)));
-              local = d > local ? d : local;
+            Kokkos::TeamThreadRange(member, r0, r1),
+            [&](const int r, T& local) {
+              const int c0 = r == r0 ? first - r * n : 0, c1 = r == r1 - 1 ? last - r * n : n;
+              const T m = row_max_abs_minus_identity(block + std::size_t(r) * n, c0, c1, r);
+              local = m > local ? m : local;
             },
             Kokkos::Max<T>(w));
         Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, first, last),
-            [&](const int k, int& sum) { sum += compat::isfinite(block[k]) ? 0 : 1; }, nb);
+            Kokkos::TeamThreadRange(member, r0, r1),
+            [&](const int r, int& sum) {
+              const int c0 = r == r0 ? first - r * n : 0, c1 = r == r1 - 1 ? last - r * n : n;
+              const T* row = block + std::size_t(r) * n;
+              int bad = 0;
+              for (int col = c0; col < c1; ++col) bad += compat::isfinite(row[col]) ? 0 : 1;
+              sum += bad;
+            },
+            nb);
         Kokkos::single(Kokkos::PerTeam(member), [&]() {
           worst(b, c) = w;
           bad(b, c) = nb;
@@ -228,7 +268,8 @@ KOKKOS_INLINE_FUNCTION ScaledSumOfSquares<T> team_scaled_sum_of_squares(const Me
 // own largest entry big_c; combining rescales by (big_c / big)^2 <= 1, the largest entry of the block being big.
 // A NaN entry makes the norm NaN, an infinite one (and no NaN) +inf.
 template <class T, class ExecSpace>
-void frobenius_norms(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a, const PerBlock<T, MemOf<ExecSpace>>& norm) {
+void frobenius_norms(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& a,
+                     const PerBlock<T, MemOf<ExecSpace>>& norm) {
   const int count = static_cast<int>(a.extent(0));
   const std::size_t nn = a.extent(1) * a.extent(2);
   const int chunks = reduce_chunks(nn);

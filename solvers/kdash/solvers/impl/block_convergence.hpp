@@ -24,8 +24,8 @@ enum BlockState : int { running = 0, done = 1, diverged = 2, skipped = 3 };
 // active(b) = usable(b) != 0; state(b) = running or skipped. A free function: CUDA forbids device lambdas in
 // constructors.
 template <class ExecSpace>
-void init_block_states(const ExecSpace& exec, const PerBlock<int, MemOf<ExecSpace>>& usable, const PerBlock<int, MemOf<ExecSpace>>& active,
-                              const PerBlock<int, MemOf<ExecSpace>>& state) {
+void init_block_states(const ExecSpace& exec, const PerBlock<int, MemOf<ExecSpace>>& usable,
+                       const PerBlock<int, MemOf<ExecSpace>>& active, const PerBlock<int, MemOf<ExecSpace>>& state) {
   Kokkos::parallel_for(
       "kdash::convergence::init", Kokkos::RangePolicy<ExecSpace>(exec, 0, int(usable.extent(0))),
       KOKKOS_LAMBDA(const int b) {
@@ -42,11 +42,14 @@ class BlockConvergence {
   // usable(b) != 0: block b iterates; the others are `skipped` (non-finite input, no usable scale).
   BlockConvergence(const ExecSpace& exec, const PerBlock<int, MemOf<ExecSpace>>& usable, int check_every)
       : exec_(exec),
-        active(backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::convergence::active", true, usable.extent(0))),
-        state(backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::convergence::state", true, usable.extent(0))),
-        iterations(
-            backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::convergence::iterations", true, usable.extent(0))),
-        residual(backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::convergence::residual", true, usable.extent(0))),
+        active(backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::convergence::active", true,
+                                                                       usable.extent(0))),
+        state(backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::convergence::state", true,
+                                                                      usable.extent(0))),
+        iterations(backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::convergence::iterations", true,
+                                                                           usable.extent(0))),
+        residual(backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::convergence::residual", true,
+                                                                       usable.extent(0))),
         check_every_(check_every > 0 ? check_every : (is_host_space_v<ExecSpace> ? 1 : 4)) {
     init_block_states(exec, usable, active, state);
   }
@@ -91,7 +94,8 @@ class BlockConvergence {
 
   // Blocks whose result is worth writing out: converged or merely not converged, but finite.
   PerBlock<int, MemOf<ExecSpace>> finished_finite() const {
-    auto write = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec_, "kdash::convergence::write", true, state.extent(0));
+    auto write = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec_, "kdash::convergence::write", true,
+                                                                         state.extent(0));
     auto state_ = state;
     Kokkos::parallel_for(
         "kdash::convergence::finished_finite", Kokkos::RangePolicy<ExecSpace>(exec_, 0, int(state.extent(0))),
@@ -100,7 +104,8 @@ class BlockConvergence {
   }
 
   // Per-block results; blocks still running after the cap are not_converged.
-  std::vector<BlockRootResult> results(const PerBlock<T, MemOf<ExecSpace>>& lambda, const PerBlock<T, MemOf<ExecSpace>>& scale) const {
+  std::vector<BlockRootResult> results(const PerBlock<T, MemOf<ExecSpace>>& lambda,
+                                       const PerBlock<T, MemOf<ExecSpace>>& scale) const {
     auto st = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), state);
     auto it = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), iterations);
     auto res = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), residual);
@@ -132,9 +137,10 @@ class BlockConvergence {
 // the solvers ping-pong between two stacks and a block retired early holds its last iterate in the stack of its own
 // iteration count's parity.
 template <class T, class ExecSpace>
-void commit_iterate(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& even, const Stack<T, MemOf<ExecSpace>>& odd, const PerBlock<int, MemOf<ExecSpace>>& iterations,
-                    int offset, const Kokkos::View<const T*, MemOf<ExecSpace>>& factor, const PerBlock<int, MemOf<ExecSpace>>& write,
-                    const Stack<T, MemOf<ExecSpace>>& out) {
+void commit_iterate(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& even,
+                    const Stack<T, MemOf<ExecSpace>>& odd, const PerBlock<int, MemOf<ExecSpace>>& iterations,
+                    int offset, const Kokkos::View<const T*, MemOf<ExecSpace>>& factor,
+                    const PerBlock<int, MemOf<ExecSpace>>& write, const Stack<T, MemOf<ExecSpace>>& out) {
   const int n = static_cast<int>(out.extent(1));
   const bool scaled = factor.extent(0) > 0;
   backends::for_each_entry(

@@ -39,8 +39,10 @@ double working_roundoff(Precision precision) {
 // residual(b) = max|X(b)^p A_reg(b) - I| for the blocks selected by `active`. `a_reg` holds A_reg on entry and is
 // overwritten, as is `work` (both count x n x n).
 template <class T, class ExecSpace>
-void measure_root_residual(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& x, const Stack<T, MemOf<ExecSpace>>& a_reg, const Stack<T, MemOf<ExecSpace>>& work, int p,
-                           const RootOptions& options, const PerBlock<int, MemOf<ExecSpace>>& active, const PerBlock<T, MemOf<ExecSpace>>& residual) {
+void measure_root_residual(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& x,
+                           const Stack<T, MemOf<ExecSpace>>& a_reg, const Stack<T, MemOf<ExecSpace>>& work, int p,
+                           const RootOptions& options, const PerBlock<int, MemOf<ExecSpace>>& active,
+                           const PerBlock<T, MemOf<ExecSpace>>& residual) {
   const MaskedGemm<T, ExecSpace> gemm(exec, options, active);
   Stack<T, MemOf<ExecSpace>> cur = a_reg, nxt = work;
   for (int k = 0; k < p; ++k) {
@@ -52,11 +54,13 @@ void measure_root_residual(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace
 
 // The residuals above, into results[b].residual for the blocks whose root was written (write(b) != 0).
 template <class T, class ExecSpace>
-void store_root_residuals(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& x, const Stack<T, MemOf<ExecSpace>>& a_reg, const Stack<T, MemOf<ExecSpace>>& work,
+void store_root_residuals(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& x,
+                          const Stack<T, MemOf<ExecSpace>>& a_reg, const Stack<T, MemOf<ExecSpace>>& work,
                           const RootOptions& options, const PerBlock<int, MemOf<ExecSpace>>& write,
                           std::vector<BlockRootResult>& results) {
   const int count = static_cast<int>(x.extent(0));
-  auto residual = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::root_quality::residual", true, count);
+  auto residual =
+      backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::root_quality::residual", true, count);
   measure_root_residual<T>(exec, x, a_reg, work, static_cast<int>(options.p), options, write, residual);
   auto res_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), residual);
   auto write_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), write);
@@ -74,7 +78,8 @@ void estimate_root_conditions(const ExecSpace& exec, const Stack<T, MemOf<ExecSp
   if (count == 0) return;
   auto rho = backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::root_quality::rho", true, count);
   auto v = random_start_vectors<T>(exec, count, n, 1, options.seed, options.first_block);
-  power_iteration<T>(exec, backends::ConstStackT<T, ExecSpace>(x), v, options.power_iteration_steps < 1 ? 1 : options.power_iteration_steps, rho, options.gemm_path);
+  power_iteration<T>(exec, backends::ConstStackT<T, ExecSpace>(x), v,
+                     options.power_iteration_steps < 1 ? 1 : options.power_iteration_steps, rho, options.gemm_path);
   auto rho_h = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), rho);
   for (int b = 0; b < count; ++b) {
     auto& r = results[b];

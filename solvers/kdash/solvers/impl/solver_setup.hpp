@@ -3,8 +3,8 @@
 #pragma once
 
 #include <kdash/backends/batched_gemm.hpp>
-#include <kdash/solvers/impl/block_convergence.hpp>
 #include <kdash/backends/stack_ops.hpp>
+#include <kdash/solvers/impl/block_convergence.hpp>
 #include <kdash/solvers/root_options.hpp>
 #include <kdash/solvers/scaling.hpp>
 
@@ -21,12 +21,14 @@ struct ScaledStack {
 };
 
 template <class T, class ExecSpace>
-ScaledStack<T, ExecSpace> prepare(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a, const RootOptions& options) {
+ScaledStack<T, ExecSpace> prepare(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a,
+                                  const RootOptions& options) {
   const int count = static_cast<int>(a.extent(0)), n = static_cast<int>(a.extent(1));
-  ScaledStack<T, ExecSpace> s{backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::ridged", false, count, n, n),
-                   backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::scale", true, count),
-                   backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::lambda", true, count),
-                   backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::solvers::usable", true, count)};
+  ScaledStack<T, ExecSpace> s{
+      backends::scratch_view<Stack<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::ridged", false, count, n, n),
+      backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::scale", true, count),
+      backends::scratch_view<PerBlock<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::lambda", true, count),
+      backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::solvers::usable", true, count)};
   auto finite = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::solvers::finite", true, count);
   backends::finite_blocks<T>(exec, a, finite);
   backends::copy_add_identity<T>(exec, a, s.ridged, static_cast<T>(options.eps));
@@ -58,8 +60,9 @@ struct IterativeStart {
 // Calls f(s(b), first(b), second(b)) for every block b: f sets the two per-block scalars a solver derives from its
 // scale s.
 template <class T, class F, class ExecSpace>
-void scalars_from_scale(const ExecSpace& exec, const char* label, const PerBlock<T, MemOf<ExecSpace>>& scale, const PerBlock<T, MemOf<ExecSpace>>& first,
-                        const PerBlock<T, MemOf<ExecSpace>>& second, const F& f) {
+void scalars_from_scale(const ExecSpace& exec, const char* label, const PerBlock<T, MemOf<ExecSpace>>& scale,
+                        const PerBlock<T, MemOf<ExecSpace>>& first, const PerBlock<T, MemOf<ExecSpace>>& second,
+                        const F& f) {
   Kokkos::parallel_for(
       label, Kokkos::RangePolicy<ExecSpace>(exec, 0, static_cast<int>(scale.extent(0))),
       KOKKOS_LAMBDA(const int b) { f(scale(b), first(b), second(b)); });
@@ -76,9 +79,11 @@ struct MaskedGemm {
     options.input = gemm_input(o.precision);
     options.active = active;
   }
-  void operator()(const Stack<T, MemOf<ExecSpace>>& a, const Stack<T, MemOf<ExecSpace>>& b, const Stack<T, MemOf<ExecSpace>>& c, T alpha = T(1), T beta = T(0)) const {
-    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, alpha, backends::ConstStackT<T, ExecSpace>(a),
-                           backends::ConstStackT<T, ExecSpace>(b), beta, c, options);
+  void operator()(const Stack<T, MemOf<ExecSpace>>& a, const Stack<T, MemOf<ExecSpace>>& b,
+                  const Stack<T, MemOf<ExecSpace>>& c, T alpha = T(1), T beta = T(0)) const {
+    backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, alpha,
+                           backends::ConstStackT<T, ExecSpace>(a), backends::ConstStackT<T, ExecSpace>(b), beta, c,
+                           options);
   }
 };
 
