@@ -45,7 +45,7 @@ TYPED_TEST(CorePartition, TwoSimulatedRanksReproduceTheSingleProcessRun) {
   using Space = TypeParam;
   Config c = kdash::testing::test_config();
   c.weight_decay = 0.0;
-  c.eps_root = 0.05;
+  c.root.eps = 0.05;
   const int steps = 8;
 
   kdash::Optimizer<Space> single(Space(), kSpecs, c);

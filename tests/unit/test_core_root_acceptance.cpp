@@ -91,8 +91,8 @@ TYPED_TEST(RootAcceptance, FloatEvdOnLargeRankDeficientStatisticsNeverFails) {
 Config two_iteration_roots(kdash::RootMethod solver) {
   Config c = kdash::testing::test_config();
   c.root_freq = 1;
-  c.solver = solver;
-  c.newton_steps = 2;
+  c.root.method = solver;
+  c.root.max_iterations = 2;
   return c;
 }
 
@@ -100,7 +100,7 @@ TYPED_TEST(RootAcceptance, NotConvergedIterateBelowTheUsableResidualIsKeptAndCou
   using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"w", {8, 12}}};
   Config c = two_iteration_roots(kdash::RootMethod::coupled_newton);
-  c.tolerance = 1e-30;  // never met in float: every root ends not_converged
+  c.root.tolerance = 1e-30;  // never met in float: every root ends not_converged
   kdash::Optimizer<Space> opt(Space(), specs, c);
   GaussianSteps<Space> run(specs);
   for (int t = 0; t < 3; ++t) run.step(opt, 1);
@@ -120,7 +120,7 @@ TYPED_TEST(RootAcceptance, NotConvergedIterateAboveTheUsableResidualFailsAndIsDu
   using Space = TypeParam;
   const std::vector<ParamSpec> specs = {{"w", {4, 4}}};
   Config c = two_iteration_roots(kdash::RootMethod::newton_denman_beavers);
-  c.scale_margin = 0.1;  // A/s has eigenvalues up to 10: Newton-DB diverges (see newton_db.hpp)
+  c.root.scale_margin = 0.1;  // A/s has eigenvalues up to 10: Newton-DB diverges (see newton_db.hpp)
   c.max_failures = 5;
   const auto dump = std::filesystem::temp_directory_path() /
                     ("kdash_acceptance_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));

@@ -278,8 +278,8 @@ class ReferenceDash {
         } else {
           // 5. roots
           if (roots) {
-            blk.XL = inverse_root(blk.L, r, matrix ? 4 : 2, c.eps_root);
-            if (matrix) blk.XR = inverse_root(blk.R, cc, 4, c.eps_root);
+            blk.XL = inverse_root(blk.L, r, matrix ? 4 : 2, c.root.eps);
+            if (matrix) blk.XR = inverse_root(blk.R, cc, 4, c.root.eps);
           }
           // 8. U = XL ghat XR, rescaled to the grafting norm
           std::vector<double> tmp(n, 0), u(n, 0);
@@ -398,7 +398,7 @@ TYPED_TEST(CoreStep, MatchesDoublePrecisionReference) {
   using Space = TypeParam;
   std::vector<Config> configs;
   Config a = small_config();
-  a.eps_root = 1e-3;
+  a.root.eps = 1e-3;
   configs.push_back(a);  // Adam grafting, EMA, bias correction, one-sided 1-D Shampoo
   Config b = a;
   b.grafting = kdash::GraftingType::adagrad;
@@ -424,7 +424,7 @@ TYPED_TEST(CoreStep, MatchesDoublePrecisionReference) {
   configs.push_back(e);
   for (auto path : {kdash::backends::GemmPath::vendor, kdash::backends::GemmPath::kokkos_kernels}) {
     Config f = a;  // statistics by full GEMM (vendor) or by the one-triangle kernel for every size (kk)
-    f.gemm_path = path;
+    f.root.gemm_path = path;
     configs.push_back(f);
   }
   const auto specs = mixed_specs();
@@ -446,7 +446,7 @@ TYPED_TEST(CoreStep, LargeBlocksSpanSeveralChunks) {
     c.block_size = 5000;
     c.lr = 0.01;
     c.root_freq = 3;
-    c.eps_root = 10;
+    c.root.eps = 10;
     c.one_dim = kdash::OneDimMode::adamw;
     c.momentum = 0.5;
     if (variant == 1) c.start_prec_step = 1000;  // first-order steps only
@@ -510,8 +510,8 @@ TYPED_TEST(CoreStep, StackingModesAgreeOnTheSymmetricKernelPath) {
   const std::vector<ParamSpec> specs = {{"a", {256, 128}}, {"b", {128, 128}}, {"c", {128, 200}}, {"v", {128}}};
   Config c;
   c.block_size = 128;
-  c.solver = kdash::RootMethod::coupled_newton;
-  c.scaling = kdash::Scaling::frobenius;
+  c.root.method = kdash::RootMethod::coupled_newton;
+  c.root.scaling = kdash::Scaling::frobenius;
   c.root_freq = 1;
   expect_stacking_modes_agree<Space>(specs, c, 3, kdash::is_host_space_v<Space> ? 0.0 : 1e-6);
 }
@@ -527,7 +527,7 @@ TYPED_TEST(CoreStep, SlicedRootComputationsAgreeWithOneCallPerStack) {
     c.block_size = 4;
     c.lr = 0.01;
     c.root_freq = 3;
-    c.solver = solver;
+    c.root.method = solver;
     c.root_batch_mb = 0;
     const HostParams whole = run_kdash<Space>(specs, c, 10);
     c.root_batch_mb = 1e-6;  // less than one 4 x 4 matrix's working set: slices of one
@@ -742,7 +742,7 @@ TYPED_TEST(CoreStep, OptimizersOnTwoInstancesInterleavedEqualLoneRuns) {
   const std::vector<ParamSpec> specs_a = mixed_specs(), specs_b = {{"w", {9, 7}}, {"v", {13}}};
   const Config config_a = small_config();
   Config config_b = small_config();
-  config_b.solver = kdash::RootMethod::coupled_newton;
+  config_b.root.method = kdash::RootMethod::coupled_newton;
   config_b.stacking = kdash::StackingMode::sequential;
   config_b.root_freq = 2;
   config_b.momentum = 0.5;
@@ -776,7 +776,7 @@ TEST(CoreStepHostSpaces, SerialAndOpenMPGiveTheSameParameters) {
   std::vector<std::pair<std::vector<ParamSpec>, Config>> cases;
   cases.push_back({mixed_specs(), small_config()});  // EVD roots, device stacking
   Config cn = small_config();
-  cn.solver = kdash::RootMethod::coupled_newton;
+  cn.root.method = kdash::RootMethod::coupled_newton;
   cn.stacking = kdash::StackingMode::layerwise;
   cn.momentum = 0.5;
   cn.weight_decay = 0.01;
