@@ -205,9 +205,8 @@ TYPED_TEST(CoreCheckpoint, BadFilesAreRejectedAndLeaveTheStateUnchanged) {
 // The non-finite policy keeps NaN out of the saved state.
 TYPED_TEST(CoreCheckpoint, SkippedNonFiniteGradientLeavesAFiniteCheckpoint) {
   using Space = TypeParam;
-  using Optimizer = kdash::Optimizer<Space>;
   const Config c = test_config();
-  Optimizer a(Space(), kSpecs, c);
+  kdash::Optimizer<Space> a(Space(), kSpecs, c);
   Harness<Space> h(kSpecs);
   h.step(a, 1);
   auto g = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), h.grads[0]);
@@ -219,7 +218,7 @@ TYPED_TEST(CoreCheckpoint, SkippedNonFiniteGradientLeavesAFiniteCheckpoint) {
   const std::string bytes((std::istreambuf_iterator<char>(in)), {});
   // Every float32 record value is finite: scan the raw payload for the NaN/Inf exponent pattern of float32 values
   // written by the optimizer, by reloading and saving nothing else: reload and step on.
-  Optimizer b(Space(), kSpecs, c);
+  kdash::Optimizer<Space> b(Space(), kSpecs, c);
   b.load(this->file("nan.ckpt"));
   Harness<Space> hb(kSpecs);
   for (int t = 3; t <= 8; ++t) hb.step(b, t);
