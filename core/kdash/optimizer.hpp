@@ -100,6 +100,15 @@ class Optimizer {
                   "of the optimizer's memory space, rank 1 or rank 2 LayoutRight");
     step(std::vector<Param>(params.begin(), params.end()), std::vector<Grad>(grads.begin(), grads.end()));
   }
+  // A vector of Views beside a braced list: step(params, {dW, db}) and step({W, b}, grads).
+  template <class P>
+  void step(const std::vector<P>& params, const std::vector<Grad>& grads) {
+    step(std::vector<Param>(params.begin(), params.end()), grads);
+  }
+  template <class G>
+  void step(const std::vector<Param>& params, const std::vector<G>& grads) {
+    step(params, std::vector<Grad>(grads.begin(), grads.end()));
+  }
 
   // The full state (step, every factor, root, grafting/EMA/momentum stack, counters, RNG state) keyed by parameter
   // name and block index; bit-exact on reload. save writes atomically (temporary file + rename); load validates the
