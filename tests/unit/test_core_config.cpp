@@ -31,23 +31,22 @@ TEST(CoreConfig, ReferenceDefaults) {
   EXPECT_DOUBLE_EQ(c.beta_statistics, 0.95);
   EXPECT_DOUBLE_EQ(c.beta_graft, 0.95);
   EXPECT_DOUBLE_EQ(c.eps_graft, 1e-8);
-  EXPECT_DOUBLE_EQ(c.eps_root, 1e-10);
+  EXPECT_DOUBLE_EQ(c.root.eps, 1e-10);
   EXPECT_DOUBLE_EQ(c.momentum, 0);
   EXPECT_TRUE(c.nesterov);
   EXPECT_TRUE(c.bias_correction);
-  EXPECT_EQ(c.newton_steps, 10);
-  EXPECT_DOUBLE_EQ(c.tolerance, 1e-6);
-  EXPECT_EQ(c.power_iteration_steps, 10);
-  EXPECT_DOUBLE_EQ(c.scale_margin, 2);
-  EXPECT_EQ(c.power_iteration_vectors, 16);
-  EXPECT_EQ(c.chebyshev_degree, 20);
+  EXPECT_EQ(c.root.max_iterations, 10);
+  EXPECT_DOUBLE_EQ(c.root.tolerance, 1e-6);
+  EXPECT_EQ(c.root.power_iteration_steps, 10);
+  EXPECT_DOUBLE_EQ(c.root.scale_margin, 2);
+  EXPECT_EQ(c.root.power_iteration_vectors, 16);
+  EXPECT_EQ(c.root.chebyshev_degree, 20);
   EXPECT_EQ(c.weight_decay_mode, kdash::WeightDecayMode::decoupled);
   EXPECT_EQ(c.grafting, kdash::GraftingType::adam);
   EXPECT_NO_THROW(c.validate());
-  const auto o = c.to_root_options();
-  EXPECT_EQ(o.eps, 1e-10);
-  EXPECT_EQ(o.max_iterations, 10);
-  EXPECT_EQ(o.method, kdash::RootMethod::evd);
+  EXPECT_EQ(c.root.method, kdash::RootMethod::evd);
+  EXPECT_EQ(c.root.scaling, kdash::Scaling::power_iteration);
+  EXPECT_EQ(c.root.chebyshev_nodes, 10000);
 }
 
 TEST(CoreConfig, ValidateNamesTheParameter) {
@@ -66,17 +65,18 @@ TEST(CoreConfig, ValidateNamesTheParameter) {
   expect_error_naming([&] { with([](kdash::Config& c) { c.beta_graft = 1; }).validate(); }, "beta_graft");
   expect_error_naming([&] { with([](kdash::Config& c) { c.beta_statistics = -0.5; }).validate(); }, "beta_lr");
   expect_error_naming([&] { with([](kdash::Config& c) { c.eps_graft = 0; }).validate(); }, "eps_graft");
-  expect_error_naming([&] { with([](kdash::Config& c) { c.eps_root = -1e-3; }).validate(); }, "eps_root");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.root.eps = -1e-3; }).validate(); }, "eps_root");
   expect_error_naming([&] { with([](kdash::Config& c) { c.momentum = 1.5; }).validate(); }, "mu");
   expect_error_naming([&] { with([](kdash::Config& c) { c.max_failures = -1; }).validate(); }, "max_failures");
   expect_error_naming([&] { with([](kdash::Config& c) { c.root_batch_mb = -1; }).validate(); }, "root_batch_mb");
   expect_error_naming([&] { with([](kdash::Config& c) { c.root_batch_mb = std::nan(""); }).validate(); },
                       "root_batch_mb");
-  expect_error_naming([&] { with([&](kdash::Config& c) { c.tolerance = nan; }).validate(); }, "tolerance");
-  expect_error_naming([&] { with([](kdash::Config& c) { c.newton_steps = 0; }).validate(); }, "newton_steps");
+  expect_error_naming([&] { with([&](kdash::Config& c) { c.root.tolerance = nan; }).validate(); }, "tolerance");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.root.max_iterations = 0; }).validate(); }, "newton_steps");
   // A solver the build does not provide (or invalid solver options) fails at construction, naming the solver.
   try {
-    kdash::Optimizer opt({{"w", {2, 2}}}, with([](kdash::Config& c) { c.solver = kdash::RootMethod::chebyshev; }));
+    kdash::Optimizer<> opt({{"w", {2, 2}}},
+                           with([](kdash::Config& c) { c.root.method = kdash::RootMethod::chebyshev; }));
     SUCCEED() << "this build implements cbshv";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("cbshv"), std::string::npos) << e.what();
@@ -84,7 +84,7 @@ TEST(CoreConfig, ValidateNamesTheParameter) {
   // The optimizer refuses an invalid configuration too.
   expect_error_naming(
       [&] {
-        kdash::Optimizer({{"w", {2, 2}}}, with([](kdash::Config& c) { c.block_size = 0; }));
+        kdash::Optimizer<>({{"w", {2, 2}}}, with([](kdash::Config& c) { c.block_size = 0; }));
       },
       "block_size");
 }
@@ -94,13 +94,13 @@ TEST(CoreConfig, JsonRoundTripAndKeys) {
   c.lr = 0.25;
   c.weight_decay_mode = kdash::WeightDecayMode::l2;
   c.stacking = kdash::StackingMode::layerwise;
-  c.solver = kdash::RootMethod::coupled_newton;
+  c.root.method = kdash::RootMethod::coupled_newton;
   c.start_prec_step = 7;
   c.grafting = kdash::GraftingType::rmsprop;
   c.one_dim = kdash::OneDimMode::adamw;
-  c.scaling = kdash::Scaling::frobenius;
-  c.precision = kdash::Precision::bf16;
-  c.seed = 123456789012345ull;
+  c.root.scaling = kdash::Scaling::frobenius;
+  c.root.precision = kdash::Precision::bf16;
+  c.root.seed = 123456789012345ull;
   c.nesterov = false;
   c.dump_dir = "dumps";
   const std::string text = kdash::config_to_json(c);
@@ -118,7 +118,7 @@ TEST(CoreConfig, JsonRoundTripAndKeys) {
   }
   const kdash::Config partial = kdash::config_from_json(R"({"block_size": 128, "solver": "auto", "mu": 0.5})");
   EXPECT_EQ(partial.block_size, 128);
-  EXPECT_EQ(partial.solver, kdash::RootMethod::automatic);
+  EXPECT_EQ(partial.root.method, kdash::RootMethod::automatic);
   EXPECT_EQ(partial.momentum, 0.5);
   EXPECT_EQ(partial.root_freq, 10);
   EXPECT_EQ(kdash::config_differences(kdash::Config{}, partial).size(), 3u);
@@ -168,22 +168,23 @@ TEST(CoreConfig, CostOptionsHaveUpperBounds) {
   const int big = std::numeric_limits<int>::max();
   struct Case {
     const char* key;
-    int kdash::Config::*field;
+    int kdash::RootOptions::*field;
     int limit;
   };
-  for (const Case& c : {Case{"cheb_degree", &kdash::Config::cheb_degree, kdash::limits::chebyshev_degree},
-                        Case{"cheb_nodes", &kdash::Config::cheb_nodes, kdash::limits::chebyshev_nodes},
-                        Case{"pim_vectors", &kdash::Config::pim_vectors, kdash::limits::power_iteration_vectors},
-                        Case{"newton_steps", &kdash::Config::newton_steps, kdash::limits::max_iterations},
-                        Case{"pi_steps", &kdash::Config::pi_steps, kdash::limits::power_iteration_steps}}) {
+  for (const Case& c :
+       {Case{"cheb_degree", &kdash::RootOptions::chebyshev_degree, kdash::limits::chebyshev_degree},
+        Case{"cheb_nodes", &kdash::RootOptions::chebyshev_nodes, kdash::limits::chebyshev_nodes},
+        Case{"pim_vectors", &kdash::RootOptions::power_iteration_vectors, kdash::limits::power_iteration_vectors},
+        Case{"newton_steps", &kdash::RootOptions::max_iterations, kdash::limits::max_iterations},
+        Case{"pi_steps", &kdash::RootOptions::power_iteration_steps, kdash::limits::power_iteration_steps}}) {
     SCOPED_TRACE(c.key);
-    EXPECT_NO_THROW(with([&](kdash::Config& x) { x.*c.field = c.limit; }).validate());
-    expect_error_naming([&] { with([&](kdash::Config& x) { x.*c.field = c.limit + 1; }).validate(); },
+    EXPECT_NO_THROW(with([&](kdash::Config& x) { x.root.*c.field = c.limit; }).validate());
+    expect_error_naming([&] { with([&](kdash::Config& x) { x.root.*c.field = c.limit + 1; }).validate(); },
                         std::string(c.key) + " must be at most " + std::to_string(c.limit));
-    expect_error_naming([&] { with([&](kdash::Config& x) { x.*c.field = big; }).validate(); }, c.key);
+    expect_error_naming([&] { with([&](kdash::Config& x) { x.root.*c.field = big; }).validate(); }, c.key);
   }
   // cheb_nodes >= cheb_degree + 1 is checked without overflowing at INT_MAX.
-  expect_error_naming([&] { with([&](kdash::Config& c) { c.chebyshev_degree = big; }).validate(); }, "cheb_degree");
+  expect_error_naming([&] { with([&](kdash::Config& c) { c.root.chebyshev_degree = big; }).validate(); }, "cheb_degree");
 }
 
 }  // namespace
