@@ -184,7 +184,8 @@ TEST(CoreConfig, CostOptionsHaveUpperBounds) {
     expect_error_naming([&] { with([&](kdash::Config& x) { x.root.*c.field = big; }).validate(); }, c.key);
   }
   // cheb_nodes >= cheb_degree + 1 is checked without overflowing at INT_MAX.
-  expect_error_naming([&] { with([&](kdash::Config& c) { c.root.chebyshev_degree = big; }).validate(); }, "cheb_degree");
+  expect_error_naming([&] { with([&](kdash::Config& c) { c.root.chebyshev_degree = big; }).validate(); },
+                      "cheb_degree");
 }
 
 }  // namespace
