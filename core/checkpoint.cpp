@@ -253,8 +253,11 @@ std::string block_key(const BlockMap& map, int block, const char* field) {
 // The gradient-shaped state buffers, saved per block as (rows, cols) records "<param>#<block>/<name>".
 template <class ExecSpace>
 struct StateFields {
+  // Through an alias: nvcc hands the host compiler a plain member-pointer declarator as `T (C::*buffer)`, which
+  // GCC's -Wparentheses reports.
+  using Buffer = Kokkos::View<float*, MemOf<ExecSpace>> impl::FirstOrderState<ExecSpace>::*;
   const char* name;
-  Kokkos::View<float*, MemOf<ExecSpace>> impl::FirstOrderState<ExecSpace>::*buffer;
+  Buffer buffer;
 };
 template <class ExecSpace>
 constexpr StateFields<ExecSpace> kFlatFields[] = {{"ema", &impl::FirstOrderState<ExecSpace>::ema},
