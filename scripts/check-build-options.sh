@@ -2,7 +2,8 @@
 # Configures and builds the CMake option combinations a user is likely to pick besides the default (which
 # scripts/test.sh builds), each in build/options/<name>, and runs a few of its tests.
 # Usage: scripts/check-build-options.sh [name...]   (default: every combination below)
-#   mpi-off     -DKDASH_ENABLE_MPI=OFF (scripts/test.sh builds its Serial tree this way too)
+#   mpi-off     -DKDASH_ENABLE_MPI=OFF, the whole tree and its tests (scripts/test.sh compiles only the sources
+#               that depend on MPI this way)
 #   lib-only    the library alone: tests, benchmarks, examples and the tool all OFF (what a package build does)
 # Takes one full build per combination (about 15 minutes each on 2 cores), so it is not part of scripts/test.sh.
 set -euo pipefail
