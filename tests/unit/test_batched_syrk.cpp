@@ -154,6 +154,86 @@ TYPED_TEST(BatchedSyrk, SquareOfASymmetricMatrix) {
   }
 }
 
+// batched_symmetric_product(S, S) = S S for symmetric S (the one product of two stored matrices that is symmetric in
+// exact arithmetic), with alpha, beta, a mask, a lone block equal to the same block in a stack, and the output
+// symmetric to the bit on the host ?gemmt path.
+TYPED_TEST(BatchedSyrk, SymmetricProductOfCommutingMatrices) {
+  using Space = TypeParam;
+  for (int n : kSizes) {
+    const int count = 3;
+    auto sh = random_host_stack<double>(count, n, n, 41);
+    auto ch = random_host_stack<double>(count, n, n, 42);
+    for (int b = 0; b < count; ++b)
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < i; ++j) {
+          sh(b, i, j) = sh(b, j, i);
+          ch(b, i, j) = ch(b, j, i);
+        }
+    const double alpha = 0.5, beta = 0.25;
+    auto out = to_device<Space>(ch);
+    GemmOptions<double, Space> options;
+    options.active = every_other<Space>(count);
+    const auto s = to_device_input<Space>(sh);
+    kdash::backends::batched_symmetric_product(Space(), alpha, s, s, beta, out, options);
+    auto r = to_host(out);
+    HostStack<double> first("first", 1, n, n);
+    Kokkos::deep_copy(first, Kokkos::subview(sh, std::make_pair(0, 1), Kokkos::ALL, Kokkos::ALL));
+    const auto s0 = to_device_input<Space>(first);
+    kdash::Stack<double, typename Space::memory_space> one("one", 1, n, n);
+    kdash::backends::batched_symmetric_product(Space(), 1.0, s0, s0, 0.0, one);
+    const double u = std::numeric_limits<double>::epsilon() / 2, gamma = n * u / (1 - n * u) + 4 * u;
+    for (int b = 0; b < count; ++b)
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) {
+          if (b % 2 == 1) {
+            ASSERT_EQ(r(b, i, j), ch(b, i, j)) << "masked block " << b;
+            continue;
+          }
+          double exact = 0, magnitude = 0;
+          for (int l = 0; l < n; ++l) {
+            exact += sh(b, i, l) * sh(b, l, j);
+            magnitude += std::abs(sh(b, i, l) * sh(b, l, j));
+          }
+          ASSERT_LE(std::abs(r(b, i, j) - (alpha * exact + beta * ch(b, i, j))),
+                    gamma * (alpha * magnitude + beta * std::abs(ch(b, i, j))))
+              << "n=" << n << " (" << i << ", " << j << ")";
+          if (n >= kHostSyrkMinSize && kdash::is_host_space_v<Space>) ASSERT_EQ(r(b, i, j), r(b, j, i));
+        }
+    // Block 0 alone (alpha 1, beta 0) equals block 0 of a stack of three computed the same way.
+    auto three = to_device<Space>(ch);
+    kdash::backends::batched_symmetric_product(Space(), 1.0, s, s, 0.0, three);
+    auto r1 = to_host(one), r3 = to_host(three);
+    int mismatches = 0;
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) mismatches += r1(0, i, j) != r3(0, i, j);
+    EXPECT_EQ(mismatches, 0) << "n=" << n;
+  }
+}
+
+// Without a library ?gemmt, host::gemmt_upper computes GEMMs over row panels: the upper triangle of any product (here
+// of two general matrices, k != n) within the dot-product bound, for sizes around the panel height.
+TEST(HostGemmt, PanelsComputeTheUpperTriangle) {
+  for (int n : {1, 63, 64, 65, 130}) {
+    const int k = n + 3;
+    auto ah = random_host_stack<double>(1, n, k, 51);
+    auto bh = random_host_stack<double>(1, k, n, 52);
+    auto ch = random_host_stack<double>(1, n, n, 53);
+    auto c0 = random_host_stack<double>(1, n, n, 53);
+    kdash::backends::host::gemmt_upper_by_panels(n, k, 2.0, ah.data(), k, bh.data(), n, -1.0, ch.data(), n);
+    const double u = std::numeric_limits<double>::epsilon() / 2, gamma = k * u / (1 - k * u) + 4 * u;
+    for (int i = 0; i < n; ++i)
+      for (int j = i; j < n; ++j) {
+        double exact = 0, magnitude = 0;
+        for (int l = 0; l < k; ++l) {
+          exact += ah(0, i, l) * bh(0, l, j);
+          magnitude += std::abs(ah(0, i, l) * bh(0, l, j));
+        }
+        ASSERT_LE(std::abs(ch(0, i, j) - (2 * exact - c0(0, i, j))), gamma * (2 * magnitude + std::abs(c0(0, i, j))))
+            << "n=" << n << " (" << i << ", " << j << ")";
+      }
+  }
+}
+
 TYPED_TEST(BatchedSyrk, ShapeMismatchesAreRejectedWithTheShapes) {
   using Space = TypeParam;
   using Stack = kdash::Stack<float, typename Space::memory_space>;

@@ -68,6 +68,16 @@ KOKKOS_INLINE_FUNCTION constexpr T quiet_nan() {
   }
 }
 
+// +infinity, for device code as quiet_nan.
+template <class T>
+KOKKOS_INLINE_FUNCTION constexpr T infinity() {
+  if constexpr (sizeof(T) == sizeof(float)) {
+    return __builtin_inff();
+  } else {
+    return __builtin_inf();
+  }
+}
+
 // Kokkos' version as "major.minor.patch".
 inline std::string kokkos_version_string() {
   constexpr int v = KOKKOS_VERSION;

@@ -152,84 +152,95 @@ void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, 
 
 // residual(b) = max_ij |m(b, i, j) - delta_ij| on the selected blocks. A non-finite entry makes the residual NaN, so
 // the caller can tell divergence from slow convergence.
-// max over columns [c0, c1) of |row[col] - (col == diagonal)|, accumulated in a value of its own (a reduction through
-// the reducer's reference stays in memory: a store and a reload per entry).
-// Four running maxima, so that consecutive entries do not wait for each other's comparison.
-template <class T>
-KOKKOS_INLINE_FUNCTION T row_max_abs_minus_identity(const T* row, int c0, int c1, int diagonal) {
-  const auto entry = [&](int col) { return compat::abs(row[col] - (col == diagonal ? T(1) : T(0))); };
+//
+// max over columns [c0, c1) of |row[col] - (col == diagonal)|, or +infinity when an entry is not finite (no finite
+// entry reaches that: the largest float minus 1 is finite). Accumulated in values of their own (a reduction through
+// the reducer's reference stays in memory: a store and a reload per entry), four of each so that consecutive entries
+// do not wait for each other. With kWrite the same pass also writes next[col] = alpha row[col] + beta (col ==
+// diagonal); next may be row itself.
+template <bool kWrite, class T>
+KOKKOS_INLINE_FUNCTION T row_residual(const T* row, T* next, int c0, int c1, int diagonal, T alpha, T beta) {
   T m[4] = {0, 0, 0, 0};
+  T finite[4] = {0, 0, 0, 0};  // stay 0 while every entry is finite: v - v is NaN for an infinity or a NaN
+  const auto entry = [&](int col, int u) {
+    const T v = row[col];
+    const T d = compat::abs(v - (col == diagonal ? T(1) : T(0)));
+    m[u] = d > m[u] ? d : m[u];
+    finite[u] += v - v;
+    if constexpr (kWrite) next[col] = alpha * v + (col == diagonal ? beta : T(0));
+  };
   int col = c0;
   for (; col + 4 <= c1; col += 4) {
-    for (int u = 0; u < 4; ++u) {
-      const T d = entry(col + u);
-      m[u] = d > m[u] ? d : m[u];
-    }
+    for (int u = 0; u < 4; ++u) entry(col + u, u);
   }
-  for (; col < c1; ++col) {
-    const T d = entry(col);
-    m[0] = d > m[0] ? d : m[0];
-  }
+  for (; col < c1; ++col) entry(col, 0);
+  if (!(finite[0] + finite[1] + finite[2] + finite[3] == T(0))) return compat::infinity<T>();
   const T a = m[0] > m[1] ? m[0] : m[1], b = m[2] > m[3] ? m[2] : m[3];
   return a > b ? a : b;
 }
 
-template <class T, class ExecSpace>
-void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m,
-                            const PerBlock<T, MemOf<ExecSpace>>& residual, const BlockMask<ExecSpace>& active) {
+namespace detail {
+
+template <bool kWrite, class T, class ExecSpace>
+void residual_pass(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m,
+                   const PerBlock<T, MemOf<ExecSpace>>& residual, const BlockMask<ExecSpace>& active,
+                   const Stack<T, MemOf<ExecSpace>>& next, T alpha, T beta) {
   const int count = static_cast<int>(m.extent(0));
   const int n = static_cast<int>(m.extent(1));
   const std::size_t nn = std::size_t(n) * n;
   const int chunks = reduce_chunks(nn);
   auto worst =
       scratch_view<StackVectors<T, MemOf<ExecSpace>>>(exec, "kdash::solvers::residual_partial", false, count, chunks);
-  auto bad = scratch_view<Kokkos::View<int**, Kokkos::LayoutRight, MemOf<ExecSpace>>>(
-      exec, "kdash::solvers::residual_bad_partial", false, count, chunks);
   const T* data = m.data();
+  T* out = kWrite ? next.data() : nullptr;
   for_each_block_chunk(
-      exec, "kdash::solvers::max_abs_minus_identity", count, nn, active,
+      exec, kWrite ? "kdash::solvers::residual_and_affine" : "kdash::solvers::max_abs_minus_identity", count, nn,
+      active,
       KOKKOS_LAMBDA(const typename Kokkos::TeamPolicy<ExecSpace>::member_type& member, int b, int c, int first,
                     int last) {
         const T* block = data + std::size_t(b) * nn;
+        T* out_block = kWrite ? out + std::size_t(b) * nn : nullptr;
         // By rows of the chunk, so that the diagonal is known without a division per entry: row r holds columns
         // [c0, c1) of the chunk and the identity's 1 at column r.
         const int r0 = first / n, r1 = (last - 1) / n + 1;
         T w = 0;
-        int nb = 0;
         Kokkos::parallel_reduce(
             Kokkos::TeamThreadRange(member, r0, r1),
             [&](const int r, T& local) {
               const int c0 = r == r0 ? first - r * n : 0, c1 = r == r1 - 1 ? last - r * n : n;
-              const T m = row_max_abs_minus_identity(block + std::size_t(r) * n, c0, c1, r);
-              local = m > local ? m : local;
+              const std::size_t at = std::size_t(r) * n;
+              const T v = row_residual<kWrite>(block + at, kWrite ? out_block + at : nullptr, c0, c1, r, alpha, beta);
+              local = v > local ? v : local;
             },
             Kokkos::Max<T>(w));
-        Kokkos::parallel_reduce(
-            Kokkos::TeamThreadRange(member, r0, r1),
-            [&](const int r, int& sum) {
-              const int c0 = r == r0 ? first - r * n : 0, c1 = r == r1 - 1 ? last - r * n : n;
-              const T* row = block + std::size_t(r) * n;
-              int bad = 0;
-              for (int col = c0; col < c1; ++col) bad += compat::isfinite(row[col]) ? 0 : 1;
-              sum += bad;
-            },
-            nb);
-        Kokkos::single(Kokkos::PerTeam(member), [&]() {
-          worst(b, c) = w;
-          bad(b, c) = nb;
-        });
+        Kokkos::single(Kokkos::PerTeam(member), [&]() { worst(b, c) = w; });
       });
   Kokkos::parallel_for(
       "kdash::solvers::residual_combine", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
         if (!selected(active, b)) return;
         T w = 0;
-        int nb = 0;
-        for (int c = 0; c < chunks; ++c) {
-          w = worst(b, c) > w ? worst(b, c) : w;
-          nb += bad(b, c);
-        }
-        residual(b) = nb == 0 ? w : compat::quiet_nan<T>();
+        for (int c = 0; c < chunks; ++c) w = worst(b, c) > w ? worst(b, c) : w;
+        residual(b) = w < compat::infinity<T>() ? w : compat::quiet_nan<T>();
       });
+}
+
+}  // namespace detail
+
+template <class T, class ExecSpace>
+void max_abs_minus_identity(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m,
+                            const PerBlock<T, MemOf<ExecSpace>>& residual, const BlockMask<ExecSpace>& active) {
+  detail::residual_pass<false, T>(exec, m, residual, active, Stack<T, MemOf<ExecSpace>>(), T(0), T(0));
+}
+
+// max_abs_minus_identity and, in the same pass over m, next(b) = alpha m(b) + beta I on the selected blocks: the
+// Newton solvers' next factor (CN's T = (1 + 1/p) I - M/p, NDB's E = 1.5 I - 0.5 Z Y) costs no read of its own. next
+// may be m (in place); it is written even for a block whose residual then retires it (the solvers ignore it).
+template <class T, class ExecSpace>
+void max_abs_minus_identity_and_affine(const ExecSpace& exec, const ConstStackT<T, ExecSpace>& m,
+                                       const PerBlock<T, MemOf<ExecSpace>>& residual,
+                                       const BlockMask<ExecSpace>& active, const Stack<T, MemOf<ExecSpace>>& next,
+                                       T alpha, T beta) {
+  detail::residual_pass<true, T>(exec, m, residual, active, next, alpha, beta);
 }
 
 // Sum of squares of a team's `len` entries entry(k), taken after dividing by the largest |entry| (big): sum =

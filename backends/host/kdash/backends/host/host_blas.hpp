@@ -20,6 +20,24 @@ void gemm(Op op_a, Op op_b, int m, int n, int k, double alpha, const double* a, 
 void syrk(Op op_a, int n, int k, float alpha, const float* a, int lda, float beta, float* c, int ldc);
 void syrk(Op op_a, int n, int k, double alpha, const double* a, int lda, double beta, double* c, int ldc);
 
+// The upper triangle of a product known to be symmetric (A and B symmetric and commuting, as the iterates of the
+// Newton solvers are): C = alpha * A B + beta * C for row-major n x n A, B, C, about half the flops of the GEMM. The
+// library's ?gemmtr / ?gemmt where it has one (oneMKL; OpenBLAS from 0.3.22; BLIS), otherwise GEMMs over row panels of
+// the upper block triangle. On return the strictly lower triangle of C is unspecified.
+void gemmt_upper(int n, int k, float alpha, const float* a, int lda, const float* b, int ldb, float beta, float* c,
+                 int ldc);
+void gemmt_upper(int n, int k, double alpha, const double* a, int lda, const double* b, int ldb, double beta, double* c,
+                 int ldc);
+// What gemmt_upper does without a library ?gemmt: GEMMs over row panels of the upper block triangle (the strictly
+// lower triangle of the diagonal panels is computed too).
+void gemmt_upper_by_panels(int n, int k, float alpha, const float* a, int lda, const float* b, int ldb, float beta,
+                           float* c, int ldc);
+void gemmt_upper_by_panels(int n, int k, double alpha, const double* a, int lda, const double* b, int ldb, double beta,
+                           double* c, int ldc);
+// The name of the library routine gemmt_upper calls ("cblas_sgemmtr", "cblas_sgemmt"), or "" when it falls back to
+// GEMMs over panels.
+std::string gemmt_routine();
+
 // Symmetric eigendecomposition of one n x n matrix (LAPACKE ?syevd). On entry `a` holds the symmetric matrix
 // (row-major equals column-major for it); on exit row i of `a` holds the eigenvector of eigenvalue w[i]
 // (eigenvalues ascending). Returns LAPACK's info (0 on success). The workspace vectors grow on demand.
