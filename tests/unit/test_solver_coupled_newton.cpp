@@ -215,6 +215,47 @@ TYPED_TEST(CoupledNewton, ConvergedBlocksAreNotModifiedByLaterIterations) {
     for (int j = 0; j < n; ++j) ASSERT_EQ(x(0, i, j), x1(0, i, j)) << i << "," << j;
 }
 
+// On the host every product of the iteration is computed on one triangle and mirrored (?syrk, ?gemmt), so X, T and M
+// stay exactly symmetric. With full GEMMs, M picks up a non-symmetric rounding error each iteration that the
+// iteration does not remove: in fp32 at n = 256, max|M - I| then stalls at 1e-6 (kappa 1e2) to 1e-2 (kappa 1e7) and
+// never reaches the tolerance. Symmetric iterates converge to the tolerance, and X to the exact root within the
+// p-th root's conditioning: ||dX|| / ||X|| <= (kappa / p) ||dA|| / ||A|| for a backward error dA of the storage
+// rounding (u sqrt(n)) plus a few u per product (8 u allowed). Devices still use full GEMMs.
+TYPED_TEST(CoupledNewton, SymmetricIteratesConvergeInFp32UpToKappa1e6) {
+  using Space = TypeParam;
+  if (!is_host_space_v<Space>) GTEST_SKIP() << "the symmetric products are the host's";
+  const int n = 256, p = 4;
+  const std::vector<double> kappas{1e2, 1e4, 1e6};
+  std::vector<std::vector<double>> spectra;
+  for (double kappa : kappas) spectra.push_back(geometric_spectrum(n, kappa));
+  auto stack = spectrum_stack<float>(n, spectra, 91);
+  RootOptions o;
+  o.method = RootMethod::coupled_newton;
+  o.p = p;
+  o.eps = 0;
+  o.scaling = Scaling::frobenius;
+  o.tolerance = 1e-6;
+  o.max_iterations = 40;
+  HostStack<float> x;
+  auto r = run_root<Space>(stack.host, x, o);
+  const double u = unit_roundoff(Precision::fp32);
+  for (std::size_t b = 0; b < kappas.size(); ++b) {
+    SCOPED_TRACE(::testing::Message() << "kappa=" << kappas[b]);
+    EXPECT_EQ(r[b].status, RootStatus::converged);
+    EXPECT_LT(r[b].residual, o.tolerance);
+    std::vector<double> root_spectrum;
+    for (double l : spectra[b]) root_spectrum.push_back(std::pow(l, -1.0 / p));
+    const Matrix exact = from_spectrum(random_orthogonal(n, 91 + unsigned(b)), root_spectrum, n);
+    const Matrix got = stack.block(x, int(b));
+    double diff = 0, norm = 0;
+    for (std::size_t i = 0; i < exact.size(); ++i) {
+      diff += (got[i] - exact[i]) * (got[i] - exact[i]);
+      norm += exact[i] * exact[i];
+    }
+    EXPECT_LE(std::sqrt(diff / norm), kappas[b] / p * (std::sqrt(double(n)) + 8) * u);
+  }
+}
+
 TYPED_TEST(CoupledNewton, StopsEarlyWhenEveryBlockHasConverged) {
   using Space = TypeParam;
   const int n = 8;

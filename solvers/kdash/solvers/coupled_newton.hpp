@@ -4,13 +4,22 @@
 //   repeat: T = (1 + 1/p) I - M/p,  X <- X T,  M <- T^p M,  until max|M - I| < tol (per block) or max_iters.
 // M = X^p A holds throughout (all iterates are polynomials in A, so they commute), hence M -> I means X -> A^(-1/p).
 // Cost per iteration: one GEMM for X T, floor(log2 p) + popcount(p) - 1 for T^p by squaring, one for T^p M:
-// p = 4 -> 4 GEMMs, p = 2 -> 3, p = 1 -> 2. Converged blocks are masked out of every GEMM and kernel. The squarings
-// of T^p multiply a symmetric matrix by itself: backends::batched_square does them as T T^T by ?syrk where that pays
-// on the host (half the flops; the square is then exactly symmetric), as the GEMM T T elsewhere.
+// p = 4 -> 4 GEMMs, p = 2 -> 3, p = 1 -> 2. Converged blocks are masked out of every GEMM and kernel. Every product
+// is symmetric (X, T, M are polynomials in A and commute): on the host the squarings go through ?syrk
+// (backends::batched_square) and the other products through ?gemmt (backends::batched_symmetric_product), one
+// triangle each, half the flops of the GEMM; the iterates stay exactly symmetric. Elsewhere they are GEMMs. T is
+// written by the residual's own pass over M.
+//
+// Two schedules compute the same bits. Stack by stack: each step of an iteration runs over every active block of the
+// stack (one kernel or batched product per step), the only schedule on devices. Block by block (host, solvers/impl/
+// host_block_iteration.hpp): each thread runs every iteration of one block with the same library calls, while the
+// block's matrices stay in the core's cache, in one parallel region for the whole solve; used when the stack has
+// enough blocks to keep every thread busy.
 #pragma once
 
 #include <kdash/backends/batched_syrk.hpp>
 #include <kdash/solvers/impl/block_convergence.hpp>
+#include <kdash/solvers/impl/host_block_iteration.hpp>
 #include <kdash/solvers/impl/solver_setup.hpp>
 
 #include <array>
@@ -21,11 +30,11 @@ namespace kdash::solvers {
 
 namespace detail {
 
-// result = base^p by squaring, over the active blocks; uses `work` (3 stacks, work[0] holding base on entry) and
-// returns the index of the stack holding the power.
-template <class T, class ExecSpace>
-int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<Stack<T, MemOf<ExecSpace>>, 3>& work,
-                 int p) {
+// base^p by squaring over three slots (slot 0 holding base on entry): square(in, out) writes slot in's square into
+// slot out, multiply(a, b, out) the product of slots a and b. Returns the slot holding the power. The stack schedule
+// and the block schedule share it, so that both make the same products in the same order.
+template <class Square, class Multiply>
+int power_by_squaring(int p, const Square& square, const Multiply& multiply) {
   int base = 0, result = -1;
   auto free_slot = [&]() {
     for (int k = 0; k < 3; ++k)
@@ -38,19 +47,56 @@ int masked_power(const impl::MaskedGemm<T, ExecSpace>& gemm, const std::array<St
         result = base;
       } else {
         const int out = free_slot();
-        gemm(work[result], work[base], work[out]);
+        multiply(result, base, out);
         result = out;
       }
     }
     if (e > 1) {
       const int out = free_slot();
-      backends::batched_square(gemm.exec, T(1), backends::ConstStackT<T, ExecSpace>(work[base]), T(0), work[out],
-                               gemm.options);
+      square(base, out);
       base = out;
     }
   }
   return result;
 }
+
+// The block schedule: every iteration of one block on the calling thread (see the top of the file).
+template <class T>
+struct CoupledNewtonBlock {
+  int n, p, max_iterations;
+  T tol;
+
+  // m, x: the two ping-pong iterates, work: three temporaries, all n x n of this block; ridged: A + eps I.
+  impl::BlockOutcome<T> operator()(const T* ridged, T z, T x0, const std::array<T*, 2>& m, const std::array<T*, 2>& x,
+                                   const std::array<T*, 3>& work) const {
+    const std::size_t nn = std::size_t(n) * n;
+    for (std::size_t e = 0; e < nn; ++e) m[0][e] = z * ridged[e] + T(0);  // as backends::scale_add_identity
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) x[0][std::size_t(i) * n + j] = i == j ? x0 : T(0);
+    const auto product = [&](const T* a, const T* b, T* c) {
+      for (int u = 0; u < backends::host_block::symmetric_units(n); ++u)
+        backends::host_block::symmetric_product_block_unit(n, n, T(1), a, n, b, n, T(0), c, u);
+    };
+    const auto square = [&](int in, int out) {
+      for (int u = 0; u < backends::host_block::symmetric_units(n); ++u)
+        backends::host_block::syrk_block_unit(backends::Trans::none, n, n, T(1), work[in], n, T(0), work[out], u);
+    };
+    const auto multiply = [&](int a, int b, int out) { product(work[a], work[b], work[out]); };
+    impl::BlockOutcome<T> outcome;
+    int cur = 0;
+    for (int it = 0;; ++it) {
+      const bool more = it < max_iterations;
+      const T r = impl::block_residual(n, m[cur], more ? work[0] : nullptr, T(-1) / T(p), T(1) + T(1) / T(p));
+      if (!outcome.mark(r, tol, more)) break;
+      const int nxt = 1 - cur;
+      product(x[cur], work[0], x[nxt]);  // X <- X T
+      const int power = power_by_squaring(p, square, multiply);
+      product(work[power], m[cur], m[nxt]);  // M <- T^p M
+      cur = nxt;
+    }
+    return outcome;
+  }
+};
 
 }  // namespace detail
 
@@ -77,25 +123,49 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backend
   std::array<Stack<T, MemOf<ExecSpace>>, 3> work{impl::new_stack<T>(exec, "kdash::cn::t", count, n),
                                                  impl::new_stack<T>(exec, "kdash::cn::w1", count, n),
                                                  impl::new_stack<T>(exec, "kdash::cn::w2", count, n)};
-  backends::scale_add_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(prep.ridged), m[0], z, T(0), conv.active);
-  backends::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
-
-  const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);
   const T tol = static_cast<T>(options.tolerance);
-  int cur = 0;
-  for (int it = 0;; ++it) {
-    backends::max_abs_minus_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(m[cur]), conv.residual, conv.active);
-    const bool more = it < options.max_iterations;
-    conv.mark(tol, more);
-    if (!more || !conv.any_active(it)) break;
-    const int nxt = 1 - cur;
-    // T = (1 + 1/p) I - M/p
-    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(m[cur]), work[0], T(-1) / T(p),
-                                 T(1) + T(1) / T(p), conv.active);
-    gemm(xs[cur], work[0], xs[nxt]);  // X <- X T
-    const int power = detail::masked_power<T>(gemm, work, p);
-    gemm(work[power], m[cur], m[nxt]);  // M <- T^p M
-    cur = nxt;
+
+  if (impl::use_block_schedule<T>(exec, options, conv, n)) {
+    const detail::CoupledNewtonBlock<T> block{n, p, options.max_iterations, tol};
+    const std::size_t nn = std::size_t(n) * n;
+    const T* ridged = prep.ridged.data();
+    const T* zs = z.data();
+    const T* x0s = x0.data();
+    T *m0 = m[0].data(), *m1 = m[1].data(), *x0p = xs[0].data(), *x1p = xs[1].data();
+    T *w0 = work[0].data(), *w1 = work[1].data(), *w2 = work[2].data();
+    impl::for_each_active_block(exec, "kdash::cn::block_schedule", conv, [=](int b) {
+      const std::size_t at = std::size_t(b) * nn;
+      return block(ridged + at, zs[b], x0s[b], {m0 + at, m1 + at}, {x0p + at, x1p + at}, {w0 + at, w1 + at, w2 + at});
+    });
+  } else {
+    backends::scale_add_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(prep.ridged), m[0], z, T(0), conv.active);
+    backends::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
+    const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);
+    const auto square = [&](int in, int out) {
+      backends::batched_square(exec, T(1), backends::ConstStackT<T, ExecSpace>(work[in]), T(0), work[out],
+                               gemm.options);
+    };
+    const auto multiply = [&](int a_slot, int b_slot, int out) {
+      gemm.symmetric(work[a_slot], work[b_slot], work[out]);
+    };
+    int cur = 0;
+    for (int it = 0;; ++it) {
+      const bool more = it < options.max_iterations;
+      const backends::ConstStackT<T, ExecSpace> m_cur(m[cur]);
+      if (more) {  // the residual max|M - I| and T = (1 + 1/p) I - M/p in one pass
+        backends::max_abs_minus_identity_and_affine<T>(exec, m_cur, conv.residual, conv.active, work[0], T(-1) / T(p),
+                                                       T(1) + T(1) / T(p));
+      } else {
+        backends::max_abs_minus_identity<T>(exec, m_cur, conv.residual, conv.active);
+      }
+      conv.mark(tol, more);
+      if (!more || !conv.any_active(it)) break;
+      const int nxt = 1 - cur;
+      gemm.symmetric(xs[cur], work[0], xs[nxt]);  // X <- X T
+      const int power = detail::power_by_squaring(p, square, multiply);
+      gemm.symmetric(work[power], m[cur], m[nxt]);  // M <- T^p M
+      cur = nxt;
+    }
   }
   // Every block's last iterate sits in the stack of its own iteration count's parity.
   impl::commit_iterate<T>(exec, xs[0], xs[1], conv.iterations, 0, {}, conv.finished_finite(), x);

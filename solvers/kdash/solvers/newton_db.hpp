@@ -3,7 +3,10 @@
 //   repeat: E = 1.5 I - 0.5 Z Y;  Y <- Y E;  Z <- E Z        so Y -> A'^(1/2), Z -> A'^(-1/2), Z Y -> I.
 // p = 2: X = Z / sqrt(s). p = 4: a second run on Y (= (A/s)^(1/2), i.e. A^(1/2) with scale sqrt(s)) gives
 // Z2 -> (A/s)^(-1/4), X = Z2 / s^(1/4).
-// Per-block convergence on max|Z Y - I| (the product every iteration needs anyway), masked as in CN.
+// Per-block convergence on max|Z Y - I| (the product every iteration needs anyway), masked as in CN; E is written by
+// the residual's own pass over Z Y. The products stay full GEMMs: in exact arithmetic they are symmetric (all
+// iterates are polynomials in A'), but computing one triangle (?gemmt, as coupled Newton does) made the p = 4 solve
+// of a block of condition 1e4 diverge in fp32 where the GEMMs converge (tests/unit/test_solver_batched.cpp).
 // Cost per stage at max_iters = k: 1 + 3 (k - 1) GEMMs, plus one for the final residual: p = 4 at k = 10 is
 // 2 * 28 = 56 GEMMs (the paper's count) + 2 for the residuals.
 //
@@ -42,13 +45,16 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& in
   int cur = 0;
   for (int it = 1;; ++it) {
     gemm(z[cur], y[cur], w);  // W = Z Y
-    backends::max_abs_minus_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(w), conv.residual, conv.active);
     const bool more = it < options.max_iterations;
+    if (more) {  // the residual max|Z Y - I| and E = 1.5 I - 0.5 Z Y (in place) in one pass
+      backends::max_abs_minus_identity_and_affine<T>(exec, backends::ConstStackT<T, ExecSpace>(w), conv.residual,
+                                                     conv.active, w, T(-0.5), T(1.5));
+    } else {
+      backends::max_abs_minus_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(w), conv.residual, conv.active);
+    }
     conv.mark(tol, more);
     if (!more || !conv.any_active(it)) break;
     const int nxt = 1 - cur;
-    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(w), w, T(-0.5), T(1.5),
-                                 conv.active);  // E, in place
     gemm(y[cur], w, y[nxt]);
     gemm(w, z[cur], z[nxt]);
     cur = nxt;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <kdash/backends/batched_gemm.hpp>
+#include <kdash/backends/batched_syrk.hpp>
 #include <kdash/backends/stack_ops.hpp>
 #include <kdash/solvers/impl/block_convergence.hpp>
 #include <kdash/solvers/root_options.hpp>
@@ -68,7 +69,9 @@ void scalars_from_scale(const ExecSpace& exec, const char* label, const PerBlock
       KOKKOS_LAMBDA(const int b) { f(scale(b), first(b), second(b)); });
 }
 
-// C = alpha * A B + beta * C over the active blocks, with the solver's GEMM path and input rounding.
+// C = alpha * A B + beta * C over the active blocks, with the solver's GEMM path and input rounding. symmetric() for
+// products known to be symmetric (two commuting iterates, both polynomials in the same block): the host computes
+// one triangle (backends::batched_symmetric_product).
 template <class T, class ExecSpace>
 struct MaskedGemm {
   ExecSpace exec;
@@ -84,6 +87,11 @@ struct MaskedGemm {
     backends::batched_gemm(exec, backends::Trans::none, backends::Trans::none, alpha,
                            backends::ConstStackT<T, ExecSpace>(a), backends::ConstStackT<T, ExecSpace>(b), beta, c,
                            options);
+  }
+  void symmetric(const Stack<T, MemOf<ExecSpace>>& a, const Stack<T, MemOf<ExecSpace>>& b,
+                 const Stack<T, MemOf<ExecSpace>>& c) const {
+    backends::batched_symmetric_product(exec, T(1), backends::ConstStackT<T, ExecSpace>(a),
+                                        backends::ConstStackT<T, ExecSpace>(b), T(0), c, options);
   }
 };
 
