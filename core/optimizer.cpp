@@ -533,22 +533,40 @@ void Optimizer<ExecSpace>::step(const std::vector<Param>& params, const std::vec
   const std::int64_t first_prec = std::max<std::int64_t>(1, c.start_prec_step);
   const bool precondition = t >= first_prec;
   const bool roots_due = precondition && (t == first_prec || t % c.root_freq == 0);
-  impl::blockify_gradients(s, t);
+  // Each named step is a Kokkos Tools region (kdash::step::<name>), so a region timer shows where a step's time goes.
+  using Region = backends::ProfilingRegion;
+  {
+    const Region r("kdash::step::blockify_gradients");
+    impl::blockify_gradients(s, t);
+  }
   s.counters.step = t;
   backends::GemmOptions<float, ExecSpace> gemm;
   gemm.path = c.root.gemm_path;
-  impl::update_factor_statistics(s, gemm);
-  impl::graft_step(s, t, precondition);
+  {
+    const Region r("kdash::step::update_factor_statistics");
+    impl::update_factor_statistics(s, gemm);
+  }
+  {
+    const Region r("kdash::step::graft_step");
+    impl::graft_step(s, t, precondition);
+  }
   s.counters.roots_computed = false;
   s.counters.timings.roots_ms = 0;
   if (roots_due) {
+    const Region r("kdash::step::compute_roots");
     const auto r0 = Clock::now();
     impl::compute_roots(s);
     s.counters.roots_computed = true;
     s.counters.timings.roots_ms = ms_since(r0);
   }
-  if (precondition) impl::precondition_directions(s, gemm);
-  impl::apply_update(s);
+  if (precondition) {
+    const Region r("kdash::step::precondition_directions");
+    impl::precondition_directions(s, gemm);
+  }
+  {
+    const Region r("kdash::step::apply_update");
+    impl::apply_update(s);
+  }
   s.counters.timings.total_ms = ms_since(t0);
 }
 

@@ -18,7 +18,8 @@ namespace {
 using kdash::Stack;
 using kdash::perf::ExecSpace;
 
-void inverse_root(benchmark::State& state, kdash::RootMethod method) {
+void inverse_root(benchmark::State& state, kdash::RootMethod method,
+                  kdash::Scaling scaling = kdash::RootOptions().scaling) {
   const int n = static_cast<int>(state.range(0));
   const int count = static_cast<int>(state.range(1));
   const auto a = kdash::perf::random_spd_stack<float>(count, n, 7);
@@ -26,6 +27,7 @@ void inverse_root(benchmark::State& state, kdash::RootMethod method) {
   kdash::RootOptions options;
   options.method = method;
   options.p = 4;
+  options.scaling = scaling;
   ExecSpace exec;
   try {
     kdash::inverse_root(exec, a, x, options);  // also the warm-up: first-touch of workspaces, cached coefficients
@@ -49,9 +51,19 @@ void root_sizes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"n", "count"})->UseManualTime()->Unit(benchmark::kMillisecond);
 }
 
+// The factor stacks of perf/presets/transformer-512.json in `device` mode at B = 128, 256, 512 (kdash bench's peer
+// race, which uses Frobenius scaling): filter them in or out by name ("preset").
+void preset_stacks(benchmark::internal::Benchmark* b) {
+  b->Args({128, 352})->Args({256, 102})->Args({512, 27});
+  b->ArgNames({"n", "count"})->UseManualTime()->Unit(benchmark::kMillisecond);
+}
+
 BENCHMARK_CAPTURE(inverse_root, evd, kdash::RootMethod::evd)->Apply(root_sizes);
 BENCHMARK_CAPTURE(inverse_root, cn, kdash::RootMethod::coupled_newton)->Apply(root_sizes);
 BENCHMARK_CAPTURE(inverse_root, ndb, kdash::RootMethod::newton_denman_beavers)->Apply(root_sizes);
 BENCHMARK_CAPTURE(inverse_root, cbshv, kdash::RootMethod::chebyshev)->Apply(root_sizes);
+BENCHMARK_CAPTURE(inverse_root, evd_preset, kdash::RootMethod::evd)->Apply(preset_stacks);
+BENCHMARK_CAPTURE(inverse_root, cn_preset, kdash::RootMethod::coupled_newton, kdash::Scaling::frobenius)
+    ->Apply(preset_stacks);
 
 }  // namespace

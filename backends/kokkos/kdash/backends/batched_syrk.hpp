@@ -14,6 +14,10 @@
 
 #include <kdash/backends/batched_gemm.hpp>
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstddef>
 #include <stdexcept>
@@ -39,22 +43,54 @@ bool uses_host_syrk(GemmPath requested, int n, int k) {
 
 namespace detail {
 
+// One tile of mirror_upper: C[j, i] := C[i, j] for i0 <= i < i1, j0 <= j < j1, i < j.
+template <class T>
+void mirror_tile_by_entries(T* c, int ld, int i0, int i1, int j0, int j1) {
+  for (int j = j0; j < j1; ++j) {
+    T* out = c + std::size_t(j) * ld;
+    for (int i = i0; i < std::min(i1, j); ++i) out[i] = c[std::size_t(i) * ld + j];
+  }
+}
+
+template <class T>
+void mirror_tile(T* c, int ld, int i0, int i1, int j0, int j1) {
+  mirror_tile_by_entries(c, ld, i0, i1, j0, j1);
+}
+
+#if defined(__SSE2__)
+// float: 4 x 4 sub-blocks strictly above the diagonal by SSE transposes (four loads, four stores), the rest as above.
+template <>
+inline void mirror_tile<float>(float* c, int ld, int i0, int i1, int j0, int j1) {
+  for (int j = j0; j < j1; j += 4) {
+    for (int i = i0; i < i1; i += 4) {
+      if (i + 4 <= i1 && j + 4 <= j1 && j >= i + 4) {
+        const float* in = c + std::size_t(i) * ld + j;
+        __m128 r0 = _mm_loadu_ps(in), r1 = _mm_loadu_ps(in + ld), r2 = _mm_loadu_ps(in + 2 * std::size_t(ld)),
+               r3 = _mm_loadu_ps(in + 3 * std::size_t(ld));
+        _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+        float* out = c + std::size_t(j) * ld + i;
+        _mm_storeu_ps(out, r0);
+        _mm_storeu_ps(out + ld, r1);
+        _mm_storeu_ps(out + 2 * std::size_t(ld), r2);
+        _mm_storeu_ps(out + 3 * std::size_t(ld), r3);
+      } else {
+        mirror_tile_by_entries(c, ld, i, std::min(i1, i + 4), j, std::min(j1, j + 4));
+      }
+    }
+  }
+}
+#endif
+
 // C[c0:c1, r0:r1] := C[r0:r1, c0:c1]^T for the entries above the diagonal (j > i) of a row-major C with leading
 // dimension ld. In 32 x 32 tiles, each written along its rows: a row-by-row mirror writes one entry per cache line
 // with a stride of ld, and at ld = 256 or 512 floats those lines fall into a few L1 sets (measured 7-9x slower than
-// the tiles at n = 256..512).
+// the tiles at n = 256..512); float tiles move 4 x 4 sub-blocks by SSE transposes.
 template <class T>
 void mirror_upper(T* c, int ld, int r0, int r1, int c0, int c1) {
   constexpr int tile = 32;
   for (int i0 = r0; i0 < r1; i0 += tile) {
     const int i1 = std::min(r1, i0 + tile);
-    for (int j0 = std::max(c0, i0); j0 < c1; j0 += tile) {
-      const int j1 = std::min(c1, j0 + tile);
-      for (int j = j0; j < j1; ++j) {
-        T* out = c + std::size_t(j) * ld;
-        for (int i = i0; i < std::min(i1, j); ++i) out[i] = c[std::size_t(i) * ld + j];
-      }
-    }
+    for (int j0 = std::max(c0, i0); j0 < c1; j0 += tile) mirror_tile(c, ld, i0, i1, j0, std::min(c1, j0 + tile));
   }
 }
 
