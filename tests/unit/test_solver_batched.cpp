@@ -112,44 +112,50 @@ TYPED_TEST(SolverBatched, EveryBatchedSolverEqualsItsOneBlockAtATimeRun) {
   }
 }
 
-// Coupled Newton on the host has two schedules (solvers/impl/host_block_iteration.hpp): stack by stack, and block by
-// block when the stack has kBlockScheduleMinBlocksPerThread blocks per thread. A lone block takes the stack schedule,
-// the full stack below the block schedule; both must give the same bits, iteration counts and statuses, also for a
-// block that converges early, one that does not converge and a non-finite one. n = 72: one unit per block; n = 130:
-// two units (backends/batched_syrk.hpp).
-TYPED_TEST(SolverBatched, CoupledNewtonsBlockScheduleGivesTheStackSchedulesBits) {
+// Coupled Newton and EVD on the host have two schedules (solvers/impl/host_block_iteration.hpp): stack by stack, and
+// block by block when the stack has kBlockScheduleMinBlocksPerThread blocks per thread. A lone block takes the stack
+// schedule, the full stack below the block schedule; both must give the same bits, iteration counts and statuses,
+// also for a block that converges early, one that does not converge and a non-finite one. n = 72: one unit per
+// block; n = 130: two units (backends/batched_syrk.hpp); both below the size at which a lone block's ?syevd is
+// threaded (backends/host_block_loop.hpp).
+TYPED_TEST(SolverBatched, TheBlockScheduleGivesTheStackSchedulesBits) {
   using Space = TypeParam;
   if (!is_host_space_v<Space>) GTEST_SKIP() << "devices have the stack schedule only";
   const int count = solvers::impl::kBlockScheduleMinBlocksPerThread * compat::concurrency(Space()) + 1;
-  for (int n : {72, 130}) {
-    std::vector<std::vector<double>> spectra;
-    for (int b = 0; b < count; ++b) spectra.push_back(geometric_spectrum(n, b == 0 ? 2.0 : b == 1 ? 1e8 : 1e3));
-    auto stack = spectrum_stack<float>(n, spectra, 60 + n);
-    stack.host(2, 1, 3) = std::numeric_limits<float>::infinity();
-    auto o = options_for(RootMethod::coupled_newton);
-    o.scaling = Scaling::frobenius;
-    o.tolerance = 1e-5;
-    o.max_iterations = 12;
-    HostStack<float> x;
-    auto r = run_root<Space>(stack.host, x, o);
-    EXPECT_EQ(r[0].status, RootStatus::converged);
-    EXPECT_LT(r[0].iterations, o.max_iterations);
-    EXPECT_EQ(r[1].status, RootStatus::not_converged);
-    EXPECT_EQ(r[2].status, RootStatus::non_finite);
-    for (int b = 0; b < count; ++b) {
-      SCOPED_TRACE(::testing::Message() << "n=" << n << " block " << b);
-      auto alone = o;
-      alone.first_block = b;
-      HostStack<float> x1;
-      auto r1 = run_root<Space>(single_block(stack.host, b), x1, alone);
-      EXPECT_EQ(r1[0].status, r[b].status);
-      EXPECT_EQ(r1[0].iterations, r[b].iterations);
-      if (r[b].status != RootStatus::non_finite) EXPECT_EQ(r1[0].residual, r[b].residual);
-      int mismatches = 0;
-      for (int i = 0; i < n * n; ++i) mismatches += x1.data()[i] != x.data()[std::size_t(b) * n * n + i];
-      EXPECT_EQ(mismatches, 0);
+  for (RootMethod m : {RootMethod::coupled_newton, RootMethod::evd})
+    for (int n : {72, 130}) {
+      std::vector<std::vector<double>> spectra;
+      for (int b = 0; b < count; ++b) spectra.push_back(geometric_spectrum(n, b == 0 ? 2.0 : b == 1 ? 1e8 : 1e3));
+      auto stack = spectrum_stack<float>(n, spectra, 60 + n);
+      stack.host(2, 1, 3) = std::numeric_limits<float>::infinity();
+      auto o = options_for(m);
+      o.scaling = Scaling::frobenius;
+      o.tolerance = 1e-5;
+      o.max_iterations = 12;
+      HostStack<float> x;
+      auto r = run_root<Space>(stack.host, x, o);
+      EXPECT_EQ(r[2].status, RootStatus::non_finite);
+      if (m == RootMethod::coupled_newton) {
+        EXPECT_EQ(r[0].status, RootStatus::converged);
+        EXPECT_LT(r[0].iterations, o.max_iterations);
+        EXPECT_EQ(r[1].status, RootStatus::not_converged);
+      }
+      for (int b = 0; b < count; ++b) {
+        SCOPED_TRACE(::testing::Message() << to_string(m) << " n=" << n << " block " << b);
+        auto alone = o;
+        alone.first_block = b;
+        HostStack<float> x1;
+        auto r1 = run_root<Space>(single_block(stack.host, b), x1, alone);
+        EXPECT_EQ(r1[0].status, r[b].status);
+        EXPECT_EQ(r1[0].iterations, r[b].iterations);
+        EXPECT_EQ(r1[0].lambda_max, r[b].lambda_max);
+        EXPECT_EQ(r1[0].condition, r[b].condition);
+        if (r[b].status != RootStatus::non_finite) EXPECT_EQ(r1[0].residual, r[b].residual);
+        int mismatches = 0;
+        for (int i = 0; i < n * n; ++i) mismatches += x1.data()[i] != x.data()[std::size_t(b) * n * n + i];
+        EXPECT_EQ(mismatches, 0);
+      }
     }
-  }
 }
 
 TYPED_TEST(SolverBatched, NonFiniteBlockIsFlaggedAndUnchangedWhileTheOthersAreComputed) {
