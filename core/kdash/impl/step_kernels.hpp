@@ -92,6 +92,52 @@ struct Placement {
   KOKKOS_INLINE_FUNCTION std::int64_t at(int k) const { return std::int64_t(k / cols) * ld + k % cols; }
 };
 
+// f(k, at) for every entry k of the chunk, at = pb.at(k). Hosts walk the chunk row by row of the block (a division per
+// row instead of one per entry, and a contiguous inner loop); devices give the team's threads consecutive entries, so
+// that their loads coalesce.
+template <class ExecSpace, class Member, class F>
+KOKKOS_INLINE_FUNCTION void for_each_placed_entry(const Member& member, const Chunk& chunk, const Placement& pb,
+                                                  const F& f) {
+  if constexpr (is_host_space_v<ExecSpace>) {
+    const int r0 = chunk.k0 / pb.cols, r1 = (chunk.k1 - 1) / pb.cols + 1;
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(member, r0, r1), [&](const int r) {
+      const int row = r * pb.cols;
+      const int c0 = chunk.k0 > row ? chunk.k0 - row : 0, c1 = chunk.k1 - row < pb.cols ? chunk.k1 - row : pb.cols;
+      const std::int64_t at = std::int64_t(r) * pb.ld;
+      for (int c = c0; c < c1; ++c) f(row + c, at + c);
+    });
+  } else {
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), [&](const int k) { f(k, pb.at(k)); });
+  }
+}
+
+// per_chunk(chunk.c) = the team's sum over the chunk's entries of what f(k, at, acc) adds to acc, walking the entries
+// as for_each_placed_entry does.
+template <class ExecSpace, class Member, class PerChunk, class F>
+KOKKOS_INLINE_FUNCTION void reduce_placed_chunk(const Member& member, const Chunk& chunk, const Placement& pb,
+                                                const PerChunk& per_chunk, const F& f) {
+  using T = typename PerChunk::non_const_value_type;
+  T total = 0;
+  if constexpr (is_host_space_v<ExecSpace>) {
+    const int r0 = chunk.k0 / pb.cols, r1 = (chunk.k1 - 1) / pb.cols + 1;
+    Kokkos::parallel_reduce(
+        Kokkos::TeamThreadRange(member, r0, r1),
+        [&](const int r, T& acc) {
+          const int row = r * pb.cols;
+          const int c0 = chunk.k0 > row ? chunk.k0 - row : 0, c1 = chunk.k1 - row < pb.cols ? chunk.k1 - row : pb.cols;
+          const std::int64_t at = std::int64_t(r) * pb.ld;
+          T local = 0;
+          for (int c = c0; c < c1; ++c) f(row + c, at + c, local);
+          acc += local;
+        },
+        total);
+  } else {
+    Kokkos::parallel_reduce(
+        Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), [&](const int k, T& acc) { f(k, pb.at(k), acc); }, total);
+  }
+  Kokkos::single(Kokkos::PerTeam(member), [&]() { per_chunk(chunk.c) = total; });
+}
+
 // The device Views of the block table that place blocks in their parameters (a kernel cannot capture the BlockTable
 // itself: it holds host vectors).
 template <class ExecSpace>
@@ -126,13 +172,13 @@ void gather_gradients(const ExecSpace& exec, const BlockLayout<ExecSpace>& layou
         const float* w = param_ptrs(pb.param).ptr + pb.start;
         float* dst = g.data() + (offset(chunk.b) - base);
         const float decay = kind(chunk.b) == static_cast<int>(BlockKind::two_sided) ? l2 : 0.0f;
-        reduce_chunk(member, chunk, chunk_bad, [&](const int k, int& nbad) {
-          const std::int64_t at = pb.at(k);
-          float v = src[at];
-          if (decay != 0.0f) v += decay * w[at];
-          dst[k] = v;
-          nbad += compat::isfinite(v) ? 0 : 1;
-        });
+        reduce_placed_chunk<ExecSpace>(member, chunk, pb, chunk_bad,
+                                       [&](const int k, const std::int64_t at, int& nbad) {
+                                         float v = src[at];
+                                         if (decay != 0.0f) v += decay * w[at];
+                                         dst[k] = v;
+                                         nbad += compat::isfinite(v) ? 0 : 1;
+                                       });
       });
   auto finite = work.finite;
   auto skipped = first_order.skipped;
@@ -316,10 +362,8 @@ void apply_directions(const ExecSpace& exec, const BlockLayout<ExecSpace>& layou
         float* w = param_ptrs(pb.param).ptr + pb.start;
         const float* d = dir.data() + offset(chunk.b);
         const float keep = kind(chunk.b) == static_cast<int>(BlockKind::two_sided) ? 1.0f - decay : 1.0f;
-        Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), [&](const int k) {
-          const std::int64_t at = pb.at(k);
-          w[at] = w[at] * keep - lr * d[k];
-        });
+        for_each_placed_entry<ExecSpace>(member, chunk, pb,
+                                         [&](const int k, const std::int64_t at) { w[at] = w[at] * keep - lr * d[k]; });
       });
 }
 
