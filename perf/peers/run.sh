@@ -4,7 +4,14 @@
 # Not part of CI: the first run downloads PyTorch (on Linux PyPI's torch wheel pulls the CUDA libraries, several GB;
 # point pip at a CPU-only wheel index with PIP_INDEX_URL / PIP_EXTRA_INDEX_URL to avoid them).
 #
-#   perf/peers/run.sh [--preset FILE|NAME] [--block-size 128,256,512] [--solvers evd,cn] [--repeats 5]
+#   perf/peers/run.sh [--preset FILE|NAME] [--block-size 128,256,512] [--solvers evd,cn] [--repeats 5] [--rounds 3]
+#                     [--modes layerwise,device] [--peer-modes DashGpu,DashLayerwise]
+#
+# --modes are kdash's stacking modes (sequential is never the fastest on the presets and takes seconds per CN step),
+# --peer-modes the reference's optimizers.
+#
+# Each round runs kdash, then the reference; the table takes the median over the rounds and pairs the ratios by round
+# (compare.py), since a shared or virtual machine drifts by tens of percent between minutes.
 #
 # Environment:
 #   KDASH_PEERS_DIR  where the virtual environment, the reference's sources and the reports go
@@ -24,13 +31,21 @@ preset=$repo/perf/presets/transformer-512.json
 sizes=128,256,512
 solvers=evd,cn
 repeats=5
+rounds=3
+modes=layerwise,device
+peer_modes=DashGpu,DashLayerwise
 while [ $# -gt 0 ]; do
   case $1 in
     --preset) preset=$2; shift 2 ;;
     --block-size) sizes=$2; shift 2 ;;
     --solvers) solvers=$2; shift 2 ;;
     --repeats) repeats=$2; shift 2 ;;
-    *) echo "perf/peers/run.sh: unknown argument '$1' (--preset, --block-size, --solvers, --repeats)" >&2; exit 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    --modes) modes=$2; shift 2 ;;
+    --peer-modes) peer_modes=$2; shift 2 ;;
+    *) echo "perf/peers/run.sh: unknown argument '$1' (--preset, --block-size, --solvers, --repeats, --rounds," \
+         "--modes, --peer-modes)" >&2
+       exit 2 ;;
   esac
 done
 if [ -n "${KDASH_PEERS_DIR:-}" ]; then
@@ -67,14 +82,19 @@ KDASH_JOBS=${KDASH_JOBS:-2} bash "$repo/scripts/configure.sh" "$build_name" kdas
 kdash=$repo/build/$build_name/tools/kdash
 [ -x "$kdash" ] || kdash=$(find "$repo/build/$build_name" -name kdash -type f -perm -u+x | head -n 1)
 
-# 3. Both benchmarks, same preset, sizes, solvers, threads, Frobenius scaling, roots every step, fp32.
-echo "[peers] kdash bench ($threads threads)"
-OMP_NUM_THREADS=$threads OMP_PROC_BIND=false OMP_WAIT_POLICY=passive "$kdash" bench --preset "$preset" \
-  --block-size "$sizes" --solvers "$solvers" --scaling fro --root-freq 1 --repeats "$repeats" --warmup 1 \
-  --json "$dir/kdash.json"
-echo "[peers] DASH reference ($threads threads)"
-OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads "$dir/venv/bin/python" "$repo/perf/peers/dash_reference_bench.py" \
-  --reference-src "$src" --preset "$preset" --block-size "$sizes" --solvers "$solvers" --scaling fro \
-  --root-freq 1 --repeats "$repeats" --warmup 1 --threads "$threads" --json "$dir/peer.json"
+# 3. Both benchmarks, same preset, sizes, solvers, threads, Frobenius scaling, roots every step, fp32; interleaved.
+ours="" theirs=""
+for round in $(seq "$rounds"); do
+  echo "[peers] round $round/$rounds: kdash bench ($threads threads)"
+  OMP_NUM_THREADS=$threads OMP_PROC_BIND=false OMP_WAIT_POLICY=passive "$kdash" bench --preset "$preset" \
+    --block-size "$sizes" --solvers "$solvers" --modes "$modes" --scaling fro --root-freq 1 --repeats "$repeats" \
+    --warmup 1 --json "$dir/kdash-$round.json"
+  echo "[peers] round $round/$rounds: DASH reference ($threads threads)"
+  OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads "$dir/venv/bin/python" "$repo/perf/peers/dash_reference_bench.py" \
+    --reference-src "$src" --preset "$preset" --block-size "$sizes" --solvers "$solvers" --modes "$peer_modes" \
+    --scaling fro --root-freq 1 --repeats "$repeats" --warmup 1 --threads "$threads" --json "$dir/peer-$round.json"
+  ours=$ours${ours:+,}$dir/kdash-$round.json
+  theirs=$theirs${theirs:+,}$dir/peer-$round.json
+done
 echo
-python3 "$repo/perf/peers/compare.py" "$dir/kdash.json" "$dir/peer.json" --markdown
+python3 "$repo/perf/peers/compare.py" "$ours" "$theirs" --markdown

@@ -125,19 +125,24 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backend
                                                  impl::new_stack<T>(exec, "kdash::cn::w2", count, n)};
   const T tol = static_cast<T>(options.tolerance);
 
-  if (impl::use_block_schedule<T>(exec, options, conv, n)) {
-    const detail::CoupledNewtonBlock<T> block{n, p, options.max_iterations, tol};
-    const std::size_t nn = std::size_t(n) * n;
-    const T* ridged = prep.ridged.data();
-    const T* zs = z.data();
-    const T* x0s = x0.data();
-    T *m0 = m[0].data(), *m1 = m[1].data(), *x0p = xs[0].data(), *x1p = xs[1].data();
-    T *w0 = work[0].data(), *w1 = work[1].data(), *w2 = work[2].data();
-    impl::for_each_active_block(exec, "kdash::cn::block_schedule", conv, [=](int b) {
-      const std::size_t at = std::size_t(b) * nn;
-      return block(ridged + at, zs[b], x0s[b], {m0 + at, m1 + at}, {x0p + at, x1p + at}, {w0 + at, w1 + at, w2 + at});
-    });
-  } else {
+  bool by_blocks = false;
+  if constexpr (is_host_space_v<ExecSpace>) {  // host lambdas and BLAS calls: never compiled for a device
+    by_blocks = impl::use_block_schedule<T>(exec, options, conv, n);
+    if (by_blocks) {
+      const detail::CoupledNewtonBlock<T> block{n, p, options.max_iterations, tol};
+      const std::size_t nn = std::size_t(n) * n;
+      const T* ridged = prep.ridged.data();
+      const T* zs = z.data();
+      const T* x0s = x0.data();
+      T *m0 = m[0].data(), *m1 = m[1].data(), *x0p = xs[0].data(), *x1p = xs[1].data();
+      T *w0 = work[0].data(), *w1 = work[1].data(), *w2 = work[2].data();
+      impl::for_each_active_block(exec, "kdash::cn::block_schedule", conv, [=](int b) {
+        const std::size_t at = std::size_t(b) * nn;
+        return block(ridged + at, zs[b], x0s[b], {m0 + at, m1 + at}, {x0p + at, x1p + at}, {w0 + at, w1 + at, w2 + at});
+      });
+    }
+  }
+  if (!by_blocks) {
     backends::scale_add_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(prep.ridged), m[0], z, T(0), conv.active);
     backends::set_scaled_identity<T>(exec, xs[0], x0, conv.active);
     const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);

@@ -41,7 +41,7 @@ KOKKOS_INLINE_FUNCTION T fixed_eigenvalue(EigenFixup fixup, T l, T lneg, T eps) 
   }
 }
 
-// What the fix-up makes of one block's ascending eigenvalues w(0..n-1): lneg = min(min_i w_i, 0), lambda_max of A
+// What the fix-up makes of one block's ascending eigenvalues w[0..n-1]: lneg = min(min_i w_i, 0), lambda_max of A
 // (not A + eps I), and the smallest and largest fixed-up eigenvalue whose root is taken (the condition number of the
 // regularised block).
 template <class T>
@@ -49,16 +49,16 @@ struct BlockSpectrum {
   T lneg = 0, lambda_max = 0, dmin = 0, dmax = 0;
 };
 
-template <class T, class W>
-KOKKOS_INLINE_FUNCTION BlockSpectrum<T> block_spectrum(const W& w, int n, EigenFixup fixup, T eps) {
+template <class T>
+KOKKOS_INLINE_FUNCTION BlockSpectrum<T> block_spectrum(const T* w, int n, EigenFixup fixup, T eps) {
   BlockSpectrum<T> s;
-  T lmin = w(0);  // ascending
-  for (int i = 1; i < n; ++i) lmin = lmin < w(i) ? lmin : w(i);
+  T lmin = w[0];  // ascending
+  for (int i = 1; i < n; ++i) lmin = lmin < w[i] ? lmin : w[i];
   s.lneg = lmin < T(0) ? lmin : T(0);
-  s.lambda_max = w(n - 1) - eps;
+  s.lambda_max = w[n - 1] - eps;
   bool any = false;
   for (int i = 0; i < n; ++i) {
-    const T d = fixed_eigenvalue(fixup, w(i), s.lneg, eps);
+    const T d = fixed_eigenvalue(fixup, w[i], s.lneg, eps);
     if (fixup == EigenFixup::relu && d == T(0)) continue;  // dropped: not inverted
     s.dmin = !any || d < s.dmin ? d : s.dmin;
     s.dmax = !any || d > s.dmax ? d : s.dmax;
@@ -119,45 +119,53 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const backends::Con
   // ok(b): X(b) is written (finite input, eigh converged, every root finite). The others keep their X.
   auto ok = backends::scratch_view<PerBlock<int, MemOf<ExecSpace>>>(exec, "kdash::evd::ok", true, count);
 
-  if (evd_block_schedule<T>(exec, options, count, n)) {
-    const std::size_t nn = std::size_t(n) * n;
-    const T* pa = a.data();
-    T *pq = q.data(), *pw = w.data(), *ps = scaled.data(), *px = x.data();
-    exec.fence();
-    backends::host::ScopedBlasThreads single(1);
-    Kokkos::parallel_for(
-        "kdash::evd::block_schedule", Kokkos::RangePolicy<ExecSpace, Kokkos::Schedule<Kokkos::Dynamic>>(exec, 0, count),
-        [=](const int b) {
-          const T* ab = pa + b * nn;
-          T *qb = pq + b * nn, *wb = pw + std::size_t(b) * n, *sb = ps + b * nn;
-          bool all_finite = true;
-          for (std::size_t e = 0; e < nn; ++e) all_finite = all_finite && compat::isfinite(ab[e]);
-          finite(b) = all_finite ? 1 : 0;
-          if (!all_finite) return;
-          for (int i = 0; i < n; ++i)  // as backends::copy_add_identity
-            for (int j = 0; j < n; ++j) qb[std::size_t(i) * n + j] = ab[std::size_t(i) * n + j] + (i == j ? eps : T(0));
-          backends::host::SyevdWorkspace ws;
-          info(b) = backends::host::syevd(n, qb, wb, ws);
-          if (info(b) != 0) return;
-          const auto spectrum = detail::block_spectrum<T>([&](int i) { return wb[i]; }, n, fixup, eps);
-          negative_min(b) = spectrum.lneg;
-          lambda_max(b) = spectrum.lambda_max;
-          fixed_min(b) = spectrum.dmin;
-          fixed_max(b) = spectrum.dmax;
-          bool bad = false;
-          for (int i = 0; i < n; ++i) {
-            const T root = detail::sqrt_factor(fixup, wb[i], spectrum.lneg, eps, half_exponent);
-            bad = bad || !compat::isfinite(root * root);
-            for (int j = 0; j < n; ++j) sb[std::size_t(i) * n + j] = root * qb[std::size_t(i) * n + j];
-          }
-          bad_root(b) = bad ? 1 : 0;
-          if (bad) return;
-          ok(b) = 1;
-          for (int u = 0; u < backends::host_block::symmetric_units(n); ++u)
-            backends::host_block::syrk_block_unit(backends::Trans::transpose, n, n, T(1), sb, n, T(0), px + b * nn, u);
-        });
-    exec.fence();
-  } else {
+  bool by_blocks = false;
+  if constexpr (is_host_space_v<ExecSpace>) {  // host lambdas and LAPACK calls: never compiled for a device
+    by_blocks = evd_block_schedule<T>(exec, options, count, n);
+    if (by_blocks) {
+      const std::size_t nn = std::size_t(n) * n;
+      const T* pa = a.data();
+      T *pq = q.data(), *pw = w.data(), *ps = scaled.data(), *px = x.data();
+      exec.fence();
+      backends::host::ScopedBlasThreads single(1);
+      Kokkos::parallel_for("kdash::evd::block_schedule",
+                           Kokkos::RangePolicy<ExecSpace, Kokkos::Schedule<Kokkos::Dynamic>>(exec, 0, count),
+                           [=](const int b) {
+                             const T* ab = pa + b * nn;
+                             T *qb = pq + b * nn, *wb = pw + std::size_t(b) * n, *sb = ps + b * nn;
+                             bool all_finite = true;
+                             for (std::size_t e = 0; e < nn; ++e) all_finite = all_finite && compat::isfinite(ab[e]);
+                             finite(b) = all_finite ? 1 : 0;
+                             if (!all_finite) return;
+                             for (int i = 0; i < n; ++i)  // as backends::copy_add_identity
+                               for (int j = 0; j < n; ++j)
+                                 qb[std::size_t(i) * n + j] = ab[std::size_t(i) * n + j] + (i == j ? eps : T(0));
+                             backends::host::SyevdWorkspace ws;
+                             info(b) = backends::host::syevd(n, qb, wb, ws);
+                             if (info(b) != 0) return;
+                             const auto spectrum = detail::block_spectrum<T>(wb, n, fixup, eps);
+                             negative_min(b) = spectrum.lneg;
+                             lambda_max(b) = spectrum.lambda_max;
+                             fixed_min(b) = spectrum.dmin;
+                             fixed_max(b) = spectrum.dmax;
+                             bool bad = false;
+                             for (int i = 0; i < n; ++i) {
+                               const T root = detail::sqrt_factor(fixup, wb[i], spectrum.lneg, eps, half_exponent);
+                               bad = bad || !compat::isfinite(root * root);
+                               for (int j = 0; j < n; ++j)
+                                 sb[std::size_t(i) * n + j] = root * qb[std::size_t(i) * n + j];
+                             }
+                             bad_root(b) = bad ? 1 : 0;
+                             if (bad) return;
+                             ok(b) = 1;
+                             for (int u = 0; u < backends::host_block::symmetric_units(n); ++u)
+                               backends::host_block::syrk_block_unit(backends::Trans::transpose, n, n, T(1), sb, n,
+                                                                     T(0), px + b * nn, u);
+                           });
+      exec.fence();
+    }
+  }
+  if (!by_blocks) {
     backends::finite_blocks<T>(exec, a, finite);
     backends::copy_add_identity<T>(exec, a, q, eps);
     backends::batched_eigh(exec, q, w, info);
@@ -168,7 +176,7 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const backends::Con
     Kokkos::parallel_for(
         "kdash::evd::shift", Kokkos::RangePolicy<ExecSpace>(exec, 0, count), KOKKOS_LAMBDA(const int b) {
           if (!finite(b) || info(b) != 0) return;
-          const auto spectrum = detail::block_spectrum<T>([&](int i) { return w(b, i); }, n, fixup, eps);
+          const auto spectrum = detail::block_spectrum<T>(&w(b, 0), n, fixup, eps);
           negative_min(b) = spectrum.lneg;
           lambda_max(b) = spectrum.lambda_max;
           fixed_min(b) = spectrum.dmin;
