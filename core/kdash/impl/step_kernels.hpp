@@ -92,6 +92,15 @@ struct Placement {
   KOKKOS_INLINE_FUNCTION std::int64_t at(int k) const { return std::int64_t(k / cols) * ld + k % cols; }
 };
 
+// Row r of the block within the chunk: f(k, at) for its entries, k = the entry's index in the block, at = pb.at(k).
+template <class F>
+KOKKOS_INLINE_FUNCTION void for_each_entry_of_row(const Chunk& chunk, const Placement& pb, int r, const F& f) {
+  const int row = r * pb.cols;
+  const int c0 = chunk.k0 > row ? chunk.k0 - row : 0, c1 = chunk.k1 - row < pb.cols ? chunk.k1 - row : pb.cols;
+  const std::int64_t at = std::int64_t(r) * pb.ld;
+  for (int c = c0; c < c1; ++c) f(row + c, at + c);
+}
+
 // f(k, at) for every entry k of the chunk, at = pb.at(k). Hosts walk the chunk row by row of the block (a division per
 // row instead of one per entry, and a contiguous inner loop); devices give the team's threads consecutive entries, so
 // that their loads coalesce.
@@ -99,13 +108,8 @@ template <class ExecSpace, class Member, class F>
 KOKKOS_INLINE_FUNCTION void for_each_placed_entry(const Member& member, const Chunk& chunk, const Placement& pb,
                                                   const F& f) {
   if constexpr (is_host_space_v<ExecSpace>) {
-    const int r0 = chunk.k0 / pb.cols, r1 = (chunk.k1 - 1) / pb.cols + 1;
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(member, r0, r1), [&](const int r) {
-      const int row = r * pb.cols;
-      const int c0 = chunk.k0 > row ? chunk.k0 - row : 0, c1 = chunk.k1 - row < pb.cols ? chunk.k1 - row : pb.cols;
-      const std::int64_t at = std::int64_t(r) * pb.ld;
-      for (int c = c0; c < c1; ++c) f(row + c, at + c);
-    });
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk.k0 / pb.cols, (chunk.k1 - 1) / pb.cols + 1),
+                         [&](const int r) { for_each_entry_of_row(chunk, pb, r, f); });
   } else {
     Kokkos::parallel_for(Kokkos::TeamThreadRange(member, chunk.k0, chunk.k1), [&](const int k) { f(k, pb.at(k)); });
   }
@@ -119,15 +123,11 @@ KOKKOS_INLINE_FUNCTION void reduce_placed_chunk(const Member& member, const Chun
   using T = typename PerChunk::non_const_value_type;
   T total = 0;
   if constexpr (is_host_space_v<ExecSpace>) {
-    const int r0 = chunk.k0 / pb.cols, r1 = (chunk.k1 - 1) / pb.cols + 1;
     Kokkos::parallel_reduce(
-        Kokkos::TeamThreadRange(member, r0, r1),
+        Kokkos::TeamThreadRange(member, chunk.k0 / pb.cols, (chunk.k1 - 1) / pb.cols + 1),
         [&](const int r, T& acc) {
-          const int row = r * pb.cols;
-          const int c0 = chunk.k0 > row ? chunk.k0 - row : 0, c1 = chunk.k1 - row < pb.cols ? chunk.k1 - row : pb.cols;
-          const std::int64_t at = std::int64_t(r) * pb.ld;
           T local = 0;
-          for (int c = c0; c < c1; ++c) f(row + c, at + c, local);
+          for_each_entry_of_row(chunk, pb, r, [&](const int k, const std::int64_t at) { f(k, at, local); });
           acc += local;
         },
         total);

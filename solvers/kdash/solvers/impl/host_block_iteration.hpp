@@ -36,9 +36,8 @@ bool use_block_schedule(const ExecSpace& exec, const RootOptions& options, const
         gemm_input(options.precision) != backends::InputPrecision::native) {
       return false;
     }
-    exec.fence();
-    int usable = 0;
-    for (std::size_t b = 0; b < conv.active.extent(0); ++b) usable += conv.active(b) != 0 ? 1 : 0;
+    const int usable =
+        static_cast<int>(backends::detail::active_blocks(exec, int(conv.active.extent(0)), conv.active).size());
     return usable >= kBlockScheduleMinBlocksPerThread * compat::concurrency(exec);
   }
 }
@@ -87,10 +86,7 @@ T block_residual(int n, const T* m, T* next, T alpha, T beta) {
 template <class T, class ExecSpace, class Solve>
 void for_each_active_block(const ExecSpace& exec, const char* label, BlockConvergence<T, ExecSpace>& conv,
                            const Solve& solve) {
-  exec.fence();
-  std::vector<int> todo;
-  for (std::size_t b = 0; b < conv.active.extent(0); ++b)
-    if (conv.active(b) != 0) todo.push_back(static_cast<int>(b));
+  const std::vector<int> todo = backends::detail::active_blocks(exec, int(conv.active.extent(0)), conv.active);
   const int* list = todo.data();
   auto active = conv.active;
   auto state = conv.state;
