@@ -103,7 +103,9 @@ Action register_bench(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--scaling", args->scaling, "scale estimate of the iterative solvers: pi, pim, fro")
       ->capture_default_str();
-  cmd->add_option("--root-freq", args->root_freq, "inverse roots every F steps (cost amortised per step)")
+  cmd->add_option(
+         "--root-freq", args->root_freq,
+         "inverse roots every F steps; each timed repeat runs F steps and reports their mean (the amortised step)")
       ->capture_default_str();
   cmd->add_option("--repeats", args->repeats, "timed repeats per configuration (the median is reported)")
       ->capture_default_str();
