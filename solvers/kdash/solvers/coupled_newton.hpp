@@ -127,7 +127,8 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backend
 
   bool by_blocks = false;
   if constexpr (is_host_space_v<ExecSpace>) {  // host lambdas and BLAS calls: never compiled for a device
-    by_blocks = impl::use_block_schedule<T>(exec, options, conv, n);
+    const std::vector<int> blocks = impl::block_schedule_blocks<T>(exec, options, conv, n);
+    by_blocks = !blocks.empty();
     if (by_blocks) {
       const detail::CoupledNewtonBlock<T> block{n, p, options.max_iterations, tol};
       const std::size_t nn = std::size_t(n) * n;
@@ -136,7 +137,7 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backend
       const T* x0s = x0.data();
       T *m0 = m[0].data(), *m1 = m[1].data(), *x0p = xs[0].data(), *x1p = xs[1].data();
       T *w0 = work[0].data(), *w1 = work[1].data(), *w2 = work[2].data();
-      impl::for_each_active_block(exec, "kdash::cn::block_schedule", conv, [=](int b) {
+      impl::for_each_active_block(exec, "kdash::cn::block_schedule", conv, blocks, [=](int b) {
         const std::size_t at = std::size_t(b) * nn;
         return block(ridged + at, zs[b], x0s[b], {m0 + at, m1 + at}, {x0p + at, x1p + at}, {w0 + at, w1 + at, w2 + at});
       });

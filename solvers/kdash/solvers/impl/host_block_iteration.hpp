@@ -24,21 +24,22 @@ namespace kdash::solvers::impl {
 // one block's time at the end.
 inline constexpr int kBlockScheduleMinBlocksPerThread = 4;
 
-// Whether a solve of blocks of size n takes the block schedule: host BLAS symmetric-product path (the products are
-// then per-block library calls the block schedule can make itself), inputs not rounded, and enough usable blocks.
+// The usable blocks of a solve of blocks of size n when it takes the block schedule, else none: host BLAS
+// symmetric-product path (the products are then per-block library calls the block schedule can make itself), inputs
+// not rounded, and enough usable blocks.
 template <class T, class ExecSpace>
-bool use_block_schedule(const ExecSpace& exec, const RootOptions& options, const BlockConvergence<T, ExecSpace>& conv,
-                        int n) {
+std::vector<int> block_schedule_blocks(const ExecSpace& exec, const RootOptions& options,
+                                       const BlockConvergence<T, ExecSpace>& conv, int n) {
   if constexpr (!is_host_space_v<ExecSpace>) {
-    return false;
+    return {};
   } else {
     if (!backends::uses_host_syrk<ExecSpace>(options.gemm_path, n, n) ||
         gemm_input(options.precision) != backends::InputPrecision::native) {
-      return false;
+      return {};
     }
-    const int usable =
-        static_cast<int>(backends::detail::active_blocks(exec, int(conv.active.extent(0)), conv.active).size());
-    return usable >= kBlockScheduleMinBlocksPerThread * compat::concurrency(exec);
+    std::vector<int> usable = backends::detail::active_blocks(exec, int(conv.active.extent(0)), conv.active);
+    if (int(usable.size()) < kBlockScheduleMinBlocksPerThread * compat::concurrency(exec)) return {};
+    return usable;
   }
 }
 
@@ -81,12 +82,11 @@ T block_residual(int n, const T* m, T* next, T alpha, T beta) {
   return worst < compat::infinity<T>() ? worst : compat::quiet_nan<T>();
 }
 
-// Runs outcome = solve(b) for every active block of `conv` on the host threads (one block per thread at a time,
-// single-threaded BLAS) and records the outcomes in `conv` as its mark() would have.
+// Runs outcome = solve(b) for every block of `todo` (block_schedule_blocks) on the host threads (one block per thread
+// at a time, single-threaded BLAS) and records the outcomes in `conv` as its mark() would have.
 template <class T, class ExecSpace, class Solve>
 void for_each_active_block(const ExecSpace& exec, const char* label, BlockConvergence<T, ExecSpace>& conv,
-                           const Solve& solve) {
-  const std::vector<int> todo = backends::detail::active_blocks(exec, int(conv.active.extent(0)), conv.active);
+                           const std::vector<int>& todo, const Solve& solve) {
   const int* list = todo.data();
   auto active = conv.active;
   auto state = conv.state;
