@@ -63,6 +63,10 @@ BENCHMARK_CAPTURE(inverse_root, cn, kdash::RootMethod::coupled_newton)->Apply(ro
 BENCHMARK_CAPTURE(inverse_root, ndb, kdash::RootMethod::newton_denman_beavers)->Apply(root_sizes);
 BENCHMARK_CAPTURE(inverse_root, cbshv, kdash::RootMethod::chebyshev)->Apply(root_sizes);
 BENCHMARK_CAPTURE(inverse_root, evd_preset, kdash::RootMethod::evd)->Apply(preset_stacks);
+BENCHMARK_CAPTURE(inverse_root, ndb_preset, kdash::RootMethod::newton_denman_beavers, kdash::Scaling::frobenius)
+    ->Apply(preset_stacks);
+BENCHMARK_CAPTURE(inverse_root, cbshv_preset, kdash::RootMethod::chebyshev, kdash::Scaling::frobenius)
+    ->Apply(preset_stacks);
 BENCHMARK_CAPTURE(inverse_root, cn_preset, kdash::RootMethod::coupled_newton, kdash::Scaling::frobenius)
     ->Apply(preset_stacks);
 
