@@ -1,7 +1,7 @@
 // Batched GEMM over stacks: C[b] = alpha * op(A[b]) * op(B[b]) + beta * C[b] for every block b (design.md §6).
 // One dispatch point chooses the path:
 //   kk      Kokkos Kernels' KokkosBatched::TeamGemm, one team per block (portable; best for small blocks),
-//   vendor  host: single-threaded BLAS on balanced row panels of the active blocks, in parallel;
+//   vendor  host: single-threaded BLAS on row panels of the active blocks, in parallel;
 //           CUDA/HIP: the strided-batched vendor GEMM (backends/cuda, backends/hip),
 //   automatic  host: always BLAS (Kokkos Kernels' team GEMM measured 9-20x slower at every size, docs/performance.md);
 //              devices: vendor for blocks larger than kSmallBlock, kk otherwise.
@@ -16,8 +16,8 @@
 
 #include <KokkosBatched_Gemm_Decl.hpp>
 
+#include <algorithm>
 #include <cstdint>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -32,7 +32,14 @@ inline constexpr int kSmallBlock = 64;
 // Host vendor path: a stack with less work than this (flops) runs on the calling thread (a parallel region costs
 // ~0.1 ms to wake sleeping threads, docs/performance.md), and row panels are at least this many rows.
 inline constexpr double kHostSerialFlops = 4.0e6;
-inline constexpr int kMinPanelRows = 16;
+inline constexpr int kMinPanelRows = 64;
+
+// The row panels of one block's m-row product on the host: at most one per thread, each at least kMinPanelRows tall.
+// They depend on the block's rows and the thread count only, never on how many blocks are active: a BLAS may round a
+// row differently when it lies in another panel (OpenBLAS' Haswell/Zen sgemm does, even at aligned splits), so a
+// split that followed the active count would make stacked runs, whose active counts change as blocks converge,
+// differ from lone-block runs.
+inline int host_gemm_panels(int m, int threads) { return std::max(1, std::min(threads, m / kMinPanelRows)); }
 
 template <class T, class ExecSpace>
 struct GemmOptions {
@@ -142,34 +149,26 @@ void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const 
   if (work == 0) return;
   const int* list = todo.data();
   const int threads = compat::concurrency(exec);
+  const int panels = host_gemm_panels(m, threads);
+  const bool a_transposed = oa == host::Op::T;
+  auto panel = [=](const int u) {
+    const int blk = list[u / panels], p = u % panels;
+    const int r0 = static_cast<int>(std::int64_t(m) * p / panels);
+    const int r1 = static_cast<int>(std::int64_t(m) * (p + 1) / panels);
+    // Rows r0..r1 of op(A): rows of A, or columns of A when it is transposed.
+    const T* a_rows = pa + blk * sa + (a_transposed ? std::size_t(r0) : std::size_t(r0) * lda);
+    host::gemm(oa, ob, r1 - r0, n, k, alpha, a_rows, lda, pb + blk * sb, ldb, beta,
+               pc + blk * sc + std::size_t(r0) * ldc, ldc);
+  };
   // Only single-threaded BLAS inside Kokkos' threads: OpenBLAS' own pool never runs next to the OpenMP one
   // (docs/performance.md).
   host::ScopedBlasThreads single(1);
   if (threads == 1 || 2.0 * m * n * k * work < kHostSerialFlops) {
-    // Little work: on the calling thread; waking the other threads would cost more than the products.
-    for (int i = 0; i < work; ++i) {
-      const int blk = list[i];
-      host::gemm(oa, ob, m, n, k, alpha, pa + blk * sa, lda, pb + blk * sb, ldb, beta, pc + blk * sc, ldc);
-    }
+    // Little work: on the calling thread (the same panels); waking the other threads would cost more.
+    for (int u = 0; u < work * panels; ++u) panel(u);
     return;
   }
-  // Balanced row panels: work x panels equal units with panels = threads / gcd(work, threads), so every thread
-  // gets the same share whatever the number of active blocks (one block: split over all threads; an odd number of
-  // blocks on two threads: two panels each). Panels stay at least kMinPanelRows tall.
-  int panels = threads / std::gcd(work, threads);
-  while (panels > 1 && m / panels < kMinPanelRows) --panels;
-  const bool a_transposed = oa == host::Op::T;
-  Kokkos::parallel_for("kdash::gemm::blas_row_panels", Kokkos::RangePolicy<ExecSpace>(exec, 0, work * panels),
-                       [=](const int u) {
-                         const int blk = list[u / panels], p = u % panels;
-                         const int r0 = static_cast<int>(std::int64_t(m) * p / panels);
-                         const int r1 = static_cast<int>(std::int64_t(m) * (p + 1) / panels);
-                         if (r1 == r0) return;
-                         // Rows r0..r1 of op(A): rows of A, or columns of A when it is transposed.
-                         const T* a_rows = pa + blk * sa + (a_transposed ? std::size_t(r0) : std::size_t(r0) * lda);
-                         host::gemm(oa, ob, r1 - r0, n, k, alpha, a_rows, lda, pb + blk * sb, ldb, beta,
-                                    pc + blk * sc + std::size_t(r0) * ldc, ldc);
-                       });
+  Kokkos::parallel_for("kdash::gemm::blas_row_panels", Kokkos::RangePolicy<ExecSpace>(exec, 0, work * panels), panel);
   exec.fence();
 }
 
