@@ -16,13 +16,13 @@ namespace {
 
 using kdash::backends::GemmOptions;
 using kdash::backends::InputPrecision;
+using kdash::backends::kHostSplitRows;
 using kdash::backends::kHostSyrkMinSize;
-using kdash::backends::kHostSyrkSplitSize;
 using kdash::backends::Trans;
 using namespace kdash::testing;
 
 // Sizes on both sides of the ?syrk threshold and of the split into two units (an odd one: unequal halves).
-const int kSizes[] = {kHostSyrkMinSize - 1, kHostSyrkMinSize, kHostSyrkSplitSize - 1, kHostSyrkSplitSize + 37};
+const int kSizes[] = {kHostSyrkMinSize - 1, kHostSyrkMinSize, kHostSplitRows - 1, kHostSplitRows + 37};
 
 template <class Space>
 Kokkos::View<int*, typename Space::memory_space> every_other(int count) {
@@ -100,8 +100,8 @@ TYPED_TEST(BatchedSyrkPrecision, MaskedBlocksKeepTheirValues) {
 
 TYPED_TEST(BatchedSyrk, DoublePrecisionAndRoundedInputs) {
   using Space = TypeParam;
-  check_syrk<Space, double>(2, kHostSyrkSplitSize + 1, 30, Trans::transpose, InputPrecision::native, false);
-  check_syrk<Space, float>(2, kHostSyrkSplitSize + 1, 30, Trans::none, InputPrecision::bf16, false);
+  check_syrk<Space, double>(2, kHostSplitRows + 1, 30, Trans::transpose, InputPrecision::native, false);
+  check_syrk<Space, float>(2, kHostSplitRows + 1, 30, Trans::none, InputPrecision::bf16, false);
 }
 
 // The same block alone and in a stack of three (different neighbours, a different number of blocks than threads):

@@ -4,7 +4,7 @@
 // Why bitwise equality is expected: a block's arithmetic never depends on the other blocks. Its scale comes from
 // per-block team reductions (same team size for the same n) and start vectors keyed by (seed, first_block + b);
 // every GEMM computes the block with the same calls (the path depends on n only, and the host's row panels on the
-// block's rows and the thread count, not on the stack: GemmSolversGiveEveryBlockTheBitsOfItsLoneRun); masks freeze
+// block's rows only, not on the stack: GemmSolversGiveEveryBlockTheBitsOfItsLoneRun); masks freeze
 // finished blocks instead of changing their arithmetic. So the test demands exact equality for CN, NDB and Chebyshev; a
 // failure means cross-block coupling. EVD is the exception: LAPACK's syevd runs single-threaded per block in a stack
 // but threaded (its tridiagonalisation's symv/gemm split their sums over threads) for a lone block, so the two runs are

@@ -16,7 +16,6 @@
 
 #include <KokkosBatched_Gemm_Decl.hpp>
 
-#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -30,16 +29,18 @@ enum class Trans { none, transpose };
 // On devices, blocks up to this size use Kokkos Kernels' team GEMM under GemmPath::automatic.
 inline constexpr int kSmallBlock = 64;
 // Host vendor path: a stack with less work than this (flops) runs on the calling thread (a parallel region costs
-// ~0.1 ms to wake sleeping threads, docs/performance.md), and row panels are at least this many rows.
+// ~0.1 ms to wake sleeping threads, docs/performance.md).
 inline constexpr double kHostSerialFlops = 4.0e6;
-inline constexpr int kMinPanelRows = 64;
 
-// The row panels of one block's m-row product on the host: at most one per thread, each at least kMinPanelRows tall.
-// They depend on the block's rows and the thread count only, never on how many blocks are active: a BLAS may round a
-// row differently when it lies in another panel (OpenBLAS' Haswell/Zen sgemm does, even at aligned splits), so a
-// split that followed the active count would make stacked runs, whose active counts change as blocks converge,
-// differ from lone-block runs.
-inline int host_gemm_panels(int m, int threads) { return std::max(1, std::min(threads, m / kMinPanelRows)); }
+// Host: a block of at least this many rows is computed as two units of equal work (two row panels of a GEMM;
+// host_symmetric_unit for the symmetric products), so that a lone block keeps two threads busy. The split depends on
+// the block alone, not on the stack, the active count or the thread count, because a BLAS may round a row differently
+// when it lies in another panel (OpenBLAS' Haswell/Zen sgemm does, even at aligned splits): every stacking mode, mask
+// state and host space then computes a block with the same library calls, at any thread count.
+inline constexpr int kHostSplitRows = 128;
+
+// The row panels of one block's m-row product on the host.
+inline int host_gemm_panels(int m) { return m < kHostSplitRows ? 1 : 2; }
 
 template <class T, class ExecSpace>
 struct GemmOptions {
@@ -149,7 +150,7 @@ void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const 
   if (work == 0) return;
   const int* list = todo.data();
   const int threads = compat::concurrency(exec);
-  const int panels = host_gemm_panels(m, threads);
+  const int panels = host_gemm_panels(m);
   const bool a_transposed = oa == host::Op::T;
   auto panel = [=](const int u) {
     const int blk = list[u / panels], p = u % panels;

@@ -28,8 +28,6 @@ namespace kdash::backends {
 
 // Host: blocks of at least this size use ?syrk + mirror; smaller ones the GEMM (measured, docs/performance.md).
 inline constexpr int kHostSyrkMinSize = 64;
-// Host: blocks of at least this size are split into two units of equal work (host_symmetric_unit).
-inline constexpr int kHostSyrkSplitSize = 128;
 
 // Whether an n x n symmetric output with inner dimension k takes the ?syrk path.
 template <class ExecSpace>
@@ -95,18 +93,18 @@ void mirror_upper(T* c, int ld, int r0, int r1, int c0, int c1) {
 }
 
 // The units of a block of size n (host_symmetric_unit below).
-inline int symmetric_units(int n) { return n < kHostSyrkSplitSize ? 1 : 2; }
+inline int symmetric_units(int n) { return n < kHostSplitRows ? 1 : 2; }
 
 // One unit of a block's symmetric n x n output C (row-major, leading dimension n), written in full.
 // diagonal(r0, r1) computes the upper triangle of the diagonal block C[r0:r1, r0:r1] (?syrk, ?gemmt), off_diagonal(r0,
-// r1, c0, c1) the whole block C[r0:r1, c0:c1] (GEMM). Blocks of n >= kHostSyrkSplitSize are two units of equal work
+// r1, c0, c1) the whole block C[r0:r1, c0:c1] (GEMM). Blocks of n >= kHostSplitRows are two units of equal work
 // (n^2 k / 2 flops each), so that a lone block still keeps two threads busy: with h = n / 2, unit 0 computes the
 // diagonal quarters C[0:h, 0:h] and C[h:n, h:n], unit 1 the off-diagonal quarter C[0:h, h:n]; each unit mirrors what
 // it wrote. Every block of that size is always computed this way, alone or in a stack, so the result does not depend
 // on the stack.
 template <class T, class Diagonal, class OffDiagonal>
 void host_symmetric_unit(int n, T* c, int unit, const Diagonal& diagonal, const OffDiagonal& off_diagonal) {
-  if (n < kHostSyrkSplitSize) {
+  if (n < kHostSplitRows) {
     diagonal(0, n);
     mirror_upper(c, n, 0, n, 0, n);
     return;
