@@ -31,6 +31,9 @@ std::string build_info() {
   const auto blas = backends::host::blas_library_info();
   out << "BLAS/LAPACK: " << backends::host::blas_description() << " (linked " << KDASH_BLAS_LIBRARY << ")\n";
   if (!blas.details.empty()) out << "BLAS/LAPACK build: " << blas.details << "\n";
+  const std::string gemmt = backends::host::gemmt_routine();
+  out << "BLAS symmetric product (coupled Newton): "
+      << (gemmt.empty() ? "GEMMs over row panels of one triangle (the library has no ?gemmt)" : gemmt) << "\n";
   out << "MPI: " << (KDASH_HAVE_MPI ? "yes" : "no") << "\n";
   out << "CUDA adapters (cuBLAS, cuSOLVER): " << (KDASH_HAVE_CUDA_ADAPTERS ? "yes" : "no") << "\n";
   out << "HIP adapters (rocBLAS, rocSOLVER): " << (KDASH_HAVE_HIP_ADAPTERS ? "yes" : "no") << "\n";
