@@ -5,7 +5,8 @@
 // Views above kScratchViewBytes are plain allocations; past kScratchTotalBytes per View type the oldest free entries
 // are dropped. release_scratch() gives every free cached View of the calling thread back (the optimizer calls it
 // after each root computation, so the memory is not held between root steps); the rest goes at Kokkos::finalize,
-// for the finalizing thread: another thread that used the cache must end before Kokkos::finalize.
+// for the finalizing thread (or at its exit, when Kokkos::finalize runs from std::atexit): another thread that used
+// the cache must end before Kokkos::finalize.
 #pragma once
 
 #include <kdash/backends/execution.hpp>
@@ -13,6 +14,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,15 +62,20 @@ inline std::vector<void (*)()>& scratch_releasers() {
 // One cache per View type and execution space (two host spaces share HostSpace Views but not instances).
 template <class ViewT, class ExecSpace>
 ScratchCache<ViewT, ExecSpace>& scratch_cache() {
-  thread_local ScratchCache<ViewT, ExecSpace> cache;
+  using Cache = ScratchCache<ViewT, ExecSpace>;
+  thread_local const std::shared_ptr<Cache> cache = std::make_shared<Cache>();
   thread_local bool registered = false;
   if (!registered) {
-    // Device memory goes back before Kokkos does, not at thread exit.
-    Kokkos::push_finalize_hook([] { cache = ScratchCache<ViewT, ExecSpace>(); });
-    scratch_releasers().push_back([] { cache.release_free(); });
+    // Device memory goes back before Kokkos does, not at thread exit. The hook holds the cache weakly: when
+    // Kokkos::finalize runs after the thread's thread_local objects are gone (called from std::atexit or a static
+    // destructor, after main returned), the cache has already given its Views back and the hook does nothing.
+    Kokkos::push_finalize_hook([weak = std::weak_ptr<Cache>(cache)] {
+      if (const auto alive = weak.lock()) *alive = Cache();
+    });
+    scratch_releasers().push_back([] { cache->release_free(); });
     registered = true;
   }
-  return cache;
+  return *cache;
 }
 
 }  // namespace detail
