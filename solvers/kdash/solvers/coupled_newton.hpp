@@ -127,7 +127,8 @@ std::vector<BlockRootResult> coupled_newton(const ExecSpace& exec, const backend
 
   bool by_blocks = false;
   if constexpr (is_host_space_v<ExecSpace>) {  // host lambdas and BLAS calls: never compiled for a device
-    const std::vector<int> blocks = impl::block_schedule_blocks<T>(exec, options, conv, n);
+    const std::vector<int> blocks = impl::block_schedule_blocks<T>(
+        exec, options, conv, backends::uses_host_syrk<ExecSpace>(options.gemm_path, n, n));
     by_blocks = !blocks.empty();
     if (by_blocks) {
       const detail::CoupledNewtonBlock<T> block{n, p, options.max_iterations, tol};

@@ -4,11 +4,12 @@
 // p = 2: X = Z / sqrt(s). p = 4: a second run on Y (= (A/s)^(1/2), i.e. A^(1/2) with scale sqrt(s)) gives
 // Z2 -> (A/s)^(-1/4), X = Z2 / s^(1/4).
 // Per-block convergence on max|Z Y - I| (the product every iteration needs anyway), masked as in CN; E is written by
-// the residual's own pass over Z Y. The products stay full GEMMs: in exact arithmetic they are symmetric (all
-// iterates are polynomials in A'), but computing one triangle (?gemmt, as coupled Newton does) made the p = 4 solve
-// of a block of condition 1e4 diverge in fp32 where the GEMMs converge (tests/unit/test_solver_batched.cpp).
-// Cost per stage at max_iters = k: 1 + 3 (k - 1) GEMMs, plus one for the final residual: p = 4 at k = 10 is
-// 2 * 28 = 56 GEMMs (the paper's count) + 2 for the residuals.
+// the residual's own pass over Z Y. On the host, with enough blocks, a stage runs block by block (each thread takes a
+// block through all its iterations, solvers/impl/host_block_iteration.hpp) with the same calls and the same bits. The
+// products stay full GEMMs: in exact arithmetic they are symmetric (all iterates are polynomials in A'), but computing
+// one triangle (?gemmt, as coupled Newton does) made the p = 4 solve of a block of condition 1e4 diverge in fp32 where
+// the GEMMs converge (tests/unit/test_solver_batched.cpp). Cost per stage at max_iters = k: 1 + 3 (k - 1) GEMMs, plus
+// one for the final residual: p = 4 at k = 10 is 2 * 28 = 56 GEMMs (the paper's count) + 2 for the residuals.
 //
 // Convergence region: the scalar map of an eigenvalue x of A' converges to sqrt(x) only for x in (0, 2)...(0, 3) in
 // exact arithmetic (1.5 - 0.5 x must stay positive), and slowly near 0. The scalings keep x <= 1: s = ||A||_F >=
@@ -20,6 +21,7 @@
 #pragma once
 
 #include <kdash/solvers/impl/block_convergence.hpp>
+#include <kdash/solvers/impl/host_block_iteration.hpp>
 #include <kdash/solvers/impl/solver_setup.hpp>
 
 #include <array>
@@ -29,6 +31,42 @@ namespace kdash::solvers {
 
 namespace detail {
 
+// One stage on one block, every iteration on the calling thread: the stack schedule's products (the host GEMM's row
+// panels, backends::host_block::gemm_block) and element-wise arithmetic, so the same bits.
+template <class T>
+struct NewtonDbStageBlock {
+  int n, max_iterations;
+  T tol;
+
+  // input: this block's A' (already divided by its scale); y, z: the ping-pong iterates, w: the temporary, all n x n.
+  impl::BlockOutcome<T> operator()(const T* input, const std::array<T*, 2>& y, const std::array<T*, 2>& z, T* w) const {
+    for (int i = 0; i < n; ++i)  // as backends::affine_identity
+      for (int j = 0; j < n; ++j) {
+        const std::size_t e = std::size_t(i) * n + j;
+        z[0][e] = T(-0.5) * input[e] + (i == j ? T(1.5) : T(0));
+      }
+    const auto gemm = [&](const T* a, const T* b, T* c) {
+      backends::host_block::gemm_block(backends::Trans::none, backends::Trans::none, n, n, n, T(1), a, n, b, n, T(0), c,
+                                       n);
+    };
+    gemm(input, z[0], y[0]);
+    impl::BlockOutcome<T> outcome;
+    outcome.iterations = 1;  // iteration 1, as BlockConvergence::count_iteration counts it
+    int cur = 0;
+    for (int it = 1;; ++it) {
+      gemm(z[cur], y[cur], w);  // W = Z Y
+      const bool more = it < max_iterations;
+      const T r = impl::block_residual(n, w, more ? w : nullptr, T(-0.5), T(1.5));  // E = 1.5 I - 0.5 W in place
+      if (!outcome.mark(r, tol, more)) break;
+      const int nxt = 1 - cur;
+      gemm(y[cur], w, y[nxt]);
+      gemm(w, z[cur], z[nxt]);
+      cur = nxt;
+    }
+    return outcome;
+  }
+};
+
 // One Newton–DB stage on `input` (already divided by its scale) over the blocks active in `conv`. On return the
 // iterates of block b are in y[parity], z[parity] with parity = (iterations(b) - first) % 2, first = the iteration
 // count before this stage + 1.
@@ -36,8 +74,25 @@ template <class T, class ExecSpace>
 void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& input, const RootOptions& options,
                      impl::BlockConvergence<T, ExecSpace>& conv, const std::array<Stack<T, MemOf<ExecSpace>>, 2>& y,
                      const std::array<Stack<T, MemOf<ExecSpace>>, 2>& z, const Stack<T, MemOf<ExecSpace>>& w) {
-  const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);
   const T tol = static_cast<T>(options.tolerance);
+  if constexpr (is_host_space_v<ExecSpace>) {  // host lambdas and BLAS calls: never compiled for a device
+    const int n = static_cast<int>(input.extent(1));
+    const bool host_blas =
+        backends::resolve_gemm_path<ExecSpace>(options.gemm_path, n, n, n) == backends::GemmPath::vendor;
+    const std::vector<int> blocks = impl::block_schedule_blocks<T>(exec, options, conv, host_blas);
+    if (!blocks.empty()) {
+      const NewtonDbStageBlock<T> block{n, options.max_iterations, tol};
+      const std::size_t nn = std::size_t(n) * n;
+      const T* in = input.data();
+      T *y0 = y[0].data(), *y1 = y[1].data(), *z0 = z[0].data(), *z1 = z[1].data(), *wp = w.data();
+      impl::for_each_active_block(exec, "kdash::ndb::block_schedule", conv, blocks, [=](int b) {
+        const std::size_t at = std::size_t(b) * nn;
+        return block(in + at, {y0 + at, y1 + at}, {z0 + at, z1 + at}, wp + at);
+      });
+      return;
+    }
+  }
+  const impl::MaskedGemm<T, ExecSpace> gemm(exec, options, conv.active);
   // Iteration 1: E = 1.5 I - 0.5 A' (kept as Z0), Y0 = A' E.
   backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(input), z[0], T(-0.5), T(1.5), conv.active);
   gemm(input, z[0], y[0]);

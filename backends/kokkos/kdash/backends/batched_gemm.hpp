@@ -131,6 +131,17 @@ std::vector<int> active_blocks(const ExecSpace& exec, int count,
   return todo;
 }
 
+// Panel p of `panels` of one block's C = alpha op(A) op(B) + beta C (row-major, C m x n, inner dimension k): rows
+// r0..r1 of C from rows r0..r1 of op(A) (rows of A, or columns of A when it is transposed) with single-threaded BLAS.
+template <class T>
+void host_gemm_panel(host::Op oa, host::Op ob, int m, int n, int k, int panels, int p, T alpha, const T* a, int lda,
+                     const T* b, int ldb, T beta, T* c, int ldc) {
+  const int r0 = static_cast<int>(std::int64_t(m) * p / panels);
+  const int r1 = static_cast<int>(std::int64_t(m) * (p + 1) / panels);
+  const T* a_rows = a + (oa == host::Op::T ? std::size_t(r0) : std::size_t(r0) * lda);
+  host::gemm(oa, ob, r1 - r0, n, k, alpha, a_rows, lda, b, ldb, beta, c + std::size_t(r0) * ldc, ldc);
+}
+
 template <class ExecSpace, class T>
 void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStackIn<T, ExecSpace>& a,
                       const ConstStackIn<T, ExecSpace>& b, T beta, const StackIn<T, ExecSpace>& c,
@@ -151,15 +162,10 @@ void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const 
   const int* list = todo.data();
   const int threads = compat::concurrency(exec);
   const int panels = host_gemm_panels(m);
-  const bool a_transposed = oa == host::Op::T;
   auto panel = [=](const int u) {
-    const int blk = list[u / panels], p = u % panels;
-    const int r0 = static_cast<int>(std::int64_t(m) * p / panels);
-    const int r1 = static_cast<int>(std::int64_t(m) * (p + 1) / panels);
-    // Rows r0..r1 of op(A): rows of A, or columns of A when it is transposed.
-    const T* a_rows = pa + blk * sa + (a_transposed ? std::size_t(r0) : std::size_t(r0) * lda);
-    host::gemm(oa, ob, r1 - r0, n, k, alpha, a_rows, lda, pb + blk * sb, ldb, beta,
-               pc + blk * sc + std::size_t(r0) * ldc, ldc);
+    const int blk = list[u / panels];
+    host_gemm_panel(oa, ob, m, n, k, panels, u % panels, alpha, pa + blk * sa, lda, pb + blk * sb, ldb, beta,
+                    pc + blk * sc, ldc);
   };
   // Only single-threaded BLAS inside Kokkos' threads: OpenBLAS' own pool never runs next to the OpenMP one
   // (docs/performance.md).
@@ -174,6 +180,23 @@ void host_vendor_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const 
 }
 
 }  // namespace detail
+
+namespace host_block {
+
+// One block's C = alpha op(A) op(B) + beta C (row-major; C m x n, inner dimension k) on the calling thread, as the
+// batched host GEMM computes that block: the same row panels, one after the other, so the same bits. For host solvers
+// that run every iteration of a block on one thread (solvers/impl/host_block_iteration.hpp).
+template <class T>
+void gemm_block(Trans ta, Trans tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta,
+                T* c, int ldc) {
+  const host::Op oa = ta == Trans::none ? host::Op::N : host::Op::T;
+  const host::Op ob = tb == Trans::none ? host::Op::N : host::Op::T;
+  const int panels = host_gemm_panels(m);
+  for (int p = 0; p < panels; ++p)
+    detail::host_gemm_panel(oa, ob, m, n, k, panels, p, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+}  // namespace host_block
 
 // Checks the shapes and runs the product on `exec`. Throws std::invalid_argument naming the mismatch.
 template <class ExecSpace, class T>

@@ -1,10 +1,11 @@
 // The block schedule of the Newton solvers on the host: each thread runs every iteration of one block, with
 // single-threaded BLAS, in one parallel region for the whole solve. The stack schedule (one kernel or batched product
-// per step over every block of the stack) sweeps the whole stack several times per iteration, which is larger than
-// the cores' caches from a few dozen blocks of 256 on, and wakes the threads for every step. The block schedule keeps
-// a block's matrices in its core's cache (at n = 256 the seven matrices of coupled Newton take 1.8 MB) and makes the
-// same library calls on the same data in the same order as the stack schedule, so both give the same bits; it needs
-// enough blocks to keep every thread busy, since a block is never split between threads here.
+// per step over every block of the stack) sweeps the whole stack several times per iteration, which is larger than the
+// cores' caches from a few dozen blocks of 256 on, and wakes the threads for every step. The block schedule keeps a
+// block's matrices in its core's cache (at n = 256 the seven matrices of coupled Newton take 1.8 MB, the six of
+// Newton–DB 1.5 MB) and makes the same library calls on the same data in the same order as the stack schedule, so both
+// give the same bits; it needs enough blocks to keep every thread busy, since a block is never split between threads
+// here.
 #pragma once
 
 #include <kdash/backends/batched_syrk.hpp>
@@ -24,19 +25,16 @@ namespace kdash::solvers::impl {
 // one block's time at the end.
 inline constexpr int kBlockScheduleMinBlocksPerThread = 4;
 
-// The usable blocks of a solve of blocks of size n when it takes the block schedule, else none: host BLAS
-// symmetric-product path (the products are then per-block library calls the block schedule can make itself), inputs
+// The usable blocks of a solve when it takes the block schedule, else none: the solver's products are per-block host
+// library calls the block schedule can make itself (`per_block_calls`: the host BLAS path of its products), inputs
 // not rounded, and enough usable blocks.
 template <class T, class ExecSpace>
 std::vector<int> block_schedule_blocks(const ExecSpace& exec, const RootOptions& options,
-                                       const BlockConvergence<T, ExecSpace>& conv, int n) {
+                                       const BlockConvergence<T, ExecSpace>& conv, bool per_block_calls) {
   if constexpr (!is_host_space_v<ExecSpace>) {
     return {};
   } else {
-    if (!backends::uses_host_syrk<ExecSpace>(options.gemm_path, n, n) ||
-        gemm_input(options.precision) != backends::InputPrecision::native) {
-      return {};
-    }
+    if (!per_block_calls || gemm_input(options.precision) != backends::InputPrecision::native) return {};
     std::vector<int> usable = backends::detail::active_blocks(exec, int(conv.active.extent(0)), conv.active);
     if (int(usable.size()) < kBlockScheduleMinBlocksPerThread * compat::concurrency(exec)) return {};
     return usable;
