@@ -11,12 +11,16 @@
 // cancels; a caller that needs the true root multiplies by s^(-1/p) (BlockRootResult::scale holds s).
 // The ridge is the fit interval's eps (A itself is not shifted). No iteration, so iterations = d and residual = 0 (not
 // measured) unless RootOptions::measure_residual asks for max|X^p (A/s + eps I) - I|.
+// On the host, with enough blocks, the recurrence runs block by block (each thread takes a block through all d - 1
+// steps, solvers/impl/host_block_iteration.hpp) with the same calls and the same bits.
 #pragma once
 
 #include <kdash/solvers/impl/block_convergence.hpp>
+#include <kdash/solvers/impl/host_block_iteration.hpp>
 #include <kdash/solvers/impl/root_quality.hpp>
 #include <kdash/solvers/impl/solver_setup.hpp>
 
+#include <utility>
 #include <vector>
 
 namespace kdash::solvers {
@@ -26,6 +30,50 @@ namespace kdash::solvers {
 std::vector<double> chebyshev_coefficients(double eps, int degree, double p, int nodes);
 // sum_k c_k T_k(x) by Clenshaw's recurrence in double (the scalar reference of the matrix evaluation).
 double chebyshev_evaluate(const std::vector<double>& c, double x);
+
+namespace detail {
+
+// Clenshaw's recurrence (degree d >= 2) on one block on the calling thread: the stack schedule's element-wise
+// arithmetic and products (the host GEMM's row panels, backends::host_block::gemm_block), so the same bits. b1 and b2
+// are the block's two ping-pong matrices; X ends in the one the stack schedule's swaps name b2.
+template <class T>
+struct ClenshawBlock {
+  int n, d;
+  const std::vector<double>* c;
+
+  void operator()(const T* s, T* b1, T* b2) const {
+    const std::vector<double>& coef = *c;
+    const T cd = static_cast<T>(coef[d]), two_cd = static_cast<T>(2 * coef[d]), cd1 = static_cast<T>(coef[d - 1]);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) {
+        const std::size_t e = std::size_t(i) * n + j;
+        b2[e] = i == j ? cd : T(0);                     // B_d, as backends::set_scaled_identity
+        b1[e] = two_cd * s[e] + (i == j ? cd1 : T(0));  // B_{d-1}, as backends::affine_identity
+      }
+    const auto step = [&](T alpha, T shift) {  // B_2 <- alpha S B_1 - B_2 + shift I, as the gemm and add_identity
+      backends::host_block::gemm_block(backends::Trans::none, backends::Trans::none, n, n, n, alpha, s, n, b1, n, T(-1),
+                                       b2, n);
+      for (int i = 0; i < n; ++i) b2[std::size_t(i) * n + i] += shift;
+    };
+    for (int k = d - 2; k >= 1; --k) {
+      step(T(2), static_cast<T>(coef[k]));
+      std::swap(b1, b2);
+    }
+    step(T(1), static_cast<T>(coef[0]));
+  }
+};
+
+}  // namespace detail
+
+// The usable blocks when Clenshaw's recurrence takes the host block schedule, else none (as the Newton solvers
+// decide, solvers/impl/host_block_iteration.hpp).
+template <class T, class ExecSpace>
+std::vector<int> clenshaw_block_schedule(const ExecSpace& exec, const RootOptions& options,
+                                         const impl::BlockConvergence<T, ExecSpace>& conv, int n) {
+  const bool host_blas =
+      backends::resolve_gemm_path<ExecSpace>(options.gemm_path, n, n, n) == backends::GemmPath::vendor;
+  return impl::block_schedule_blocks<T>(exec, options, conv, host_blas);
+}
 
 template <class T, class ExecSpace>
 std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a,
@@ -60,18 +108,38 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backend
     backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), b1, static_cast<T>(c[1]),
                                  static_cast<T>(c[0]), active);
   } else {
-    Kokkos::deep_copy(exec, const_c, static_cast<T>(c[d]));
-    backends::set_scaled_identity<T>(exec, b2, const_c, active);  // B_d
-    backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), b1, static_cast<T>(2 * c[d]),
-                                 static_cast<T>(c[d - 1]),
-                                 active);  // B_{d-1}
-    for (int k = d - 2; k >= 1; --k) {
-      gemm(s, b1, b2, T(2), T(-1));  // B_k = 2 S B_{k+1} - B_{k+2}, written over B_{k+2}
-      backends::add_identity<T>(exec, b2, static_cast<T>(c[k]), active);
-      std::swap(b1, b2);
+    bool by_blocks = false;
+    if constexpr (is_host_space_v<ExecSpace>) {  // host lambdas and BLAS calls: never compiled for a device
+      const std::vector<int> blocks = clenshaw_block_schedule<T>(exec, options, conv, n);
+      by_blocks = !blocks.empty();
+      if (by_blocks) {
+        // Block by block in the same two stacks; afterwards every block's B_1 and B_2 sit where the stack schedule's
+        // swaps leave them.
+        const detail::ClenshawBlock<T> block{n, d, &c};
+        const std::size_t nn = std::size_t(n) * n;
+        const T* sp = s.data();
+        T *b1p = b1.data(), *b2p = b2.data();
+        impl::for_each_listed_block(exec, "kdash::cbshv::block_schedule", blocks, [=](const int b) {
+          const std::size_t at = std::size_t(b) * nn;
+          block(sp + at, b1p + at, b2p + at);
+        });
+        for (int k = d - 2; k >= 1; --k) std::swap(b1, b2);
+      }
     }
-    gemm(s, b1, b2, T(1), T(-1));  // S B_1 - B_2
-    backends::add_identity<T>(exec, b2, static_cast<T>(c[0]), active);
+    if (!by_blocks) {
+      Kokkos::deep_copy(exec, const_c, static_cast<T>(c[d]));
+      backends::set_scaled_identity<T>(exec, b2, const_c, active);  // B_d
+      backends::affine_identity<T>(exec, backends::ConstStackT<T, ExecSpace>(s), b1, static_cast<T>(2 * c[d]),
+                                   static_cast<T>(c[d - 1]),
+                                   active);  // B_{d-1}
+      for (int k = d - 2; k >= 1; --k) {
+        gemm(s, b1, b2, T(2), T(-1));  // B_k = 2 S B_{k+1} - B_{k+2}, written over B_{k+2}
+        backends::add_identity<T>(exec, b2, static_cast<T>(c[k]), active);
+        std::swap(b1, b2);
+      }
+      gemm(s, b1, b2, T(1), T(-1));  // S B_1 - B_2
+      backends::add_identity<T>(exec, b2, static_cast<T>(c[0]), active);
+    }
     result = b2;
   }
   // A non-finite result of a finite block (overflow) is reported and not written, like a non-finite input.

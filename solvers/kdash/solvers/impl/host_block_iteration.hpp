@@ -80,28 +80,34 @@ T block_residual(int n, const T* m, T* next, T alpha, T beta) {
   return worst < compat::infinity<T>() ? worst : compat::quiet_nan<T>();
 }
 
-// Runs outcome = solve(b) for every block of `todo` (block_schedule_blocks) on the host threads (one block per thread
-// at a time, single-threaded BLAS) and records the outcomes in `conv` as its mark() would have.
+// Runs work(b) for every block b of `todo` (block_schedule_blocks) on the host threads: one block per thread at a
+// time, dynamically scheduled, with single-threaded BLAS.
+template <class ExecSpace, class Work>
+void for_each_listed_block(const ExecSpace& exec, const char* label, const std::vector<int>& todo, const Work& work) {
+  const int* list = todo.data();
+  backends::host::ScopedBlasThreads single(1);
+  Kokkos::parallel_for(label,
+                       Kokkos::RangePolicy<ExecSpace, Kokkos::Schedule<Kokkos::Dynamic>>(exec, 0, int(todo.size())),
+                       [=](const int k) { work(list[k]); });
+  exec.fence();
+}
+
+// Runs outcome = solve(b) for every block of `todo` (block_schedule_blocks) as for_each_listed_block does and records
+// the outcomes in `conv` as its mark() would have.
 template <class T, class ExecSpace, class Solve>
 void for_each_active_block(const ExecSpace& exec, const char* label, BlockConvergence<T, ExecSpace>& conv,
                            const std::vector<int>& todo, const Solve& solve) {
-  const int* list = todo.data();
   auto active = conv.active;
   auto state = conv.state;
   auto iterations = conv.iterations;
   auto residual = conv.residual;
-  backends::host::ScopedBlasThreads single(1);
-  Kokkos::parallel_for(label,
-                       Kokkos::RangePolicy<ExecSpace, Kokkos::Schedule<Kokkos::Dynamic>>(exec, 0, int(todo.size())),
-                       [=](const int k) {
-                         const int b = list[k];
-                         const BlockOutcome<T> outcome = solve(b);
-                         state(b) = outcome.state;
-                         iterations(b) = outcome.iterations;
-                         residual(b) = outcome.residual;
-                         active(b) = 0;
-                       });
-  exec.fence();
+  for_each_listed_block(exec, label, todo, [=](const int b) {
+    const BlockOutcome<T> outcome = solve(b);
+    state(b) = outcome.state;
+    iterations(b) = outcome.iterations;
+    residual(b) = outcome.residual;
+    active(b) = 0;
+  });
 }
 
 }  // namespace kdash::solvers::impl
