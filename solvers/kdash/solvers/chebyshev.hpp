@@ -65,16 +65,6 @@ struct ClenshawBlock {
 
 }  // namespace detail
 
-// The usable blocks when Clenshaw's recurrence takes the host block schedule, else none (as the Newton solvers
-// decide, solvers/impl/host_block_iteration.hpp).
-template <class T, class ExecSpace>
-std::vector<int> clenshaw_block_schedule(const ExecSpace& exec, const RootOptions& options,
-                                         const impl::BlockConvergence<T, ExecSpace>& conv, int n) {
-  const bool host_blas =
-      backends::resolve_gemm_path<ExecSpace>(options.gemm_path, n, n, n) == backends::GemmPath::vendor;
-  return impl::block_schedule_blocks<T>(exec, options, conv, host_blas);
-}
-
 template <class T, class ExecSpace>
 std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backends::ConstStackT<T, ExecSpace>& a,
                                             const Stack<T, MemOf<ExecSpace>>& x, const RootOptions& options) {
@@ -110,7 +100,8 @@ std::vector<BlockRootResult> chebyshev_root(const ExecSpace& exec, const backend
   } else {
     bool by_blocks = false;
     if constexpr (is_host_space_v<ExecSpace>) {  // host lambdas and BLAS calls: never compiled for a device
-      const std::vector<int> blocks = clenshaw_block_schedule<T>(exec, options, conv, n);
+      const std::vector<int> blocks =
+          impl::block_schedule_blocks<T>(exec, options, conv, impl::uses_host_blas_gemm<ExecSpace>(options, n));
       by_blocks = !blocks.empty();
       if (by_blocks) {
         // Block by block in the same two stacks; afterwards every block's B_1 and B_2 sit where the stack schedule's

@@ -77,9 +77,8 @@ void newton_db_stage(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& in
   const T tol = static_cast<T>(options.tolerance);
   if constexpr (is_host_space_v<ExecSpace>) {  // host lambdas and BLAS calls: never compiled for a device
     const int n = static_cast<int>(input.extent(1));
-    const bool host_blas =
-        backends::resolve_gemm_path<ExecSpace>(options.gemm_path, n, n, n) == backends::GemmPath::vendor;
-    const std::vector<int> blocks = impl::block_schedule_blocks<T>(exec, options, conv, host_blas);
+    const std::vector<int> blocks =
+        impl::block_schedule_blocks<T>(exec, options, conv, impl::uses_host_blas_gemm<ExecSpace>(options, n));
     if (!blocks.empty()) {
       const NewtonDbStageBlock<T> block{n, options.max_iterations, tol};
       const std::size_t nn = std::size_t(n) * n;

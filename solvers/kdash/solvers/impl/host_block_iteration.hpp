@@ -41,6 +41,14 @@ std::vector<int> block_schedule_blocks(const ExecSpace& exec, const RootOptions&
   }
 }
 
+// Whether a solver's n x n GEMMs take the host BLAS path: per-block library calls (backends::host_block::gemm_block)
+// that the block schedule can make itself.
+template <class ExecSpace>
+bool uses_host_blas_gemm(const RootOptions& options, int n) {
+  return is_host_space_v<ExecSpace> &&
+         backends::resolve_gemm_path<ExecSpace>(options.gemm_path, n, n, n) == backends::GemmPath::vendor;
+}
+
 // What one block's iterations end with, as BlockConvergence::mark records it in the stack schedule.
 template <class T>
 struct BlockOutcome {
