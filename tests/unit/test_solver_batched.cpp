@@ -20,6 +20,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string_view>
+
 namespace {
 
 using namespace kdash;
@@ -65,6 +68,30 @@ void expect_bits_of_lone_run(const HostStack<float>& stack, const HostStack<floa
   for (int i = 0; i < n * n; ++i) mismatches += x1.data()[i] != x.data()[std::size_t(b) * n * n + i];
   EXPECT_EQ(mismatches, 0);
 }
+
+// Counts the host block-schedule kernels (labels "kdash::<solver>::block_schedule") launched while it lives, through
+// Kokkos Tools' begin-parallel-for callback: a test of the block schedule's bits would pass just as well if the solver
+// silently fell back to the stack schedule, so it also checks that the block schedule ran.
+class BlockScheduleLaunches {
+ public:
+  BlockScheduleLaunches() {
+    counter() = 0;
+    Kokkos::Tools::Experimental::set_begin_parallel_for_callback(&on_begin);
+  }
+  ~BlockScheduleLaunches() { Kokkos::Tools::Experimental::set_begin_parallel_for_callback(nullptr); }
+  BlockScheduleLaunches(const BlockScheduleLaunches&) = delete;
+  BlockScheduleLaunches& operator=(const BlockScheduleLaunches&) = delete;
+  int count() const { return counter(); }
+
+ private:
+  static int& counter() {
+    static int launches = 0;
+    return launches;
+  }
+  static void on_begin(const char* name, std::uint32_t, std::uint64_t*) {
+    if (std::string_view(name).find("::block_schedule") != std::string_view::npos) ++counter();
+  }
+};
 
 template <class Space>
 class SolverBatched : public ::testing::Test {};
@@ -153,7 +180,12 @@ TYPED_TEST(SolverBatched, TheBlockScheduleGivesTheStackSchedulesBits) {
       o.tolerance = 1e-5;
       o.max_iterations = 12;
       HostStack<float> x;
-      auto r = run_root<Space>(stack.host, x, o);
+      std::vector<BlockRootResult> r;
+      {
+        BlockScheduleLaunches launches;
+        r = run_root<Space>(stack.host, x, o);
+        EXPECT_GT(launches.count(), 0) << to_string(m) << " n=" << n << ": the stack did not take the block schedule";
+      }
       EXPECT_EQ(r[2].status, RootStatus::non_finite);
       if (m == RootMethod::coupled_newton) {
         EXPECT_EQ(r[0].status, RootStatus::converged);
