@@ -36,7 +36,7 @@ enum RecordType : std::uint8_t { f32 = 0, i64 = 1 };
 // Options that do not change what the state means: a checkpoint loads across them.
 bool layout_only(const std::string& key) {
   return key == "stacking" || key == "lr" || key == "dump_dir" || key == "nonfinite_policy" || key == "max_failures" ||
-         key == "gemm_path" || key == "root_batch_mb";
+         key == "gemm_path" || key == "device_symmetric" || key == "root_batch_mb";
 }
 
 class Writer {

@@ -136,6 +136,7 @@ const std::vector<Field>& fields() {
       KDASH_INT("cheb_nodes", root.chebyshev_nodes, std::numeric_limits<int>::min(), kIntMax),
       KDASH_ENUM("precision", root.precision, parse_precision),
       KDASH_ENUM("gemm_path", root.gemm_path, parse_gemm_path),
+      KDASH_ENUM("device_symmetric", root.device_symmetric, parse_device_symmetric),
       KDASH_NUMBER("root_batch_mb", root_batch_mb),
       Field{"seed",
             [](Config& c, const json& v) {

@@ -542,6 +542,7 @@ void Optimizer<ExecSpace>::step(const std::vector<Param>& params, const std::vec
   s.counters.step = t;
   backends::GemmOptions<float, ExecSpace> gemm;
   gemm.path = c.root.gemm_path;
+  gemm.device_symmetric = c.root.device_symmetric;
   {
     const Region r("kdash::step::update_factor_statistics");
     impl::update_factor_statistics(s, gemm);

@@ -25,6 +25,10 @@ constexpr detail::EnumNames<NonFinitePolicy, 2> kNonFinitePolicies{
 constexpr detail::EnumNames<backends::GemmPath, 3> kGemmPaths{{{backends::GemmPath::kokkos_kernels, "kk"},
                                                                {backends::GemmPath::vendor, "vendor"},
                                                                {backends::GemmPath::automatic, "auto"}}};
+constexpr detail::EnumNames<backends::DeviceSymmetricForm, 3> kDeviceSymmetricForms{
+    {{backends::DeviceSymmetricForm::full, "full"},
+     {backends::DeviceSymmetricForm::lower_triangle, "lower_triangle"},
+     {backends::DeviceSymmetricForm::automatic, "auto"}}};
 
 [[noreturn]] void invalid(const std::string& name, const std::string& why) {
   throw std::invalid_argument("kdash::Config: " + name + " " + why);
@@ -81,6 +85,7 @@ std::string to_string(GraftingType g) { return detail::name_of(g, kGraftingTypes
 std::string to_string(OneDimMode m) { return detail::name_of(m, kOneDimModes); }
 std::string to_string(NonFinitePolicy p) { return detail::name_of(p, kNonFinitePolicies); }
 std::string to_string(backends::GemmPath p) { return detail::name_of(p, kGemmPaths); }
+std::string to_string(backends::DeviceSymmetricForm f) { return detail::name_of(f, kDeviceSymmetricForms); }
 WeightDecayMode parse_weight_decay_mode(const std::string& name) {
   return detail::parse_name("weight_decay_mode", name, kWeightDecayModes);
 }
@@ -96,6 +101,9 @@ NonFinitePolicy parse_nonfinite_policy(const std::string& name) {
 }
 backends::GemmPath parse_gemm_path(const std::string& name) {
   return detail::parse_name("gemm_path", name, kGemmPaths);
+}
+backends::DeviceSymmetricForm parse_device_symmetric(const std::string& name) {
+  return detail::parse_name("device_symmetric", name, kDeviceSymmetricForms);
 }
 
 }  // namespace kdash

@@ -65,6 +65,7 @@ std::string to_string(GraftingType g);
 std::string to_string(OneDimMode m);
 std::string to_string(NonFinitePolicy p);
 std::string to_string(backends::GemmPath p);
+std::string to_string(backends::DeviceSymmetricForm f);
 // Parse the names above (the same spelling as the JSON values); unknown names throw std::invalid_argument listing
 // the accepted ones.
 WeightDecayMode parse_weight_decay_mode(const std::string& name);
@@ -73,5 +74,6 @@ GraftingType parse_grafting_type(const std::string& name);
 OneDimMode parse_one_dim_mode(const std::string& name);
 NonFinitePolicy parse_nonfinite_policy(const std::string& name);
 backends::GemmPath parse_gemm_path(const std::string& name);
+backends::DeviceSymmetricForm parse_device_symmetric(const std::string& name);
 
 }  // namespace kdash

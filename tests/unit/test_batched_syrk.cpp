@@ -1,19 +1,23 @@
 // Batched symmetric products (backends/kokkos/kdash/backends/batched_syrk.hpp) against a double-precision reference
 // with the forward-error bound of a length-k dot product (as test_batched_gemm.cpp), on both sides of the ?syrk
 // threshold: the full output (both triangles) is written and exactly symmetric, masks are honoured, and a block's
-// result does not depend on the other blocks of its stack (the stacking modes' bitwise agreement rests on it).
+// result does not depend on the other blocks of its stack (the stacking modes' bitwise agreement rests on it). On a
+// GPU both forms of the vendor path run: one GEMM, and the three GEMMs of the lower block triangle with its mirror.
 #include "test_helpers.hpp"  // tests/test_helpers.hpp
 #include "test_spaces.hpp"   // tests/test_spaces.hpp
 
 #include <kdash/backends/batched_syrk.hpp>
+#include <kdash/backends/mirror_block.hpp>
 
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace {
 
+using kdash::backends::DeviceSymmetricForm;
 using kdash::backends::GemmOptions;
 using kdash::backends::InputPrecision;
 using kdash::backends::kHostSplitRows;
@@ -33,8 +37,16 @@ Kokkos::View<int*, typename Space::memory_space> every_other(int count) {
   return active;
 }
 
+// The forms a symmetric product takes on `Space`: host backends have one (their own ?syrk rule), devices two.
+template <class Space>
+std::vector<DeviceSymmetricForm> symmetric_forms() {
+  if (kdash::is_host_space_v<Space>) return {DeviceSymmetricForm::automatic};
+  return {DeviceSymmetricForm::full, DeviceSymmetricForm::lower_triangle};
+}
+
 template <class Space, class T>
-void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool masked) {
+void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool masked,
+                DeviceSymmetricForm form = DeviceSymmetricForm::automatic) {
   const bool tr = t == Trans::transpose;
   auto ah = random_host_stack<T>(count, tr ? k : n, tr ? n : k, 11);
   auto ch = random_host_stack<T>(count, n, n, 12);
@@ -45,6 +57,7 @@ void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool mas
   auto c = to_device<Space>(ch);
   GemmOptions<T, Space> options;
   options.input = input;
+  options.device_symmetric = form;
   if (masked) options.active = every_other<Space>(count);
   kdash::backends::batched_syrk(Space(), t, alpha, to_device_input<Space>(ah), beta, c, options);
   auto result = to_host(c);
@@ -66,8 +79,9 @@ void check_syrk(int count, int n, int k, Trans t, InputPrecision input, bool mas
         const double bound = updated ? gamma * (alpha * magnitude + beta * std::abs(c0)) : 0.0;
         ASSERT_LE(std::abs(double(result(b, i, j)) - expected), bound)
             << "block " << b << " (" << i << ", " << j << ") n=" << n << " k=" << k << " transpose=" << tr;
-        if (n >= kHostSyrkMinSize && kdash::is_host_space_v<Space>) {
-          // The ?syrk path mirrors its upper triangle: the output is symmetric to the bit.
+        if ((n >= kHostSyrkMinSize && kdash::is_host_space_v<Space>) || form == DeviceSymmetricForm::lower_triangle) {
+          // The ?syrk path mirrors its upper triangle, the device's lower-triangle form its lower-left block: the
+          // output is symmetric to the bit.
           ASSERT_EQ(result(b, i, j), result(b, j, i)) << "block " << b << " (" << i << ", " << j << ") n=" << n;
         }
       }
@@ -85,23 +99,27 @@ TYPED_TEST_SUITE(BatchedSyrk, TestSpaces, SpaceNames);
 TYPED_TEST(BatchedSyrkPrecision, MatchesTheExactProductOnBothSidesOfTheThreshold) {
   using Space = typename TypeParam::space;
   using T = typename TypeParam::scalar;
-  for (int n : kSizes)
-    for (Trans t : {Trans::none, Trans::transpose}) {
-      check_syrk<Space, T>(3, n, n, t, InputPrecision::native, false);
-      check_syrk<Space, T>(1, n, 40, t, InputPrecision::native, false);  // a strip: inner dimension 40
-    }
+  for (DeviceSymmetricForm form : symmetric_forms<Space>())
+    for (int n : kSizes)
+      for (Trans t : {Trans::none, Trans::transpose}) {
+        check_syrk<Space, T>(3, n, n, t, InputPrecision::native, false, form);
+        check_syrk<Space, T>(1, n, 40, t, InputPrecision::native, false, form);  // a strip: inner dimension 40
+      }
 }
 
 TYPED_TEST(BatchedSyrkPrecision, MaskedBlocksKeepTheirValues) {
   using Space = typename TypeParam::space;
   using T = typename TypeParam::scalar;
-  for (int n : kSizes) check_syrk<Space, T>(4, n, 50, Trans::none, InputPrecision::native, true);
+  for (DeviceSymmetricForm form : symmetric_forms<Space>())
+    for (int n : kSizes) check_syrk<Space, T>(4, n, 50, Trans::none, InputPrecision::native, true, form);
 }
 
 TYPED_TEST(BatchedSyrk, DoublePrecisionAndRoundedInputs) {
   using Space = TypeParam;
-  check_syrk<Space, double>(2, kHostSplitRows + 1, 30, Trans::transpose, InputPrecision::native, false);
-  check_syrk<Space, float>(2, kHostSplitRows + 1, 30, Trans::none, InputPrecision::bf16, false);
+  for (DeviceSymmetricForm form : symmetric_forms<Space>()) {
+    check_syrk<Space, double>(2, kHostSplitRows + 1, 30, Trans::transpose, InputPrecision::native, false, form);
+    check_syrk<Space, float>(2, kHostSplitRows + 1, 30, Trans::none, InputPrecision::bf16, false, form);
+  }
 }
 
 // The same block alone and in a stack of three (different neighbours, a different number of blocks than threads):
@@ -159,54 +177,79 @@ TYPED_TEST(BatchedSyrk, SquareOfASymmetricMatrix) {
 // symmetric to the bit on the host ?gemmt path.
 TYPED_TEST(BatchedSyrk, SymmetricProductOfCommutingMatrices) {
   using Space = TypeParam;
-  for (int n : kSizes) {
-    const int count = 3;
-    auto sh = random_host_stack<double>(count, n, n, 41);
-    auto ch = random_host_stack<double>(count, n, n, 42);
-    for (int b = 0; b < count; ++b)
+  for (DeviceSymmetricForm form : symmetric_forms<Space>())
+    for (int n : kSizes) {
+      const int count = 3;
+      auto sh = random_host_stack<double>(count, n, n, 41);
+      auto ch = random_host_stack<double>(count, n, n, 42);
+      for (int b = 0; b < count; ++b)
+        for (int i = 0; i < n; ++i)
+          for (int j = 0; j < i; ++j) {
+            sh(b, i, j) = sh(b, j, i);
+            ch(b, i, j) = ch(b, j, i);
+          }
+      const double alpha = 0.5, beta = 0.25;
+      auto out = to_device<Space>(ch);
+      GemmOptions<double, Space> options;
+      options.active = every_other<Space>(count);
+      options.device_symmetric = form;
+      const auto s = to_device_input<Space>(sh);
+      kdash::backends::batched_symmetric_product(Space(), alpha, s, s, beta, out, options);
+      auto r = to_host(out);
+      HostStack<double> first("first", 1, n, n);
+      Kokkos::deep_copy(first, Kokkos::subview(sh, std::make_pair(0, 1), Kokkos::ALL, Kokkos::ALL));
+      const auto s0 = to_device_input<Space>(first);
+      kdash::Stack<double, typename Space::memory_space> one("one", 1, n, n);
+      GemmOptions<double, Space> every_block;
+      every_block.device_symmetric = form;
+      kdash::backends::batched_symmetric_product(Space(), 1.0, s0, s0, 0.0, one, every_block);
+      const double u = std::numeric_limits<double>::epsilon() / 2, gamma = n * u / (1 - n * u) + 4 * u;
+      for (int b = 0; b < count; ++b)
+        for (int i = 0; i < n; ++i)
+          for (int j = 0; j < n; ++j) {
+            if (b % 2 == 1) {
+              ASSERT_EQ(r(b, i, j), ch(b, i, j)) << "masked block " << b;
+              continue;
+            }
+            double exact = 0, magnitude = 0;
+            for (int l = 0; l < n; ++l) {
+              exact += sh(b, i, l) * sh(b, l, j);
+              magnitude += std::abs(sh(b, i, l) * sh(b, l, j));
+            }
+            ASSERT_LE(std::abs(r(b, i, j) - (alpha * exact + beta * ch(b, i, j))),
+                      gamma * (alpha * magnitude + beta * std::abs(ch(b, i, j))))
+                << "n=" << n << " (" << i << ", " << j << ")";
+            if ((n >= kHostSyrkMinSize && kdash::is_host_space_v<Space>) || form == DeviceSymmetricForm::lower_triangle)
+              ASSERT_EQ(r(b, i, j), r(b, j, i));
+          }
+      // Block 0 alone (alpha 1, beta 0) equals block 0 of a stack of three computed the same way.
+      auto three = to_device<Space>(ch);
+      kdash::backends::batched_symmetric_product(Space(), 1.0, s, s, 0.0, three, every_block);
+      auto r1 = to_host(one), r3 = to_host(three);
+      int mismatches = 0;
       for (int i = 0; i < n; ++i)
-        for (int j = 0; j < i; ++j) {
-          sh(b, i, j) = sh(b, j, i);
-          ch(b, i, j) = ch(b, j, i);
-        }
-    const double alpha = 0.5, beta = 0.25;
-    auto out = to_device<Space>(ch);
-    GemmOptions<double, Space> options;
-    options.active = every_other<Space>(count);
-    const auto s = to_device_input<Space>(sh);
-    kdash::backends::batched_symmetric_product(Space(), alpha, s, s, beta, out, options);
-    auto r = to_host(out);
-    HostStack<double> first("first", 1, n, n);
-    Kokkos::deep_copy(first, Kokkos::subview(sh, std::make_pair(0, 1), Kokkos::ALL, Kokkos::ALL));
-    const auto s0 = to_device_input<Space>(first);
-    kdash::Stack<double, typename Space::memory_space> one("one", 1, n, n);
-    kdash::backends::batched_symmetric_product(Space(), 1.0, s0, s0, 0.0, one);
-    const double u = std::numeric_limits<double>::epsilon() / 2, gamma = n * u / (1 - n * u) + 4 * u;
+        for (int j = 0; j < n; ++j) mismatches += r1(0, i, j) != r3(0, i, j);
+      EXPECT_EQ(mismatches, 0) << "n=" << n;
+    }
+}
+
+// The mirror of the lower-triangle form: the upper-right block of the selected blocks becomes the transpose of the
+// lower-left block (h = n / 2, an odd n included), and nothing else changes.
+TYPED_TEST(BatchedSyrk, MirrorCopiesTheLowerLeftBlockOfTheSelectedBlocks) {
+  using Space = TypeParam;
+  for (int n : {1, 2, 7, 8}) {
+    const int count = 3, h = n / 2;
+    auto ch = random_host_stack<float>(count, n, n, 51);
+    auto c = to_device<Space>(ch);
+    kdash::backends::mirror_lower_left_block<float>(Space(), c, every_other<Space>(count));
+    auto r = to_host(c);
     for (int b = 0; b < count; ++b)
       for (int i = 0; i < n; ++i)
         for (int j = 0; j < n; ++j) {
-          if (b % 2 == 1) {
-            ASSERT_EQ(r(b, i, j), ch(b, i, j)) << "masked block " << b;
-            continue;
-          }
-          double exact = 0, magnitude = 0;
-          for (int l = 0; l < n; ++l) {
-            exact += sh(b, i, l) * sh(b, l, j);
-            magnitude += std::abs(sh(b, i, l) * sh(b, l, j));
-          }
-          ASSERT_LE(std::abs(r(b, i, j) - (alpha * exact + beta * ch(b, i, j))),
-                    gamma * (alpha * magnitude + beta * std::abs(ch(b, i, j))))
-              << "n=" << n << " (" << i << ", " << j << ")";
-          if (n >= kHostSyrkMinSize && kdash::is_host_space_v<Space>) ASSERT_EQ(r(b, i, j), r(b, j, i));
+          const bool mirrored = b % 2 == 0 && i < h && j >= h;
+          ASSERT_EQ(r(b, i, j), mirrored ? ch(b, j, i) : ch(b, i, j))
+              << "n=" << n << " block " << b << " (" << i << ", " << j << ")";
         }
-    // Block 0 alone (alpha 1, beta 0) equals block 0 of a stack of three computed the same way.
-    auto three = to_device<Space>(ch);
-    kdash::backends::batched_symmetric_product(Space(), 1.0, s, s, 0.0, three);
-    auto r1 = to_host(one), r3 = to_host(three);
-    int mismatches = 0;
-    for (int i = 0; i < n; ++i)
-      for (int j = 0; j < n; ++j) mismatches += r1(0, i, j) != r3(0, i, j);
-    EXPECT_EQ(mismatches, 0) << "n=" << n;
   }
 }
 

@@ -101,6 +101,7 @@ TEST(CoreConfig, JsonRoundTripAndKeys) {
   c.root.scaling = kdash::Scaling::frobenius;
   c.root.precision = kdash::Precision::bf16;
   c.root.seed = 123456789012345ull;
+  c.root.device_symmetric = kdash::backends::DeviceSymmetricForm::lower_triangle;
   c.nesterov = false;
   c.dump_dir = "dumps";
   const std::string text = kdash::config_to_json(c);
@@ -113,7 +114,7 @@ TEST(CoreConfig, JsonRoundTripAndKeys) {
                           "eps_root",  "mu",           "nesterov",          "bias_correction",
                           "grafting",  "one_dim",      "scaling",           "newton_steps",
                           "tolerance", "pi_steps",     "pi_const",          "cheb_degree",
-                          "precision", "seed",         "max_failures"}) {
+                          "precision", "seed",         "max_failures",      "device_symmetric"}) {
     EXPECT_NE(text.find(std::string("\"") + key + "\""), std::string::npos) << key;
   }
   const kdash::Config partial = kdash::config_from_json(R"({"block_size": 128, "solver": "auto", "mu": 0.5})");
@@ -129,6 +130,7 @@ TEST(CoreConfig, JsonErrorsNameTheKey) {
   expect_error_naming([] { kdash::config_from_json(R"({"solver": "newton"})"); }, "newton");
   expect_error_naming([] { kdash::config_from_json(R"({"solver": "newton"})"); }, "solver");
   expect_error_naming([] { kdash::config_from_json(R"({"stacking": "gpu"})"); }, "stacking");
+  expect_error_naming([] { kdash::config_from_json(R"({"device_symmetric": "upper"})"); }, "device_symmetric");
   expect_error_naming([] { kdash::config_from_json(R"({"block_size": 2.5})"); }, "block_size");
   expect_error_naming([] { kdash::config_from_json(R"({"block_size": 0})"); }, "block_size");
   expect_error_naming([] { kdash::config_from_json(R"({"lr": "fast"})"); }, "lr");

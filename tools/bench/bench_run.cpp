@@ -97,8 +97,8 @@ BenchReport run_bench(const BenchPlan& plan, std::FILE* progress) {
                    plan.root_freq;
           };
           auto make = [&](StackingMode mode) {
-            auto engine =
-                make_step_engine(plan.preset, StepConfig{solver, mode, b, prec, plan.root_freq, plan.scaling});
+            auto engine = make_step_engine(
+                plan.preset, StepConfig{solver, mode, b, prec, plan.root_freq, plan.scaling, plan.device_symmetric});
             for (int w = 0; w < plan.timing.warmup; ++w) unit(*engine);
             return engine;
           };

@@ -23,6 +23,7 @@ struct BenchPlan {
   std::vector<Precision> precisions{Precision::fp32};
   int root_freq = 1;
   Scaling scaling = Scaling::power_iteration;
+  backends::DeviceSymmetricForm device_symmetric = backends::DeviceSymmetricForm::automatic;
   TimingOptions timing{1, 5};
 };
 

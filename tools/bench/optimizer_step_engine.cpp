@@ -55,6 +55,7 @@ class OptimizerStepEngine final : public StepEngine {
     c.root.precision = s.precision;
     c.root_freq = s.root_freq;
     c.root.scaling = s.scaling;
+    c.root.device_symmetric = s.device_symmetric;
     c.one_dim = OneDimMode::shampoo;  // the paper's choice; the FLOP model counts 1-D segments as one-sided Shampoo
     return c;
   }

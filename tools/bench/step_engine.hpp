@@ -19,6 +19,7 @@ struct StepConfig {
   int root_freq = 1;
   Scaling scaling =
       Scaling::power_iteration;  // the iterative solvers' scale estimate (power iteration, the reference default)
+  backends::DeviceSymmetricForm device_symmetric = backends::DeviceSymmetricForm::automatic;  // GPUs only
 };
 
 class StepEngine {

@@ -34,6 +34,7 @@ struct BenchArgs {
   std::string modes = "sequential,layerwise,device";
   std::string precisions = "fp32";
   std::string scaling = "pi";
+  std::string device_symmetric = "auto";
   int root_freq = 1;
   int repeats = 5;
   int warmup = 1;
@@ -81,6 +82,11 @@ bench::BenchPlan make_plan(const BenchArgs& a) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--scaling: ") + e.what());
   }
+  try {
+    plan.device_symmetric = parse_device_symmetric(a.device_symmetric);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--device-symmetric: ") + e.what());
+  }
   if (a.root_freq < 1) throw UsageError("--root-freq must be >= 1");
   if (a.repeats < 1) throw UsageError("--repeats must be >= 1");
   if (a.warmup < 0) throw UsageError("--warmup must be >= 0");
@@ -102,6 +108,9 @@ Action register_bench(CLI::App& app) {
   cmd->add_option("--precision", args->precisions, "solver matmul precisions: fp32,tf32,fp16,bf16")
       ->capture_default_str();
   cmd->add_option("--scaling", args->scaling, "scale estimate of the iterative solvers: pi, pim, fro")
+      ->capture_default_str();
+  cmd->add_option("--device-symmetric", args->device_symmetric,
+                  "GPU vendor path: symmetric products as full, lower_triangle (three half-size GEMMs) or auto")
       ->capture_default_str();
   cmd->add_option(
          "--root-freq", args->root_freq,

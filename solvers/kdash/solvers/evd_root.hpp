@@ -200,6 +200,7 @@ std::vector<BlockRootResult> evd_root(const ExecSpace& exec, const backends::Con
         KOKKOS_LAMBDA(const int b) { ok(b) = finite(b) && info(b) == 0 && !bad_root(b) ? 1 : 0; });
     backends::GemmOptions<T, ExecSpace> gemm_options;
     gemm_options.path = options.gemm_path;
+    gemm_options.device_symmetric = options.device_symmetric;
     gemm_options.input = gemm_input(options.precision);
     gemm_options.active = ok;
     backends::batched_syrk(exec, backends::Trans::transpose, T(1), backends::ConstStackT<T, ExecSpace>(scaled), T(0), x,

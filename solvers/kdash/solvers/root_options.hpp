@@ -65,6 +65,9 @@ struct RootOptions {
   // device-to-host copy per 4 iterations).
   int check_every = 0;
   backends::GemmPath gemm_path = backends::GemmPath::automatic;
+  // How a GPU's vendor path forms the products known to be symmetric (statistics, EVD's S^T S, the Newton iterates'
+  // squares and products): one GEMM, or three for the lower block triangle (backends/gemm_path.hpp). Hosts ignore it.
+  backends::DeviceSymmetricForm device_symmetric = backends::DeviceSymmetricForm::automatic;
   // EVD and Chebyshev: also measure residual = max|X^p A_reg - I| of every block (p GEMMs; integer p <= 16 only), the
   // measure CN and NDB report anyway. Off by default: it costs about as much as EVD's own GEMM p times over.
   bool measure_residual = false;

@@ -50,6 +50,8 @@ struct GemmOptions {
   InputPrecision input = InputPrecision::native;
   // Optional mask (count): blocks with active(b) == 0 keep their C unchanged. Empty: every block.
   Kokkos::View<const int*, typename ExecSpace::memory_space> active;
+  // Products known to be symmetric on a GPU's vendor path (batched_syrk.hpp); plain GEMMs ignore it.
+  DeviceSymmetricForm device_symmetric = DeviceSymmetricForm::automatic;
 };
 
 // The one rule that turns GemmPath::automatic into a concrete path for an m x n product of inner dimension k.
@@ -198,11 +200,20 @@ void gemm_block(Trans ta, Trans tb, int m, int n, int k, T alpha, const T* a, in
 
 }  // namespace host_block
 
-// Checks the shapes and runs the product on `exec`. Throws std::invalid_argument naming the mismatch.
+// Whether a GPU's vendor path forms an n x n product known to be symmetric from the three GEMMs of its lower block
+// triangle (DeviceSymmetricForm, gemm_path.hpp). automatic is full until the forms are measured on a GPU.
+inline bool uses_device_lower_triangle(DeviceSymmetricForm form, int n) {
+  return form == DeviceSymmetricForm::lower_triangle && n >= 2;
+}
+
+namespace detail {
+
+// batched_gemm, told whether the caller knows C to be symmetric (`symmetric_result`, from batched_syrk.hpp: C square,
+// op(A) op(B) symmetric), which lets a GPU's vendor path compute only C's lower block triangle.
 template <class ExecSpace, class T>
-void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStackIn<T, ExecSpace>& a,
-                  const ConstStackIn<T, ExecSpace>& b, T beta, const StackIn<T, ExecSpace>& c,
-                  const GemmOptions<T, ExecSpace>& options = {}) {
+void checked_batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStackIn<T, ExecSpace>& a,
+                          const ConstStackIn<T, ExecSpace>& b, T beta, const StackIn<T, ExecSpace>& c,
+                          const GemmOptions<T, ExecSpace>& options, [[maybe_unused]] bool symmetric_result) {
   using detail::op_cols;
   using detail::op_rows;
   const auto count = c.extent(0);
@@ -229,8 +240,9 @@ void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const Cons
   if constexpr (std::is_same_v<ExecSpace, detail::VendorExec>) {
     if (path == GemmPath::vendor) {
       // The adapter takes real 16-bit inputs (tensor/matrix cores): it rounds and converts the stacks itself.
+      const bool lower_triangle = symmetric_result && m == n && uses_device_lower_triangle(options.device_symmetric, n);
       detail::device_vendor_gemm(exec, ta == Trans::transpose, tb == Trans::transpose, alpha, a, b, beta, c,
-                                 options.input, options.active);
+                                 options.input, options.active, lower_triangle);
       return;
     }
   }
@@ -249,6 +261,16 @@ void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const Cons
   }
   // The kk path, and the device path of builds without vendor adapters: Kokkos Kernels' team GEMM.
   detail::kk_gemm(exec, ta, tb, alpha, a_in, b_in, beta, c, options.active);
+}
+
+}  // namespace detail
+
+// Checks the shapes and runs the product on `exec`. Throws std::invalid_argument naming the mismatch.
+template <class ExecSpace, class T>
+void batched_gemm(const ExecSpace& exec, Trans ta, Trans tb, T alpha, const ConstStackIn<T, ExecSpace>& a,
+                  const ConstStackIn<T, ExecSpace>& b, T beta, const StackIn<T, ExecSpace>& c,
+                  const GemmOptions<T, ExecSpace>& options = {}) {
+  detail::checked_batched_gemm(exec, ta, tb, alpha, a, b, beta, c, options, false);
 }
 
 }  // namespace kdash::backends

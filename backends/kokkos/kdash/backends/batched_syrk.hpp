@@ -10,6 +10,9 @@
 // through batched_gemm. The choice and the split depend on the block size and the path only, never on the number
 // of blocks in the stack: a block is computed by the same library calls in every stacking mode. The thresholds are
 // measured by perf/bench_batched_syrk.cpp (docs/performance.md).
+// GPU vendor path: the vendors have no batched ?syrk (cuBLAS) or ?gemmt, so a product is one GEMM, or, with
+// GemmOptions::device_symmetric = lower_triangle, three half-size GEMMs for its lower block triangle
+// (vendor/lower_triangle_gemms.hpp) and a mirror pass (mirror_block.hpp).
 #pragma once
 
 #include <kdash/backends/batched_gemm.hpp>
@@ -249,7 +252,7 @@ void batched_syrk(const ExecSpace& exec, Trans t, T alpha, const ConstStackIn<T,
     }
   }
   const Trans other = t == Trans::none ? Trans::transpose : Trans::none;
-  batched_gemm(exec, t, other, alpha, a, a, beta, c, options);
+  detail::checked_batched_gemm(exec, t, other, alpha, a, a, beta, c, options, true);
 }
 
 // C[b] = alpha * A[b] A[b] + beta * C[b] for symmetric square A[b]: A A^T by batched_syrk where the ?syrk path
@@ -261,7 +264,8 @@ void batched_square(const ExecSpace& exec, T alpha, const ConstStackIn<T, ExecSp
   if (a.extent(2) == a.extent(1) && uses_host_syrk<ExecSpace>(options.path, n, n)) {
     batched_syrk(exec, Trans::none, alpha, a, beta, c, options);
   } else {
-    batched_gemm(exec, Trans::none, Trans::none, alpha, a, a, beta, c, options);
+    detail::checked_batched_gemm(exec, Trans::none, Trans::none, alpha, a, a, beta, c, options,
+                                 a.extent(2) == a.extent(1));
   }
 }
 
@@ -293,7 +297,7 @@ void batched_symmetric_product(const ExecSpace& exec, T alpha, const ConstStackI
       return;
     }
   }
-  batched_gemm(exec, Trans::none, Trans::none, alpha, a, b, beta, c, options);
+  detail::checked_batched_gemm(exec, Trans::none, Trans::none, alpha, a, b, beta, c, options, square);
 }
 
 }  // namespace kdash::backends

@@ -13,9 +13,11 @@
 
 #include <kdash/backends/execution.hpp>
 #include <kdash/backends/low_precision.hpp>
+#include <kdash/backends/mirror_block.hpp>
 #include <kdash/backends/scratch_cache.hpp>
 #include <kdash/backends/vendor/data_type.hpp>
 #include <kdash/backends/vendor/gemm_args.hpp>
+#include <kdash/backends/vendor/lower_triangle_gemms.hpp>
 
 #include <Kokkos_Core.hpp>
 
@@ -92,13 +94,15 @@ std::vector<std::pair<std::int64_t, std::int64_t>> active_runs(const VendorExec&
 inline constexpr double kMaskOnHostFlops = 1.0e9;
 
 // C = alpha op(A) op(B) + beta C through the vendor's strided-batched GEMM (cublasGemmStridedBatchedEx,
-// rocblas_gemm_strided_batched_ex); inactive blocks of a mask keep their C.
+// rocblas_gemm_strided_batched_ex); inactive blocks of a mask keep their C. With `lower_triangle` (a square product
+// the caller knows to be symmetric) each run is three GEMMs on C's lower block triangle
+// (vendor::lower_triangle_gemms) and the upper-right block is mirrored from it.
 template <class T>
 void device_vendor_gemm(const VendorExec& exec, bool trans_a, bool trans_b, T alpha,
                         const Kokkos::View<const T***, Kokkos::LayoutRight, VendorMem>& a,
                         const Kokkos::View<const T***, Kokkos::LayoutRight, VendorMem>& b, T beta,
                         const Kokkos::View<T***, Kokkos::LayoutRight, VendorMem>& c, InputPrecision input,
-                        const Kokkos::View<const int*, VendorMem>& active) {
+                        const Kokkos::View<const int*, VendorMem>& active, bool lower_triangle = false) {
   using CStack = Kokkos::View<T***, Kokkos::LayoutRight, VendorMem>;
   const std::int64_t count = static_cast<std::int64_t>(c.extent(0));
   const std::int64_t k = static_cast<std::int64_t>(trans_a ? a.extent(1) : a.extent(2));
@@ -145,8 +149,16 @@ void device_vendor_gemm(const VendorExec& exec, bool trans_a, bool trans_b, T al
     args.a = static_cast<const unsigned char*>(base_a) + first * size_a * element_in;
     args.b = static_cast<const unsigned char*>(base_b) + first * size_b * element_in;
     args.c = target.data() + first * size_c;
-    vendor_gemm_strided_batched(exec, args);
+    if (lower_triangle) {
+      for (const vendor::GemmArgs& part : vendor::lower_triangle_gemms(args, "kdash::backends::batched_syrk"))
+        vendor_gemm_strided_batched(exec, part);
+    } else {
+      vendor_gemm_strided_batched(exec, args);
+    }
   }
+  // The scratch target holds every block; otherwise only the runs' blocks were written.
+  if (lower_triangle)
+    mirror_lower_left_block<T>(exec, target, mask_on_device ? Kokkos::View<const int*, VendorMem>{} : active);
   if (mask_on_device) {
     T* dst = c.data();
     const T* src = target.data();

@@ -12,4 +12,11 @@ enum class GemmPath { kokkos_kernels, vendor, automatic };
 // fp16: IEEE binary16 (unit roundoff 2^-11, largest 65504). bf16: fp32's exponent with 7 mantissa bits (2^-8).
 enum class InputPrecision { native, tf32, fp16, bf16 };
 
+// How a GPU's vendor path forms a product known to be symmetric (batched_syrk.hpp). full: one GEMM for all of C.
+// lower_triangle: three half-size GEMMs for C's lower block triangle (vendor::lower_triangle_gemms, 3/4 of the flops)
+// and a mirror pass for the upper-right block: more, smaller GEMMs, so whether it pays depends on the GPU, the block
+// size and the stack (not yet measured, docs/backends.md). automatic: full. Host backends use their BLAS' ?syrk and
+// ?gemmt by their own measured rule (uses_host_syrk) and ignore this.
+enum class DeviceSymmetricForm { automatic, full, lower_triangle };
+
 }  // namespace kdash::backends

@@ -79,6 +79,7 @@ struct MaskedGemm {
 
   MaskedGemm(const ExecSpace& e, const RootOptions& o, const PerBlock<int, MemOf<ExecSpace>>& active) : exec(e) {
     options.path = o.gemm_path;
+    options.device_symmetric = o.device_symmetric;
     options.input = gemm_input(o.precision);
     options.active = active;
   }
