@@ -4,9 +4,14 @@
 // (backends/kokkos/kdash/backends/batched_syrk.hpp). And a product A B known to be symmetric (coupled Newton's X T
 // and T^p M) two ways: the GEMM, and batched_symmetric_product (?gemmt when the BLAS has it, else GEMMs over row
 // panels of the upper block triangle; `kdash --version` does not say which, host::gemmt_routine() does).
+// On a GPU (a CUDA or HIP build) the symmetric products have two forms (DeviceSymmetricForm): one GEMM (`gemm`,
+// `syrk_library`, `product_by_gemm`) and the three GEMMs of the lower block triangle plus a mirror
+// (`syrk_lower_triangle`, `product_lower_triangle`): the measurement the automatic rule waits for. Device builds time
+// larger blocks and stacks (n up to 2048, up to 64 blocks).
 //
 //   bench_batched_syrk --benchmark_filter='syrk_forced|gemm' --benchmark_counters_tabular=true
 //   bench_batched_syrk --benchmark_filter='product'
+//   bench_batched_syrk --benchmark_filter='gemm|syrk_library|syrk_lower|product'       (GPU: both forms)
 #include "bench_timing.hpp"
 
 #include <kdash/backends/batched_syrk.hpp>
@@ -17,6 +22,7 @@
 namespace {
 
 using kdash::Stack;
+using kdash::backends::DeviceSymmetricForm;
 using kdash::backends::GemmOptions;
 using kdash::backends::GemmPath;
 using kdash::backends::Trans;
@@ -70,7 +76,7 @@ void syrk_forced_on(benchmark::State& state) {
 }
 void syrk_forced(benchmark::State& state) { syrk_forced_on<ExecSpace>(state); }
 
-// What the library does: batched_syrk picks ?syrk or the GEMM by kHostSyrkMinSize.
+// What the library does: batched_syrk picks ?syrk or the GEMM by kHostSyrkMinSize (hosts); one GEMM (GPUs).
 void syrk_library(benchmark::State& state) {
   const RankKProblem p(state);
   ExecSpace exec;
@@ -78,6 +84,27 @@ void syrk_library(benchmark::State& state) {
     kdash::backends::batched_syrk<ExecSpace, float>(exec, Trans::none, 0.05f, p.a, 0.95f, p.c, p.options);
   });
   kdash::perf::set_flop_rate(state, rank_k_flops(p.count, p.n, p.n));
+}
+
+// GPUs only: `product(exec, problem)` timed with the lower-triangle form (three GEMMs and the mirror). Hosts have no
+// such form (they use ?syrk / ?gemmt).
+template <class Product>
+void time_lower_triangle(benchmark::State& state, const Product& product) {
+  if (kdash::is_host_space_v<ExecSpace>) {
+    state.SkipWithError("the lower-triangle form is a GPU vendor path's");
+    return;
+  }
+  RankKProblem p(state);
+  p.options.device_symmetric = DeviceSymmetricForm::lower_triangle;
+  ExecSpace exec;
+  kdash::perf::run_timed(state, [&] { product(exec, p); });
+  kdash::perf::set_flop_rate(state, rank_k_flops(p.count, p.n, p.n));
+}
+
+void syrk_lower_triangle(benchmark::State& state) {
+  time_lower_triangle(state, [](const ExecSpace& exec, const RankKProblem& p) {
+    kdash::backends::batched_syrk<ExecSpace, float>(exec, Trans::none, 0.05f, p.a, 0.95f, p.c, p.options);
+  });
 }
 
 // C = A B by GEMM, for the symmetric product below (A and B need not commute to be timed).
@@ -93,20 +120,37 @@ void product_symmetric(benchmark::State& state) {
   kdash::perf::set_flop_rate(state, rank_k_flops(p.count, p.n, p.n));
 }
 
-// Sizes 64..1024, one block (the sequential and layerwise modes' usual case) and stacks of 2..16.
+void product_lower_triangle(benchmark::State& state) {
+  time_lower_triangle(state, [](const ExecSpace& exec, const RankKProblem& p) {
+    kdash::backends::batched_symmetric_product<ExecSpace, float>(exec, 1.0f, p.a, p.a, 0.0f, p.c, p.options);
+  });
+}
+
+// Hosts: sizes 64..1024, one block (the sequential and layerwise modes' usual case) and stacks of 2..16. GPUs: the
+// block sizes GPU runs use, 256..2048, one block to stacks of 64.
 void sizes(benchmark::internal::Benchmark* b) {
-  for (int n : {64, 96, 128, 192, 256, 384, 512, 768, 1024})
-    for (int count : {1, 2, 4, 16}) {
-      if (rank_k_flops(count, n, n) > 4.3e9) continue;
-      b->Args({n, count});
-    }
+  if (kdash::is_host_space_v<ExecSpace>) {
+    for (int n : {64, 96, 128, 192, 256, 384, 512, 768, 1024})
+      for (int count : {1, 2, 4, 16}) {
+        if (rank_k_flops(count, n, n) > 4.3e9) continue;
+        b->Args({n, count});
+      }
+  } else {
+    for (int n : {256, 512, 1024, 2048})
+      for (int count : {1, 4, 16, 64}) {
+        if (rank_k_flops(count, n, n) > 1.2e12) continue;
+        b->Args({n, count});
+      }
+  }
   b->ArgNames({"n", "count"})->UseManualTime()->Unit(benchmark::kMillisecond);
 }
 
 BENCHMARK(gemm)->Apply(sizes);
 BENCHMARK(syrk_forced)->Apply(sizes);
 BENCHMARK(syrk_library)->Apply(sizes);
+BENCHMARK(syrk_lower_triangle)->Apply(sizes);
 BENCHMARK(product_by_gemm)->Apply(sizes);
 BENCHMARK(product_symmetric)->Apply(sizes);
+BENCHMARK(product_lower_triangle)->Apply(sizes);
 
 }  // namespace

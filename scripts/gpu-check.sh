@@ -25,6 +25,12 @@
 # failure and prints the tail of that step's log; KDASH_GPU_KEEP_GOING=1 runs every step and fails at the end instead.
 # A run is BLOCK:SOLVER or BLOCK:SOLVER:PRECISIONS (comma-separated kdash bench precisions, default fp32).
 #
+# The two forms of a symmetric product on the GPU (one GEMM, or the three GEMMs of its lower block triangle plus a
+# mirror; DeviceSymmetricForm, docs/backends.md): after the eigensolver paths, perf/bench_batched_syrk times both
+# at n = 256..2048 and 1..64 blocks (the step symmetric-forms, JSON in $KDASH_GPU_OUT/symmetric-forms.json); after
+# the Llama-953M runs, KDASH_GPU_SYMMETRIC_RUNS (BLOCK:SOLVER:PRECISION list, default 1024:cn:tf32) repeat a run in
+# `device` mode with --device-symmetric lower_triangle, to set against that run's `device` row.
+#
 # The race against the DASH reference (peer step): after kdash's Llama-953M runs, DashGpu (PyPI
 # ista-daslab-optimizers) runs on the same shapes on the same GPU (perf/peers/dash_gpu_race.py, roots every step,
 # KDASH_GPU_PEER_RUNS as SOLVER:PRECISION:BLOCK, default CN in TF32 and FP16, NDB and EVD in TF32, at 1024 and 2048),
@@ -50,6 +56,7 @@ peer=${KDASH_GPU_PEER:-1}
 peer_runs=${KDASH_GPU_PEER_RUNS:-cn:tf32:1024,cn:fp16:1024,ndb:tf32:1024,evd:tf32:1024,cn:tf32:2048,cn:fp16:2048,ndb:tf32:2048,evd:tf32:2048}
 peer_wheels=${KDASH_PEER_WHEELS:-$repo/out/peer-wheels}
 peer_version=${DASH_REFERENCE_VERSION:-1.1.15}
+symmetric_runs=${KDASH_GPU_SYMMETRIC_RUNS:-1024:cn:tf32}
 dry_run=0
 case ${1:-} in
   --prepare-peer)
@@ -215,6 +222,20 @@ elif [ "$suite" = 1 ]; then
   run_logged syevd-paths "$build/perf/cuda_syevd_paths" ${KDASH_GPU_SYEVD_SIZES:-1024:16 2048:4} &&
     [ "$dry_run" = 0 ] && cat "$out/syevd-paths.log"
 fi
+# Symmetric products: one GEMM against the lower block triangle's three GEMMs (perf/bench_batched_syrk.cpp).
+if [ "$suite" = 1 ] && [ "$dry_run" = 0 ] && [ ! -x "$build/perf/bench_batched_syrk" ]; then
+  step "SKIPPED: symmetric-forms ($build/perf/bench_batched_syrk not built: KDASH_ENABLE_BENCHMARKS=OFF?)"
+  skipped+=("symmetric-forms")
+elif [ "$suite" = 1 ] && [ "$dry_run" = 0 ] && ! "$build/perf/bench_batched_syrk" --benchmark_list_tests=true >/dev/null 2>&1; then
+  # A tree built on another machine may lack its Google Benchmark library here: a missing measurement, not a failure.
+  step "SKIPPED: symmetric-forms ($build/perf/bench_batched_syrk does not start here; ldd shows what it misses)"
+  skipped+=("symmetric-forms")
+elif [ "$suite" = 1 ]; then
+  run_logged symmetric-forms "$build/perf/bench_batched_syrk" --benchmark_min_time=0.1 \
+    --benchmark_filter='^(gemm|syrk_library|syrk_lower_triangle|product_by_gemm|product_lower_triangle)/' \
+    --benchmark_counters_tabular=true --benchmark_out="$out/symmetric-forms.json" --benchmark_out_format=json &&
+    [ "$dry_run" = 0 ] && cat "$out/symmetric-forms.log"
+fi
 # The race runs kdash with the reference's scale estimate (Frobenius norm: no random start vectors) where the tool
 # has --scaling; otherwise with its default (power iteration), noted in the log.
 race_args=""
@@ -234,6 +255,16 @@ for run in $llama_runs; do
   # shellcheck disable=SC2086
   run_logged "$name" "$kdash" bench --preset llama-953m --block-size "$b" --solvers "$solver" --precision "$precs" \
     $race_args $llama_args --json "$out/$name.json" && [ "$dry_run" = 0 ] && grep -A 6 "^precision" "$out/$name.log"
+done
+# The same runs with the symmetric products' lower-triangle form, device mode only (not part of the race table).
+for run in $symmetric_runs; do
+  IFS=: read -r b solver prec <<<"$run"
+  prec=${prec:-fp32}
+  name="bench-llama-953m-b$b-$solver-$prec-lower-triangle"
+  # shellcheck disable=SC2086
+  run_logged "$name" "$kdash" bench --preset llama-953m --block-size "$b" --solvers "$solver" --precision "$prec" \
+    --modes device --device-symmetric lower_triangle $race_args $llama_args --json "$out/$name.json" &&
+    [ "$dry_run" = 0 ] && grep -A 4 "^precision" "$out/$name.log"
 done
 
 # --- the peer step: DashGpu on the same shapes and GPU, then the side-by-side table --------------------------------
