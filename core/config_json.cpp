@@ -129,6 +129,7 @@ const std::vector<Field>& fields() {
       KDASH_ENUM("scaling", root.scaling, parse_scaling),
       KDASH_INT("newton_steps", root.max_iterations, std::numeric_limits<int>::min(), kIntMax),
       KDASH_NUMBER("tolerance", root.tolerance),
+      KDASH_NUMBER("usable_residual", root.usable_residual),
       KDASH_INT("pi_steps", root.power_iteration_steps, std::numeric_limits<int>::min(), kIntMax),
       KDASH_NUMBER("pi_const", root.scale_margin),
       KDASH_INT("pim_vectors", root.power_iteration_vectors, std::numeric_limits<int>::min(), kIntMax),

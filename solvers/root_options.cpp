@@ -54,7 +54,7 @@ void validate_root_options(const RootOptions& o) {
   in_range("pim_vectors", o.power_iteration_vectors, 1, limits::power_iteration_vectors);
   in_range("cheb_degree", o.chebyshev_degree, 1, limits::chebyshev_degree);
   in_range("cheb_nodes", o.chebyshev_nodes, static_cast<long long>(o.chebyshev_degree) + 1, limits::chebyshev_nodes);
-  if (!(o.usable_residual >= 0)) invalid("usable_residual", "must be >= 0");
+  finite_at_least("usable_residual", o.usable_residual, 0, false);
   if (o.method == RootMethod::chebyshev && !(o.eps > 0)) {
     invalid("eps_root", "must be > 0 for the Chebyshev solver (the fit interval is [eps, 1 + eps])");
   }

@@ -182,6 +182,9 @@ TYPED_TEST(CoreCheckpoint, BadFilesAreRejectedAndLeaveTheStateUnchanged) {
   other = c;
   other.block_size = 2;
   expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), kSpecs, other).load(good); }, "block_size");
+  other = c;
+  other.root.usable_residual = 0.5;  // which roots are kept changes the state that follows
+  expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), kSpecs, other).load(good); }, "usable_residual");
   auto specs = kSpecs;
   specs[0].shape = {5, 6};
   expect_error_naming<std::runtime_error>([&] { Optimizer(Space(), specs, c).load(good); },

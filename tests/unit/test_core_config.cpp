@@ -72,6 +72,14 @@ TEST(CoreConfig, ValidateNamesTheParameter) {
   expect_error_naming([&] { with([](kdash::Config& c) { c.root_batch_mb = std::nan(""); }).validate(); },
                       "root_batch_mb");
   expect_error_naming([&] { with([&](kdash::Config& c) { c.root.tolerance = nan; }).validate(); }, "tolerance");
+  expect_error_naming([&] { with([](kdash::Config& c) { c.root.usable_residual = -0.5; }).validate(); },
+                      "usable_residual");
+  // Not representable in JSON, so not in a checkpoint's config: refused rather than lost.
+  expect_error_naming(
+      [&] {
+        with([](kdash::Config& c) { c.root.usable_residual = std::numeric_limits<double>::infinity(); }).validate();
+      },
+      "usable_residual");
   expect_error_naming([&] { with([](kdash::Config& c) { c.root.max_iterations = 0; }).validate(); }, "newton_steps");
   // A solver the build does not provide (or invalid solver options) fails at construction, naming the solver.
   try {
@@ -102,6 +110,7 @@ TEST(CoreConfig, JsonRoundTripAndKeys) {
   c.root.precision = kdash::Precision::bf16;
   c.root.seed = 123456789012345ull;
   c.root.device_symmetric = kdash::backends::DeviceSymmetricForm::lower_triangle;
+  c.root.usable_residual = 0.25;
   c.nesterov = false;
   c.dump_dir = "dumps";
   const std::string text = kdash::config_to_json(c);
@@ -114,9 +123,11 @@ TEST(CoreConfig, JsonRoundTripAndKeys) {
                           "eps_root",  "mu",           "nesterov",          "bias_correction",
                           "grafting",  "one_dim",      "scaling",           "newton_steps",
                           "tolerance", "pi_steps",     "pi_const",          "cheb_degree",
-                          "precision", "seed",         "max_failures",      "device_symmetric"}) {
+                          "precision", "seed",         "max_failures"}) {
     EXPECT_NE(text.find(std::string("\"") + key + "\""), std::string::npos) << key;
   }
+  EXPECT_NE(text.find("\"usable_residual\""), std::string::npos) << text;
+  EXPECT_NE(text.find("\"device_symmetric\""), std::string::npos) << text;
   const kdash::Config partial = kdash::config_from_json(R"({"block_size": 128, "solver": "auto", "mu": 0.5})");
   EXPECT_EQ(partial.block_size, 128);
   EXPECT_EQ(partial.root.method, kdash::RootMethod::automatic);

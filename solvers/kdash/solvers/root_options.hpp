@@ -71,7 +71,7 @@ struct RootOptions {
   // EVD and Chebyshev: also measure residual = max|X^p A_reg - I| of every block (p GEMMs; integer p <= 16 only), the
   // measure CN and NDB report anyway. Off by default: it costs about as much as EVD's own GEMM p times over.
   bool measure_residual = false;
-  // A not_converged CN/NDB iterate is usable when its residual is below this (see root_is_usable).
+  // A not_converged CN/NDB iterate is usable when its residual is below this (see root_is_usable). Finite, >= 0.
   double usable_residual = 1.0;
 };
 
