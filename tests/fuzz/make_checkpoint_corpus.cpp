@@ -120,6 +120,7 @@ void write_corpus(const fs::path& dir) {
   kdash::Config layout = checkpoint_fuzz_config();  // options a checkpoint loads across
   layout.lr = 0.5;
   layout.stacking = kdash::StackingMode::sequential;
+  layout.root.device_symmetric = kdash::backends::DeviceSymmetricForm::lower_triangle;
   kdash::Optimizer<> other(checkpoint_fuzz_specs(), layout);
   save(other, dir / "valid_layout_options_differ.ckpt");
 
@@ -129,6 +130,7 @@ void write_corpus(const fs::path& dir) {
     write(dir / name, assemble(base, p));
   };
   variant("bad_config_differs.ckpt", [](Payload& p) { p.header["config"]["block_size"] = 8; });
+  variant("bad_usable_residual_differs.ckpt", [](Payload& p) { p.header["config"]["usable_residual"] = 0.5; });
   variant("bad_param_shape.ckpt", [](Payload& p) { p.header["params"][0]["shape"] = {5, 6}; });
   variant("bad_unknown_param.ckpt", [](Payload& p) { p.header["params"].push_back({{"name", "x"}, {"shape", {2}}}); });
   variant("bad_negative_step.ckpt", [](Payload& p) { p.header["step"] = -1; });
