@@ -150,7 +150,8 @@ void device_vendor_gemm(const VendorExec& exec, bool trans_a, bool trans_b, T al
     args.b = static_cast<const unsigned char*>(base_b) + first * size_b * element_in;
     args.c = target.data() + first * size_c;
     if (lower_triangle) {
-      for (const vendor::GemmArgs& part : vendor::lower_triangle_gemms(args, "kdash::backends::batched_syrk"))
+      for (const vendor::GemmArgs& part :
+           vendor::lower_triangle_gemms(args, "kdash::backends::device_vendor_gemm (lower-triangle form)"))
         vendor_gemm_strided_batched(exec, part);
     } else {
       vendor_gemm_strided_batched(exec, args);
