@@ -28,8 +28,8 @@
 # The two forms of a symmetric product on the GPU (one GEMM, or the three GEMMs of its lower block triangle plus a
 # mirror; DeviceSymmetricForm, docs/backends.md): after the eigensolver paths, perf/bench_batched_syrk times both
 # at n = 256..2048 and 1..64 blocks (the step symmetric-forms, JSON in $KDASH_GPU_OUT/symmetric-forms.json); after
-# the Llama-953M runs, KDASH_GPU_SYMMETRIC_RUNS (BLOCK:SOLVER:PRECISION list, default 1024:cn:tf32) repeat a run in
-# `device` mode with --device-symmetric lower_triangle, to set against that run's `device` row.
+# the peer step, KDASH_GPU_SYMMETRIC_RUNS (BLOCK:SOLVER:PRECISION list, default 1024:cn:tf32) repeat a Llama-953M run
+# in `device` mode with --device-symmetric lower_triangle, to set against that run's `device` row.
 #
 # The race against the DASH reference (peer step): after kdash's Llama-953M runs, DashGpu (PyPI
 # ista-daslab-optimizers) runs on the same shapes on the same GPU (perf/peers/dash_gpu_race.py, roots every step,
@@ -256,16 +256,6 @@ for run in $llama_runs; do
   run_logged "$name" "$kdash" bench --preset llama-953m --block-size "$b" --solvers "$solver" --precision "$precs" \
     $race_args $llama_args --json "$out/$name.json" && [ "$dry_run" = 0 ] && grep -A 6 "^precision" "$out/$name.log"
 done
-# The same runs with the symmetric products' lower-triangle form, device mode only (not part of the race table).
-for run in $symmetric_runs; do
-  IFS=: read -r b solver prec <<<"$run"
-  prec=${prec:-fp32}
-  name="bench-llama-953m-b$b-$solver-$prec-lower-triangle"
-  # shellcheck disable=SC2086
-  run_logged "$name" "$kdash" bench --preset llama-953m --block-size "$b" --solvers "$solver" --precision "$prec" \
-    --modes device --device-symmetric lower_triangle $race_args $llama_args --json "$out/$name.json" &&
-    [ "$dry_run" = 0 ] && grep -A 4 "^precision" "$out/$name.log"
-done
 
 # --- the peer step: DashGpu on the same shapes and GPU, then the side-by-side table --------------------------------
 peer_skip() { step "SKIPPED: peer step ($*)"; skipped+=("peer"); }
@@ -301,6 +291,18 @@ else
     step "race table: python3 $race table --peer ${peer_jsons[*]} --kdash ${kdash_jsons[*]} --markdown > $out/race.md"
   fi
 fi
+
+# Llama-953M runs again with the symmetric products' lower-triangle form, device mode only (not part of the race
+# table; after the race, which matters more when the budget runs short).
+for run in $symmetric_runs; do
+  IFS=: read -r b solver prec <<<"$run"
+  prec=${prec:-fp32}
+  name="bench-llama-953m-b$b-$solver-$prec-lower-triangle"
+  # shellcheck disable=SC2086
+  run_logged "$name" "$kdash" bench --preset llama-953m --block-size "$b" --solvers "$solver" --precision "$prec" \
+    --modes device --device-symmetric lower_triangle $race_args $llama_args --json "$out/$name.json" &&
+    [ "$dry_run" = 0 ] && grep -A 4 "^precision" "$out/$name.log"
+done
 
 [ "$dry_run" = 1 ] && exit 0
 ls -l "$out"
