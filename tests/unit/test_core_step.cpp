@@ -4,6 +4,7 @@
 // one program against lone runs.
 #include <gtest/gtest.h>
 
+#include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/io/npy.hpp>
 #include <kdash/optimizer.hpp>
 
@@ -726,11 +727,7 @@ struct QueuedRun : Harness<Space> {
 // handles of the one instance there is (the host spaces of Kokkos 3).
 template <class Space>
 std::vector<Space> two_instances() {
-#if KOKKOS_VERSION >= 40000
-  return Kokkos::Experimental::partition_space(Space(), 1, 1);
-#else
-  return {Space(), Space()};
-#endif
+  return kdash::compat::partition_space(Space(), 2);
 }
 
 // Two optimizers on two instances of one space with their steps interleaved, each enqueued on its own instance with

@@ -31,10 +31,8 @@ namespace kdash::backends::detail {
 // The device execution space and memory of this build (Kokkos::Cuda or Kokkos::HIP: a Kokkos has at most one).
 #if defined(KOKKOS_ENABLE_CUDA)
 using VendorExec = Kokkos::Cuda;
-#elif KOKKOS_VERSION >= 40000
-using VendorExec = Kokkos::HIP;
 #else
-using VendorExec = Kokkos::Experimental::HIP;
+using VendorExec = compat::HIP;
 #endif
 using VendorMem = VendorExec::memory_space;
 

@@ -4,6 +4,7 @@
 // execution space instance passed to it, and every View it takes lives in that space's memory.
 #pragma once
 
+#include <kdash/backends/kokkos_compat.hpp>
 #include <kdash/config.hpp>
 
 #include <Kokkos_Core.hpp>
@@ -59,10 +60,8 @@ inline constexpr bool is_host_space_v =
 #else
 #define KDASH_IF_CUDA(MACRO)
 #endif
-#if defined(KOKKOS_ENABLE_HIP) && KOKKOS_VERSION >= 40000
-#define KDASH_IF_HIP(MACRO) MACRO(Kokkos::HIP)
-#elif defined(KOKKOS_ENABLE_HIP)
-#define KDASH_IF_HIP(MACRO) MACRO(Kokkos::Experimental::HIP)
+#if defined(KOKKOS_ENABLE_HIP)
+#define KDASH_IF_HIP(MACRO) MACRO(::kdash::compat::HIP)
 #else
 #define KDASH_IF_HIP(MACRO)
 #endif

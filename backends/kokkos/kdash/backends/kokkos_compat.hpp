@@ -17,6 +17,13 @@
 
 namespace kdash::compat {
 
+// The HIP execution space: Kokkos::Experimental::HIP before 4.0, Kokkos::HIP from 4.0 (the old name is gone in 5.0).
+#if defined(KOKKOS_ENABLE_HIP) && KOKKOS_VERSION >= 40000
+using HIP = ::Kokkos::HIP;
+#elif defined(KOKKOS_ENABLE_HIP)
+using HIP = ::Kokkos::Experimental::HIP;
+#endif
+
 // Math functions moved from Kokkos::Experimental:: to Kokkos:: in 3.7.
 #if KOKKOS_VERSION >= 30700
 namespace kmath = ::Kokkos;
@@ -98,10 +105,8 @@ bool same_stream(const ExecSpace& a, const ExecSpace& b) {
 #if defined(KOKKOS_ENABLE_CUDA)
   if constexpr (std::is_same_v<ExecSpace, Kokkos::Cuda>) return a.cuda_stream() == b.cuda_stream();
 #endif
-#if defined(KOKKOS_ENABLE_HIP) && KOKKOS_VERSION >= 40000
-  if constexpr (std::is_same_v<ExecSpace, Kokkos::HIP>) return a.hip_stream() == b.hip_stream();
-#elif defined(KOKKOS_ENABLE_HIP)
-  if constexpr (std::is_same_v<ExecSpace, Kokkos::Experimental::HIP>) return a.hip_stream() == b.hip_stream();
+#if defined(KOKKOS_ENABLE_HIP)
+  if constexpr (std::is_same_v<ExecSpace, HIP>) return a.hip_stream() == b.hip_stream();
 #endif
   (void)a;
   (void)b;
