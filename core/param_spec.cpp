@@ -25,7 +25,10 @@ bool is_vector(const ParamSpec& spec) { return spec.shape.size() <= 1; }
 
 std::string describe(const ParamSpec& spec) {
   std::string s = "'" + spec.name + "' (";
-  for (std::size_t d = 0; d < spec.shape.size(); ++d) s += (d ? "x" : "") + std::to_string(spec.shape[d]);
+  for (std::size_t d = 0; d < spec.shape.size(); ++d) {
+    if (d) s += 'x';
+    s += std::to_string(spec.shape[d]);
+  }
   return s + (spec.shape.empty() ? "scalar)" : ")");
 }
 

@@ -28,8 +28,9 @@ std::string temporary_name(const std::string& target, unsigned attempt) {
   const fs::path p(target);
   const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
   // The target's name, shortened so that the temporary's stays within NAME_MAX whenever the target's does.
-  const std::string name = "." + p.filename().string().substr(0, 160) + ".tmp-" + std::to_string(::getpid()) + "-" +
-                           std::to_string(counter++) + "-" + std::to_string((now + attempt) & 0xffffff);
+  std::string name = ".";
+  name.append(p.filename().string(), 0, 160).append(".tmp-").append(std::to_string(::getpid()));
+  name.append("-").append(std::to_string(counter++)).append("-").append(std::to_string((now + attempt) & 0xffffff));
   return (p.parent_path() / name).string();
 }
 
