@@ -85,6 +85,31 @@ KOKKOS_INLINE_FUNCTION constexpr T infinity() {
   }
 }
 
+// The bits of a float or double as the signed integer of the same size (Kokkos::bit_cast exists only from 4.1 on).
+template <class T>
+struct IntegerOfSize;
+template <>
+struct IntegerOfSize<float> {
+  using type = int;
+};
+template <>
+struct IntegerOfSize<double> {
+  using type = long long;
+};
+template <class T>
+KOKKOS_INLINE_FUNCTION typename IntegerOfSize<T>::type bits_of(T x) {
+  static_assert(sizeof(typename IntegerOfSize<T>::type) == sizeof(T));
+  typename IntegerOfSize<T>::type u;
+  __builtin_memcpy(&u, &x, sizeof(T));
+  return u;
+}
+template <class T>
+KOKKOS_INLINE_FUNCTION T from_bits(typename IntegerOfSize<T>::type u) {
+  T x;
+  __builtin_memcpy(&x, &u, sizeof(T));
+  return x;
+}
+
 // Kokkos' version as "major.minor.patch".
 inline std::string kokkos_version_string() {
   constexpr int v = KOKKOS_VERSION;

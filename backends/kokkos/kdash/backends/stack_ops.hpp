@@ -152,49 +152,57 @@ void add_identity(const ExecSpace& exec, const Stack<T, MemOf<ExecSpace>>& out, 
 
 namespace detail {
 
-// max |v| and the finite test (below) over the entries [c0, c1) of a row off the diagonal, and next = alpha v there.
-// A SIMD loop on the host (the max and the sum reduce in vector lanes; the build passes -fopenmp-simd where the
-// compiler has it): measured 2x the scalar loop at n = 128..256 with SSE2. next may be row itself: entry by entry.
+// |v| as its bit pattern: for a non-negative IEEE value the (non-negative) integer order of the bits is the numeric
+// order, +infinity's bits are the exponent mask, and every NaN's are above them. So the largest |v| over a span is an
+// integer max, which every compiler vectorises (a floating-point max reduction clang vectorises only under no-NaN
+// math), and it tells a non-finite entry at once.
+template <class T>
+KOKKOS_INLINE_FUNCTION typename compat::IntegerOfSize<T>::type magnitude_bits(T v) {
+  using I = typename compat::IntegerOfSize<T>::type;
+  return compat::bits_of(v) & ~(I(1) << (8 * sizeof(I) - 1));
+}
+
+// The largest magnitude_bits over the entries [c0, c1) of a row off the diagonal, folded into `worst`, and next = alpha
+// v there. A SIMD loop on the host (the build passes -fopenmp-simd where the compiler has it): its float
+// predecessor measured 2x the scalar loop at n = 128..256 with SSE2. next may be row itself: entry by entry.
 template <bool kWrite, class T>
-KOKKOS_INLINE_FUNCTION void off_diagonal_span(const T* row, T* next, int c0, int c1, T alpha, T& worst, T& finite) {
-  T m = worst, f = finite;
+KOKKOS_INLINE_FUNCTION void off_diagonal_span(const T* row, T* next, int c0, int c1, T alpha,
+                                              typename compat::IntegerOfSize<T>::type& worst) {
+  typename compat::IntegerOfSize<T>::type m = worst;
 #if !defined(__CUDA_ARCH__) && !defined(__HIP_DEVICE_COMPILE__)
-#pragma omp simd reduction(max : m) reduction(+ : f)
+#pragma omp simd reduction(max : m)
 #endif
   for (int col = c0; col < c1; ++col) {
     const T v = row[col];
-    const T d = compat::abs(v);
+    const auto d = magnitude_bits(v);
     m = d > m ? d : m;
-    f += v - v;
     if constexpr (kWrite) next[col] = alpha * v;
   }
   worst = m;
-  finite = f;
 }
 
 }  // namespace detail
 
 // max over columns [c0, c1) of |row[col] - (col == diagonal)|, or +infinity when an entry is not finite (no finite
-// entry reaches that: the largest float minus 1 is finite; the sum of v - v over the entries stays 0 unless one is an
-// infinity or a NaN). With kWrite the same pass also writes next[col] = alpha row[col] + beta (col == diagonal); next
-// may be row itself. Accumulated in values of their own: a reduction through the reducer's reference stays in memory
-// (a store and a reload per entry).
+// entry reaches that: the largest float minus 1 is finite). With kWrite the same pass also writes next[col] =
+// alpha row[col] + beta (col == diagonal); next may be row itself. Accumulated in a value of its own: a reduction
+// through the reducer's reference stays in memory (a store and a reload per entry).
 template <bool kWrite, class T>
 KOKKOS_INLINE_FUNCTION T row_residual(const T* row, T* next, int c0, int c1, int diagonal, T alpha, T beta) {
-  T worst = 0, finite = 0;
+  typename compat::IntegerOfSize<T>::type worst = 0;
   const int split = diagonal < c0 ? c0 : diagonal > c1 ? c1 : diagonal;
-  detail::off_diagonal_span<kWrite>(row, next, c0, split, alpha, worst, finite);
+  detail::off_diagonal_span<kWrite>(row, next, c0, split, alpha, worst);
   int rest = split;
   if (diagonal >= c0 && diagonal < c1) {
     const T v = row[diagonal];
-    const T d = compat::abs(v - T(1));
+    const auto d = detail::magnitude_bits(T(v - T(1)));
     worst = d > worst ? d : worst;
-    finite += v - v;
     if constexpr (kWrite) next[diagonal] = alpha * v + beta;
     rest = diagonal + 1;
   }
-  detail::off_diagonal_span<kWrite>(row, next, rest, c1, alpha, worst, finite);
-  return finite == T(0) ? worst : compat::infinity<T>();
+  detail::off_diagonal_span<kWrite>(row, next, rest, c1, alpha, worst);
+  const T largest = compat::from_bits<T>(worst);
+  return largest < compat::infinity<T>() ? largest : compat::infinity<T>();
 }
 
 namespace detail {
