@@ -1,8 +1,8 @@
 // Standalone measurement of a BLAS/LAPACK library for the kernels kdash's host backend calls: threaded sgemm and
 // ssyevd (jobz = V), and their batched forms (many independent blocks, one single-threaded call each, blocks spread
-// over the OpenMP threads: how kdash runs a stack of blocks). Linked against one candidate library at a time by
-// perf/blas_candidates.sh; it calls only the Fortran symbols every BLAS/LAPACK exports, so the same source builds
-// against all of them.
+// over the OpenMP threads: how kdash runs a stack of blocks), with ssyevr and ssytrd batched beside ssyevd. Linked
+// against one candidate library at a time by perf/blas_candidates.sh; it calls only the Fortran symbols every
+// BLAS/LAPACK exports, so the same source builds against all of them.
 //
 // Usage: blas_candidates <label> [repetitions] [kernels] (kernels: a part of the kernel names to run, e.g.
 // "batched"; default all). Prints one CSV line per measurement:
@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 extern "C" {
@@ -24,6 +25,12 @@ void sgemm_(const char* ta, const char* tb, const int* m, const int* n, const in
             const int* ldc);
 void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w, float* work,
              const int* lwork, int* iwork, const int* liwork, int* info);
+void ssyevr_(const char* jobz, const char* range, const char* uplo, const int* n, float* a, const int* lda,
+             const float* vl, const float* vu, const int* il, const int* iu, const float* abstol, int* m, float* w,
+             float* z, const int* ldz, int* isuppz, float* work, const int* lwork, int* iwork, const int* liwork,
+             int* info);
+void ssytrd_(const char* uplo, const int* n, float* a, const int* lda, float* d, float* e, float* tau, float* work,
+             const int* lwork, int* info);
 // Thread control and self-description of each candidate; weak, so that the others still link.
 void openblas_set_num_threads(int) __attribute__((weak));
 char* openblas_get_config() __attribute__((weak));
@@ -133,18 +140,48 @@ void batched_sgemm(const char* label, int n, int reps) {
   report(label, "batched_sgemm", n, 2.0 * n * n * n * blocks, s);
 }
 
-// One ssyevd workspace and input copy per block.
+// The eigensolver routines compared: ssyevd (divide and conquer, kdash's), ssyevr (MRRR) and ssytrd (the reduction to
+// tridiagonal form both start with, alone: how much of the solve it is).
+enum class Evd { syevd, syevr, sytrd };
+
+// One eigensolver workspace and input copy per block (sizes from the routine's own workspace query).
 struct EvdBlock {
-  std::vector<float> a, w, work;
+  Evd routine;
+  int n;
+  std::vector<float> a, w, z, work;  // z: syevr's vectors, sytrd's e and tau
   std::vector<int> iwork;
-  explicit EvdBlock(int n) : a(std::size_t(n) * n), w(n), work(1 + 6 * n + 2 * n * n), iwork(3 + 5 * n) {}
-  void run(int n, const std::vector<float>& a0) {
+  EvdBlock(Evd r, int n_)
+      : routine(r), n(n_), a(std::size_t(n_) * n_), w(n_), z(r == Evd::syevr ? a.size() : 2 * std::size_t(n_)) {
+    float wq = 0;
+    int iq = 0, info = 0;
+    call(-1, &wq, &iq, &info);
+    work.resize(std::size_t(wq) + 1);
+    iwork.resize(std::max(iq, 1));
+  }
+  void call(int lwork, float* wk, int* iwk, int* info) {
+    int liwork = lwork == -1 ? -1 : int(iwork.size()), m = 0;
+    const float zero = 0;
+    switch (routine) {
+      case Evd::syevd:
+        ssyevd_("V", "U", &n, a.data(), &n, w.data(), wk, &lwork, iwk, &liwork, info);
+        break;
+      case Evd::syevr: {
+        std::vector<int> isuppz(2 * std::size_t(n));
+        ssyevr_("V", "A", "U", &n, a.data(), &n, &zero, &zero, &n, &n, &zero, &m, w.data(), z.data(), &n, isuppz.data(),
+                wk, &lwork, iwk, &liwork, info);
+        break;
+      }
+      case Evd::sytrd:
+        ssytrd_("U", &n, a.data(), &n, w.data(), z.data(), z.data() + n, wk, &lwork, info);  // d, e, tau
+        break;
+    }
+  }
+  void run(const std::vector<float>& a0) {
     a = a0;
-    const int lwork = int(work.size()), liwork = int(iwork.size());
     int info = 0;
-    ssyevd_("V", "U", &n, a.data(), &n, w.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
+    call(int(work.size()), work.data(), iwork.data(), &info);
     if (info != 0) {
-      std::fprintf(stderr, "ssyevd n=%d failed: info=%d\n", n, info);
+      std::fprintf(stderr, "eigensolver n=%d failed: info=%d\n", n, info);
       std::exit(1);
     }
   }
@@ -154,23 +191,24 @@ struct EvdBlock {
 // is better as in the GEMM rows: compare them between libraries, not with the GEMM rates.
 void threaded_ssyevd(const char* label, int n, int reps) {
   const std::vector<float> a0 = spd_matrix(n, 5);
-  EvdBlock block(n);
+  EvdBlock block(Evd::syevd, n);
   set_library_threads(omp_get_max_threads());
-  const Timing s = time_calls(reps, [&] { block.run(n, a0); });
+  const Timing s = time_calls(reps, [&] { block.run(a0); });
   report(label, "ssyevd", n, 9.0 * n * n * n, s);
 }
 
-// kdash's EVD solver on a stack: one single-threaded ssyevd per block, blocks spread over the OpenMP threads.
-void batched_ssyevd(const char* label, int n, int reps) {
+// kdash's EVD solver on a stack: one single-threaded eigensolver call per block, blocks spread over the OpenMP
+// threads (nominal 9 n^3 flops per block for every routine, so that the rows compare times).
+void batched_evd(const char* label, const char* kernel, Evd routine, int n, int reps) {
   const int blocks = std::max(2 * omp_get_max_threads(), int(1024 * 1024 / (std::size_t(n) * n)) & ~1);
   const std::vector<float> a0 = spd_matrix(n, 6);
-  std::vector<EvdBlock> stack(blocks, EvdBlock(n));
+  std::vector<EvdBlock> stack(blocks, EvdBlock(routine, n));
   set_library_threads(1);
   const Timing s = time_calls(reps, [&] {
 #pragma omp parallel for schedule(static)
-    for (int blk = 0; blk < blocks; ++blk) stack[blk].run(n, a0);
+    for (int blk = 0; blk < blocks; ++blk) stack[blk].run(a0);
   });
-  report(label, "batched_ssyevd", n, 9.0 * n * n * n * blocks, s);
+  report(label, kernel, n, 9.0 * n * n * n * blocks, s);
 }
 
 }  // namespace
@@ -191,7 +229,10 @@ int main(int argc, char** argv) {
     for (int n : {128, 256, 512}) batched_sgemm(label, n, reps);
   if (wanted("ssyevd") && only != "batched")
     for (int n : {128, 256, 512, 1024}) threaded_ssyevd(label, n, reps);
-  if (wanted("batched_ssyevd"))
-    for (int n : {128, 256, 512}) batched_ssyevd(label, n, reps);
+  const std::pair<const char*, Evd> batched_evds[] = {
+      {"batched_ssyevd", Evd::syevd}, {"batched_ssyevr", Evd::syevr}, {"batched_ssytrd", Evd::sytrd}};
+  for (const auto& [kernel, routine] : batched_evds)
+    if (wanted(kernel))
+      for (int n : {128, 256, 512}) batched_evd(label, kernel, routine, n, reps);
   return 0;
 }

@@ -7,6 +7,8 @@
 # rounds of each candidate's in-run median GFLOP/s, the best rate seen in any round, and the spread (max/min - 1) of the
 # in-run medians over the rounds.
 #
+# Kernels: sgemm and ssyevd threaded, and batched (kdash's stacks) with ssyevr and ssytrd beside ssyevd.
+#
 # Candidates: Debian's OpenBLAS as it is and with OPENBLAS_CORETYPE=SkylakeX / Haswell; Debian's BLIS (OpenMP) with
 # Debian's reference LAPACK; oneMKL (GNU OpenMP threading layer) as scripts/bootstrap.sh installs it, and the same
 # MKL restricted to AVX2 (MKL_ENABLE_INSTRUCTIONS=AVX2, the code path of a CPU without AVX-512). BLIS is fetched with
@@ -72,7 +74,7 @@ for line in open(sys.argv[1]):
     if label not in labels:
         labels.append(label)
     rows[(kernel, int(n), label)].append((float(median), float(best)))
-keys = sorted({(k, n) for k, n, _ in rows}, key=lambda t: (['sgemm', 'batched_sgemm', 'ssyevd', 'batched_ssyevd'].index(t[0]), t[1]))
+keys = sorted({(k, n) for k, n, _ in rows}, key=lambda t: (['sgemm', 'batched_sgemm', 'ssyevd', 'batched_ssyevd', 'batched_ssyevr', 'batched_ssytrd'].index(t[0]), t[1]))
 print('GFLOP/s, median over the rounds / best (spread of the medians)')
 print('| kernel | n | ' + ' | '.join(labels) + ' |')
 print('| --- | --- |' + ' --- |' * len(labels))
