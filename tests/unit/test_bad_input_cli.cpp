@@ -424,6 +424,25 @@ TEST_F(ReplayBadInput, UnwritableOutIsFoundBeforeAnyStep) {
 
 // ---- kdash bench --------------------------------------------------------------------------------------------------
 
+// A preset of a few bytes that announces terabytes (a mistyped shape, a Llama shape with billions of layers), an
+// element count beyond 64 bits, or a Llama field beyond int: an input error naming the file, before the calibration
+// and within the memory budget (the Llama list alone would have taken 5 TB to build).
+TEST_F(BadInputCli, BenchPresetsAnnouncingMoreThanTheMachineAreRejectedBeforeAllocating) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"llama": {"layers": 2147483647, "width": 1, "hidden": 1, "vocab": 1}})", "need"},
+      {R"({"llama": {"layers": 2147483647, "width": 64, "hidden": 64, "vocab": 64}})", "TiB"},
+      {R"({"params": [{"name": "typo", "shape": [40960000, 40960]}]})", "'typo' (40960000x40960)"},
+      {R"({"params": [{"shape": [3, 4294967296, 4294967296]}]})", "overflows"},
+      {R"({"llama": {"layers": 1, "width": 4294967297, "hidden": 8, "vocab": 8}})", "llama.width"}};
+  for (const auto& [text, detail] : cases) {
+    SCOPED_TRACE(text);
+    write_bytes(path("preset.json"), text);
+    const Outcome o = run("bench --preset " + arg("preset.json") + " --block-size 128 --solvers evd --modes device");
+    expect_failure(o, 2, {arg("preset.json"), detail});
+    EXPECT_EQ(o.err.find("calibration"), std::string::npos) << o.err;
+  }
+}
+
 // --json and --plot are one output set: an unwritable --plot is found before the run, and the previous report stays
 // (the report used to be truncated when the run started and rewritten before the chart failed).
 TEST_F(BadInputCli, BenchUnwritablePlotLeavesThePreviousReport) {

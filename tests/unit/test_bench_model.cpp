@@ -67,7 +67,7 @@ TEST(BenchPresets, JsonFilesDefineParamsOrALlamaShapeAndErrorsNameTheField) {
   EXPECT_EQ(l.numel(), 4 * 16 + 3 * 32 + 2 * 4 + 2 * 64 + 4);
   auto message = [](const char* text) {
     try {
-      kb::parse_preset_json(text, "'f.json'");
+      kb::parse_preset_json(text, "f.json");
     } catch (const std::invalid_argument& e) {
       return std::string(e.what());
     }
@@ -77,7 +77,73 @@ TEST(BenchPresets, JsonFilesDefineParamsOrALlamaShapeAndErrorsNameTheField) {
   EXPECT_NE(message(R"({"llama": {"layers": 1}})").find("width"), std::string::npos);
   EXPECT_NE(message("{not json").find("not valid JSON"), std::string::npos);
   EXPECT_NE(message(R"({"params": []})").find("non-empty"), std::string::npos);
+  // Names and descriptions are strings, and a misspelt key is an error rather than ignored.
+  EXPECT_NE(message(R"({"name": 5, "params": [{"shape": [4]}]})").find("preset 'f.json': \"name\" must be a string"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"params": [{"name": [1], "shape": [4]}]})").find("params[0]: \"name\" must be a string"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"description": {}, "params": [{"shape": [4]}]})").find("\"description\" must be a string"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"descripton": "x", "params": [{"shape": [4]}]})").find("unknown key \"descripton\""),
+            std::string::npos);
+  EXPECT_NE(message(R"({"params": [{"shape": [4], "dtype": "bf16"}]})").find("params[0]: unknown key \"dtype\""),
+            std::string::npos);
+  EXPECT_NE(message(R"({"llama": {"layers": 1, "width": 4, "hidden": 8, "vocab": 16, "heads": 2}})")
+                .find("llama: unknown key \"heads\""),
+            std::string::npos);
+  EXPECT_EQ(kb::parse_preset_json(
+                R"({"description": "d", "llama": {"layers": 1, "width": 4, "hidden": 8, "vocab": 16}})", "t")
+                .description,
+            "d");
   EXPECT_THROW(kb::resolve_preset("/nonexistent/preset.json"), std::invalid_argument);
+}
+
+TEST(BenchPresets, ShapesBeyondTheirRangeOrTheMachinesMemoryAreRejectedBeforeAllocating) {
+  auto message = [](const char* text, const kb::MemoryBudget& budget) {
+    try {
+      kb::parse_preset_json(text, "f.json", budget);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const kb::MemoryBudget unbounded;
+  const std::uint64_t gib = 1ull << 30;
+  const kb::MemoryBudget one_gib{gib, gib};
+  // Element counts beyond 64 bits, also through the flattening of rank > 2 (4 * 2^32 * 2^32 = 2^66).
+  EXPECT_NE(message(R"({"params": [{"shape": [1000000000000, 1000000000000]}]})", unbounded).find("overflows"),
+            std::string::npos);
+  EXPECT_NE(
+      message(R"({"params": [{"shape": [4, 4294967296, 4294967296]}]})", unbounded).find("params[0]: the element"),
+      std::string::npos);
+  EXPECT_NE(message(R"({"params": [{"shape": [4611686018427387904]}, {"shape": [4611686018427387904]}]})", unbounded)
+                .find("overflows"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"params": [{"shape": [18446744073709551615]}]})", unbounded).find("from 1 to"),
+            std::string::npos);
+  // A Llama field beyond int is an error, not a wrapped (smaller) model.
+  EXPECT_NE(message(R"({"llama": {"layers": 1, "width": 4294967297, "hidden": 8, "vocab": 8}})", unbounded)
+                .find("llama.width must be an integer from 1 to 2147483647"),
+            std::string::npos);
+  // 10^6 x 1000 fp32 parameters and gradients: 8 * 10^9 bytes = 7.5 GiB, named with the largest parameter.
+  const std::string big = message(R"({"params": [{"name": "w", "shape": [1000000, 1000]}, {"shape": [7]}]})", one_gib);
+  EXPECT_NE(big.find("need 7.5 GiB"), std::string::npos) << big;
+  EXPECT_NE(big.find("'w' (1000000x1000)"), std::string::npos) << big;
+  EXPECT_NE(big.find("1.0 GiB"), std::string::npos) << big;
+  EXPECT_EQ(message(R"({"params": [{"name": "w", "shape": [1000, 1000]}]})", one_gib), "no error");
+  // 2^31 - 1 layers of width 8: about 10^12 elements, rejected before the list of 2 * 10^10 parameters is built.
+  const std::string layers =
+      message(R"({"llama": {"layers": 2147483647, "width": 8, "hidden": 8, "vocab": 8}})", one_gib);
+  EXPECT_NE(layers.find("'embed_tokens' (8x8)"), std::string::npos) << layers;
+  // With room for the elements, the host still has to hold one entry per parameter.
+  const std::string entries = message(R"({"llama": {"layers": 2147483647, "width": 1, "hidden": 1, "vocab": 1}})",
+                                      kb::MemoryBudget{~0ull, gib});
+  EXPECT_NE(entries.find("19327352826 parameters need at least"), std::string::npos) << entries;
+  // The paper's model: 953,223,168 elements x 8 bytes = 7.1 GiB.
+  EXPECT_THROW(kb::builtin_preset("llama-953m", {4 * gib, 4 * gib}), std::invalid_argument);
+  EXPECT_EQ(kb::builtin_preset("llama-953m", {8 * gib, 8 * gib}).numel(), 953223168);
+  EXPECT_EQ(kb::human_bytes(17), "17 bytes");
+  EXPECT_EQ(kb::human_bytes(1536.0L * 1024 * 1024), "1.5 GiB");
 }
 
 TEST(BenchFlopModel, MatchesTheGemmCountsOfOneBlock) {

@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <climits>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <stdexcept>
 
@@ -20,10 +23,43 @@ std::int64_t ModelPreset::numel() const {
   return n;
 }
 
-ModelPreset llama_preset(const std::string& name, const LlamaShape& s) {
+namespace {
+
+// a * b and a + b, or std::invalid_argument naming `what` when the result does not fit into 64 bits.
+std::int64_t checked_product(std::int64_t a, std::int64_t b, const std::string& what) {
+  std::int64_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) throw std::invalid_argument(what + ": the element count overflows 64 bits");
+  return r;
+}
+std::int64_t checked_sum(std::int64_t a, std::int64_t b, const std::string& what) {
+  std::int64_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) throw std::invalid_argument(what + ": the element count overflows 64 bits");
+  return r;
+}
+
+// A Llama shape's ranges, element count and memory (`what` names the preset in messages).
+void check_llama(const std::string& what, const LlamaShape& s, const MemoryBudget& budget) {
   if (s.layers < 1 || s.width < 1 || s.hidden < 1 || s.vocab < 1) {
-    throw std::invalid_argument("preset '" + name + "': layers, width, hidden and vocab must all be >= 1");
+    throw std::invalid_argument(what + ": layers, width, hidden and vocab must all be >= 1");
   }
+  const std::int64_t w = s.width, h = s.hidden, v = s.vocab;
+  // Per layer: q, k, v, o (w x w), gate and up (h x w), down (w x h), two gains (w); then the embedding and the lm
+  // head (v x w) and the final gain (w).
+  const std::int64_t layer =
+      checked_sum(checked_sum(checked_product(4 * w, w, what), checked_product(3 * h, w, what), what), 2 * w, what);
+  const std::int64_t elements =
+      checked_sum(checked_product(s.layers, layer, what), checked_sum(checked_product(2 * v, w, what), w, what), what);
+  // The largest parameter: the embedding (vocab x width), else a SwiGLU projection (hidden x width), else attention.
+  const std::int64_t rows = std::max({v, h, w});
+  const char* largest = rows == v ? "embed_tokens" : rows == h ? "mlp.gate_proj" : "attn.q_proj";
+  require_fits(what, 9 * std::int64_t(s.layers) + 3, elements,
+               std::string("'") + largest + "' (" + std::to_string(rows) + "x" + std::to_string(w) + ")", budget);
+}
+
+}  // namespace
+
+ModelPreset llama_preset(const std::string& name, const LlamaShape& s, const MemoryBudget& budget) {
+  check_llama("preset '" + name + "'", s, budget);
   ModelPreset m;
   m.name = name;
   std::ostringstream d;
@@ -48,12 +84,12 @@ ModelPreset llama_preset(const std::string& name, const LlamaShape& s) {
 
 std::vector<std::string> builtin_preset_names() { return {"small", "llama-953m"}; }
 
-ModelPreset builtin_preset(const std::string& name) {
+ModelPreset builtin_preset(const std::string& name, const MemoryBudget& budget) {
   // The DASH paper's model (arXiv 2602.02016): 953M parameters.
-  if (name == "llama-953m") return llama_preset(name, {16, 2048, 5632, 32000});
+  if (name == "llama-953m") return llama_preset(name, {16, 2048, 5632, 32000}, budget);
   // The same architecture scaled down (width / 16, SwiGLU ratio 2.75, vocabulary 512): sized so that the default
   // table (4 solvers x 3 modes x block sizes 128, 256, 512) runs in about a minute on 2 CPU cores (docs/bench.md).
-  if (name == "small") return llama_preset(name, {2, 128, 352, 512});
+  if (name == "small") return llama_preset(name, {2, 128, 352, 512}, budget);
   std::string known;
   for (const auto& n : builtin_preset_names()) known += (known.empty() ? "" : ", ") + n;
   throw std::invalid_argument("unknown preset '" + name + "' (built in: " + known + "; or a path to a .json file)");
@@ -61,68 +97,116 @@ ModelPreset builtin_preset(const std::string& name) {
 
 namespace {
 
-std::int64_t positive_dim(const nlohmann::json& j, const std::string& where) {
-  if (!j.is_number_integer() || j.get<std::int64_t>() < 1) {
-    throw std::invalid_argument(where + " must be an integer >= 1, got " + j.dump());
+// An integer in [1, most]; a value beyond 64 bits (nlohmann keeps it unsigned) is out of range too.
+std::int64_t positive_dim(const nlohmann::json& j, const std::string& where, std::int64_t most) {
+  const bool in_range = j.is_number_unsigned()  ? j.get<std::uint64_t>() <= std::uint64_t(most)
+                        : j.is_number_integer() ? j.get<std::int64_t>() <= most
+                                                : false;
+  if (!in_range || j.get<std::int64_t>() < 1) {
+    throw std::invalid_argument(where + " must be an integer from 1 to " + std::to_string(most) + ", got " + j.dump());
   }
   return j.get<std::int64_t>();
 }
 
+// j[key] as a string, `fallback` when absent; std::invalid_argument naming `where` when it is not a string.
+std::string optional_string(const nlohmann::json& j, const char* key, const std::string& fallback,
+                            const std::string& where) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_string()) {
+    throw std::invalid_argument(where + ": \"" + key + "\" must be a string, got " + j[key].dump());
+  }
+  return j[key].get<std::string>();
+}
+
+// std::invalid_argument naming `where` and the key when the object `j` has a key outside `known` (a misspelt
+// "descripton" or "shapes" would otherwise be ignored).
+void only_known_keys(const nlohmann::json& j, std::initializer_list<const char*> known, const std::string& where) {
+  for (const auto& item : j.items()) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || item.key() == k;
+    if (!ok) {
+      std::string list;
+      for (const char* k : known) list += (list.empty() ? "\"" : ", \"") + std::string(k) + "\"";
+      throw std::invalid_argument(where + ": unknown key \"" + item.key() + "\" (known: " + list + ")");
+    }
+  }
+}
+
 }  // namespace
 
-ModelPreset parse_preset_json(const std::string& text, const std::string& origin) {
+ModelPreset parse_preset_json(const std::string& text, const std::string& origin, const MemoryBudget& budget) {
+  const std::string file = "preset '" + origin + "'";
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw std::invalid_argument("preset " + origin + ": not valid JSON: " + e.what());
+    throw std::invalid_argument(file + ": not valid JSON: " + e.what());
   }
-  if (!j.is_object()) throw std::invalid_argument("preset " + origin + ": expected a JSON object");
-  const std::string name = j.value("name", origin);
+  if (!j.is_object()) throw std::invalid_argument(file + ": expected a JSON object");
+  only_known_keys(j, {"name", "description", "params", "llama"}, file);
+  const std::string name = optional_string(j, "name", origin, file);
+  const std::string description = optional_string(j, "description", "custom preset from '" + origin + "'", file);
   const bool has_params = j.contains("params"), has_llama = j.contains("llama");
   if (has_params == has_llama) {
-    throw std::invalid_argument("preset " + origin + ": give exactly one of \"params\" and \"llama\"");
+    throw std::invalid_argument(file + ": give exactly one of \"params\" and \"llama\"");
   }
   if (has_llama) {
     const auto& l = j["llama"];
-    if (!l.is_object()) throw std::invalid_argument("preset " + origin + ": \"llama\" must be an object");
+    if (!l.is_object()) throw std::invalid_argument(file + ": \"llama\" must be an object");
+    only_known_keys(l, {"layers", "width", "hidden", "vocab"}, file + ": llama");
     LlamaShape s;
     for (auto [key, field] : {std::pair<const char*, int*>{"layers", &s.layers},
                               {"width", &s.width},
                               {"hidden", &s.hidden},
                               {"vocab", &s.vocab}}) {
-      if (!l.contains(key)) throw std::invalid_argument("preset " + origin + ": \"llama\" lacks \"" + key + "\"");
-      *field = static_cast<int>(positive_dim(l[key], "preset " + origin + ": llama." + key));
+      if (!l.contains(key)) throw std::invalid_argument(file + ": \"llama\" lacks \"" + key + "\"");
+      *field = static_cast<int>(positive_dim(l[key], file + ": llama." + key, INT_MAX));
     }
-    return llama_preset(name, s);
+    check_llama(file, s, budget);  // named by its file before llama_preset names it by its own name
+    ModelPreset m = llama_preset(name, s, budget);
+    if (j.contains("description")) m.description = description;
+    return m;
   }
   const auto& params = j["params"];
   if (!params.is_array() || params.empty()) {
-    throw std::invalid_argument("preset " + origin + ": \"params\" must be a non-empty array");
+    throw std::invalid_argument(file + ": \"params\" must be a non-empty array");
   }
   ModelPreset m;
   m.name = name;
-  m.description = j.value("description", "custom preset from " + origin);
+  m.description = description;
+  std::int64_t elements = 0, largest_count = 0;
+  std::string largest;
   for (std::size_t i = 0; i < params.size(); ++i) {
     const auto& p = params[i];
-    const std::string where = "preset " + origin + ": params[" + std::to_string(i) + "]";
+    const std::string where = file + ": params[" + std::to_string(i) + "]";
     if (!p.is_object() || !p.contains("shape") || !p["shape"].is_array()) {
       throw std::invalid_argument(where + " must be an object with a \"shape\" array");
     }
+    only_known_keys(p, {"name", "shape"}, where);
     ParamShape ps;
-    ps.name = p.value("name", "param" + std::to_string(i));
-    for (const auto& d : p["shape"])
-      ps.shape.push_back(positive_dim(d, where + ".shape[" + std::to_string(ps.shape.size()) + "]"));
+    ps.name = optional_string(p, "name", "param" + std::to_string(i), where);
+    std::int64_t count = 1;
+    for (const auto& d : p["shape"]) {
+      ps.shape.push_back(positive_dim(d, where + ".shape[" + std::to_string(ps.shape.size()) + "]", INT64_MAX));
+      count = checked_product(count, ps.shape.back(), where);
+    }
     if (ps.shape.empty()) throw std::invalid_argument(where + ": the shape is empty");
     if (ps.shape.size() > 2) {  // design.md §1: rank > 2 is viewed as (shape[0], numel / shape[0])
-      ps.shape = {ps.shape[0], ps.numel() / ps.shape[0]};
+      ps.shape = {ps.shape[0], count / ps.shape[0]};
+    }
+    elements = checked_sum(elements, count, file);
+    if (count > largest_count) {
+      largest_count = count;
+      largest = "'" + ps.name + "' (" + std::to_string(ps.shape[0]) +
+                (ps.shape.size() > 1 ? "x" + std::to_string(ps.shape[1]) : std::string()) + ")";
     }
     m.params.push_back(std::move(ps));
   }
+  require_fits(file, std::int64_t(m.params.size()), elements, largest, budget);
   return m;
 }
 
-ModelPreset resolve_preset(const std::string& name_or_path) {
+ModelPreset resolve_preset(const std::string& name_or_path, const MemoryBudget& budget) {
   const std::string ext = ".json";
   if (name_or_path.size() > ext.size() &&
       name_or_path.compare(name_or_path.size() - ext.size(), ext.size(), ext) == 0) {
@@ -130,9 +214,9 @@ ModelPreset resolve_preset(const std::string& name_or_path) {
     if (!in) throw std::invalid_argument("preset file '" + name_or_path + "' cannot be opened");
     std::ostringstream text;
     text << in.rdbuf();
-    return parse_preset_json(text.str(), "'" + name_or_path + "'");
+    return parse_preset_json(text.str(), name_or_path, budget);
   }
-  return builtin_preset(name_or_path);
+  return builtin_preset(name_or_path, budget);
 }
 
 }  // namespace kdash::tools::bench

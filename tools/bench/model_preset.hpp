@@ -3,6 +3,8 @@
 // table runs in about a minute on a 2-core CPU); a JSON file defines a custom preset (docs/bench.md).
 #pragma once
 
+#include "bench/memory_budget.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,18 +32,22 @@ struct ModelPreset {
 struct LlamaShape {
   int layers = 0, width = 0, hidden = 0, vocab = 0;
 };
-ModelPreset llama_preset(const std::string& name, const LlamaShape& shape);
+// Checks the shape's element count (64 bits) and memory (`budget`, memory_budget.hpp) before building the list.
+ModelPreset llama_preset(const std::string& name, const LlamaShape& shape, const MemoryBudget& budget = {});
 
-// The names of the built-in presets, and one of them by name (std::invalid_argument listing them if unknown).
+// The names of the built-in presets, and one of them by name (std::invalid_argument listing them if unknown, or
+// naming the memory it needs when that exceeds `budget`).
 std::vector<std::string> builtin_preset_names();
-ModelPreset builtin_preset(const std::string& name);
+ModelPreset builtin_preset(const std::string& name, const MemoryBudget& budget = {});
 
 // A preset from JSON text, either a list of parameters or a Llama-style shape:
 //   {"name": "mine", "params": [{"name": "w1", "shape": [512, 256]}, {"name": "b1", "shape": [512]}]}
 //   {"name": "mine", "llama": {"layers": 4, "width": 512, "hidden": 1408, "vocab": 4096}}
-// `origin` names the source in error messages. Throws std::invalid_argument on malformed input.
-ModelPreset parse_preset_json(const std::string& text, const std::string& origin);
+// `origin` names the source in error messages (quoted there) and is the default name. Throws std::invalid_argument on
+// malformed input: a dimension outside [1, 2^63) (Llama fields: [1, 2^31)), an element count beyond 64 bits, or a
+// preset whose parameters and gradients cannot fit into `budget` (memory_budget.hpp).
+ModelPreset parse_preset_json(const std::string& text, const std::string& origin, const MemoryBudget& budget = {});
 // `--preset` argument: a built-in name, or a path ending in .json read with parse_preset_json.
-ModelPreset resolve_preset(const std::string& name_or_path);
+ModelPreset resolve_preset(const std::string& name_or_path, const MemoryBudget& budget = {});
 
 }  // namespace kdash::tools::bench

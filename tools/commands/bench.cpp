@@ -43,7 +43,7 @@ struct BenchArgs {
 
 bench::BenchPlan make_plan(const BenchArgs& a) {
   bench::BenchPlan plan;
-  plan.preset = bench::resolve_preset(a.preset);
+  plan.preset = bench::resolve_preset(a.preset, bench::this_machine_memory());
   plan.block_sizes.clear();
   for (const auto& s : split_list(a.block_sizes, "--block-size")) {
     std::size_t used = 0;
