@@ -422,6 +422,27 @@ TEST_F(ReplayBadInput, UnwritableOutIsFoundBeforeAnyStep) {
   expect_outputs_untouched();
 }
 
+// ---- kdash train --------------------------------------------------------------------------------------------------
+
+// Checked before any training: a seed outside [0, 2^64 - 1] (CLI11 wrapped -1 and saturated 10^20 to 2^64 - 1: two
+// seeds silently the same), a target accuracy outside (0, 1] (never reachable), and a hidden layer whose weights
+// cannot fit into memory (2 * 10^9 units: 477 GiB asked of malloc).
+TEST_F(BadInputCli, TrainSeedTargetAndHiddenAreCheckedBeforeTraining) {
+  const std::pair<std::string, std::string> cases[] = {{"--seed -1", "--seed"},
+                                                       {"--seed 99999999999999999999", "--seed"},
+                                                       {"--seed 1e3", "--seed"},
+                                                       {"--target 2", "--target"},
+                                                       {"--target 0", "--target"},
+                                                       {"--target nan", "--target"},
+                                                       {"--hidden 2000000000", "--hidden 2000000000"}};
+  for (const auto& [args, named] : cases) {
+    SCOPED_TRACE(args);
+    const Outcome o = run("train --optimizers dash --epochs 1 --json " + arg("log.json") + " " + args);
+    expect_failure(o, 2, {named});
+    EXPECT_FALSE(fs::exists(path("log.json")));
+  }
+}
+
 // ---- kdash bench --------------------------------------------------------------------------------------------------
 
 // A preset of a few bytes that announces terabytes (a mistyped shape, a Llama shape with billions of layers), an

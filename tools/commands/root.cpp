@@ -5,6 +5,7 @@
 // non_finite (its output is zero) while the others are computed. With a report, every solver measures each block's
 // residual, and every block carries its condition estimate and ill_conditioned flag (docs/solvers.md).
 #include "command.hpp"
+#include "seed_option.hpp"
 
 #include <kdash/backends/execution.hpp>
 #include <kdash/io/npy.hpp>
@@ -15,7 +16,6 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -31,17 +31,8 @@ struct RootArgs {
   std::string in, out, report;
   double root = 4, eps = 1e-10, tol = 1e-6, sym_tol = 1e-5;
   int iters = 10, degree = 20, nodes = 10000, power_iteration_steps = 10, power_iteration_vectors = 16;
-  std::string seed = "0";  // parsed strictly: CLI11 would wrap -1 to 2^64 - 1
+  std::string seed = "0";  // parse_seed (seed_option.hpp)
 };
-
-std::uint64_t parse_seed(const std::string& text) {
-  std::uint64_t v = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (text.empty() || ec != std::errc() || ptr != end)
-    throw UsageError("--seed must be an integer in [0, 2^64 - 1], got '" + text + "'");
-  return v;
-}
 
 // The cost options are bounded like the optimizer's (kdash::limits): beyond the bound they buy no accuracy.
 void check_cost_options(const RootArgs& args) {

@@ -1,8 +1,10 @@
 // kdash train: a small MLP on the UCI handwritten digits, trained with DASH and with Adam from the same
 // initialisation (design.md §8; docs/examples.md).
 #include "command.hpp"
+#include "seed_option.hpp"
 
 #include "bench/gnuplot.hpp"
+#include "bench/memory_budget.hpp"
 #include "bench/progress_bar.hpp"
 #include "train/digits_dataset.hpp"
 #include "train/mlp.hpp"
@@ -25,7 +27,7 @@ struct TrainArgs {
   int epochs = 30;
   int batch_size = 64;
   int hidden = 64;
-  std::uint64_t seed = 0;
+  std::string seed = "0";  // parse_seed (seed_option.hpp)
   double test_fraction = 0.2;
   double lr_adam = 3e-3;
   double lr_dash = 3e-3;
@@ -68,6 +70,13 @@ Action register_train(CLI::App& app) {
       if (names.empty()) throw UsageError("--optimizers: give at least one of dash, adam");
     }
     if (a->hidden < 1) throw UsageError("--hidden must be >= 1");
+    // The MLP 64-hidden-10: W1 (hidden x 64), b1, W2 (10 x hidden), b2.
+    bench::require_fits("--hidden " + std::to_string(a->hidden), 4, 75 * std::int64_t(a->hidden) + 10,
+                        "'W1' (" + std::to_string(a->hidden) + "x64)", bench::this_machine_memory());
+    if (!(a->target > 0 && a->target <= 1)) {
+      throw UsageError("--target must be a test accuracy in (0, 1], got " + std::to_string(a->target));
+    }
+    const std::uint64_t seed = parse_seed(a->seed);
     if (!a->plot_out.empty() && !gnuplot_available()) {
       throw std::runtime_error("--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox)");
     }
@@ -77,14 +86,14 @@ Action register_train(CLI::App& app) {
     if (!a->plot_out.empty()) outputs.reserve(a->plot_out);
     const std::string path = a->data.empty() ? train::default_digits_path() : a->data;
     const auto all = train::load_digits(path);
-    const auto split = train::split_dataset(all, a->test_fraction, a->seed);
+    const auto split = train::split_dataset(all, a->test_fraction, seed);
     std::printf("kdash train: UCI digits (%s): %d train, %d test samples; MLP 64-%d-10 (ReLU), batch %d, %d epochs\n",
                 path.c_str(), split.train.size(), split.test.size(), a->hidden, a->batch_size, a->epochs);
-    train::TrainOptions options{a->epochs, a->batch_size, a->seed};
+    train::TrainOptions options{a->epochs, a->batch_size, seed};
     std::vector<train::RunLog> runs;
     bench::ProgressBar bar(int(names.size()) * a->epochs);
     for (const auto& name : names) {
-      train::Mlp model(64, a->hidden, 10, a->seed);  // the same initial model for every optimizer
+      train::Mlp model(64, a->hidden, 10, seed);  // the same initial model for every optimizer
       std::unique_ptr<train::ParamOptimizer> opt;
       double lr = 0;
       if (name == "adam") {
@@ -92,7 +101,7 @@ Action register_train(CLI::App& app) {
         opt = train::make_adam(model.params(), {lr, 0.9, 0.999, 1e-8});
       } else {
         lr = a->lr_dash;
-        opt = train::make_dash(model.params(), {lr, a->block_size, a->solver, a->root_freq, a->seed});
+        opt = train::make_dash(model.params(), {lr, a->block_size, a->solver, a->root_freq, seed});
       }
       bar.start(name + " epoch 1/" + std::to_string(a->epochs));
       auto log = train::train(model, *opt, lr, split, options, [&](const train::EpochLog& e) {
@@ -128,7 +137,7 @@ Action register_train(CLI::App& app) {
       nlohmann::json j = {{"dataset", {{"path", path}, {"train", split.train.size()}, {"test", split.test.size()}}},
                           {"model", {{"layers", {64, a->hidden, 10}}, {"activation", "relu"}}},
                           {"batch_size", a->batch_size},
-                          {"seed", a->seed},
+                          {"seed", seed},
                           {"target_accuracy", a->target},
                           {"runs", nlohmann::json::array()}};
       for (const auto& run : runs) j["runs"].push_back(train::to_json(run, a->target));
