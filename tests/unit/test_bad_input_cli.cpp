@@ -464,6 +464,22 @@ TEST_F(BadInputCli, BenchPresetsAnnouncingMoreThanTheMachineAreRejectedBeforeAll
   }
 }
 
+// List options: an empty item (a trailing comma was dropped silently), an item given twice, or a block size beyond
+// int are usage errors naming the option and the item.
+TEST_F(BadInputCli, BenchListOptionsRejectEmptyRepeatedAndOutOfRangeItems) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"--block-size 128, --solvers evd --modes device", "--block-size: empty item"},
+      {"--block-size ,128 --solvers evd --modes device", "--block-size: empty item"},
+      {"--block-size 128 --solvers evd,evd --modes device", "--solvers: 'evd' is given twice"},
+      {"--block-size 128 --solvers evd --modes device,layerwise,device", "--modes: 'device' is given twice"},
+      {"--block-size 99999999999 --solvers evd --modes device", "from 1 to 2147483647"}};
+  for (const auto& [args, named] : cases) {
+    SCOPED_TRACE(args);
+    const Outcome o = run("bench " + args + " --repeats 1 --warmup 0");
+    expect_failure(o, 2, {named});
+  }
+}
+
 // --json and --plot are one output set: an unwritable --plot is found before the run, and the previous report stays
 // (the report used to be truncated when the run started and rewritten before the chart failed).
 TEST_F(BadInputCli, BenchUnwritablePlotLeavesThePreviousReport) {

@@ -10,20 +10,27 @@
 
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
 namespace kdash::tools {
 namespace {
 
+// The items of a comma-separated option value: an empty item (also a leading or trailing comma) or one given twice
+// is a usage error naming the option.
 std::vector<std::string> split_list(const std::string& text, const std::string& option) {
   std::vector<std::string> out;
-  std::stringstream in(text);
-  for (std::string item; std::getline(in, item, ',');) {
+  for (std::size_t start = 0;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (item.empty()) throw UsageError(option + ": empty item in '" + text + "'");
+    for (const auto& seen : out)
+      if (seen == item) throw UsageError(option + ": '" + item + "' is given twice in '" + text + "'");
     out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
-  if (out.empty()) throw UsageError(option + ": give at least one value");
   return out;
 }
 
@@ -53,7 +60,10 @@ bench::BenchPlan make_plan(const BenchArgs& a) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != s.size() || b < 1) throw UsageError("--block-size: '" + s + "' is not an integer >= 1");
+    if (used != s.size() || b < 1) {
+      throw UsageError("--block-size: '" + s + "' is not an integer from 1 to " +
+                       std::to_string(std::numeric_limits<int>::max()));
+    }
     plan.block_sizes.push_back(b);
   }
   plan.solvers.clear();
