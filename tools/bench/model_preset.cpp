@@ -197,8 +197,10 @@ ModelPreset parse_preset_json(const std::string& text, const std::string& origin
     elements = checked_sum(elements, count, file);
     if (count > largest_count) {
       largest_count = count;
-      largest = "'" + ps.name + "' (" + std::to_string(ps.shape[0]) +
-                (ps.shape.size() > 1 ? "x" + std::to_string(ps.shape[1]) : std::string()) + ")";
+      // By append: the same text as one chain of operator+ trips GCC 12's -Wrestrict false positive in C++20.
+      largest.assign("'").append(ps.name).append("' (").append(std::to_string(ps.shape[0]));
+      if (ps.shape.size() > 1) largest.append("x").append(std::to_string(ps.shape[1]));
+      largest.append(")");
     }
     m.params.push_back(std::move(ps));
   }
