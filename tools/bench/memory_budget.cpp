@@ -5,14 +5,31 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 
 namespace kdash::tools::bench {
+
+namespace {
+
+// A cgroup's memory limit in bytes (v2, then v1), or 0 when there is none ("max", absent, unreadable).
+std::uint64_t cgroup_memory_limit() {
+  for (const char* file : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream in(file);
+    std::uint64_t limit = 0;
+    if (in >> limit && limit > 0) return limit;
+  }
+  return 0;
+}
+
+}  // namespace
 
 MemoryBudget this_machine_memory() {
   MemoryBudget budget;
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   if (pages > 0 && page > 0) budget.host_bytes = std::uint64_t(pages) * std::uint64_t(page);
+  const std::uint64_t limit = cgroup_memory_limit();  // a container's limit, when below the machine's memory
+  if (limit > 0 && limit < budget.host_bytes) budget.host_bytes = limit;
   if (Kokkos::SpaceAccessibility<Kokkos::HostSpace, DefaultExecSpace::memory_space>::accessible) {
     budget.parameter_bytes = budget.host_bytes;
   }
@@ -38,13 +55,13 @@ void require_fits(const std::string& what, std::int64_t params, std::int64_t ele
     throw std::invalid_argument(what + ": its parameters and gradients alone need " + human_bytes(data) + " (" +
                                 std::to_string(elements) + " elements x " + std::to_string(kBytesPerElement) +
                                 " bytes; largest parameter " + largest + "), more than the " +
-                                human_bytes(budget.parameter_bytes) + " of memory of this machine");
+                                human_bytes(budget.parameter_bytes) + " of memory available here");
   }
   const long double host = static_cast<long double>(params) * kHostBytesPerParam;
   if (host > static_cast<long double>(budget.host_bytes)) {
     throw std::invalid_argument(what + ": " + std::to_string(params) + " parameters need at least " +
                                 human_bytes(host) + " of host memory for their bookkeeping, more than the " +
-                                human_bytes(budget.host_bytes) + " of this machine");
+                                human_bytes(budget.host_bytes) + " available here");
   }
 }
 

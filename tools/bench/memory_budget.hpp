@@ -16,8 +16,9 @@ struct MemoryBudget {
   std::uint64_t host_bytes = std::numeric_limits<std::uint64_t>::max();
 };
 
-// This machine's physical memory for both when the default execution space uses host memory; with a device memory
-// space only host_bytes is bounded (a device allocation that does not fit fails with an error of its own).
+// This machine's physical memory, or the cgroup's memory limit when lower (a container), for both when the default
+// execution space uses host memory; with a device memory space only host_bytes is bounded (a device allocation that
+// does not fit fails with an error of its own).
 MemoryBudget this_machine_memory();
 
 // The least a preset needs: 4 bytes of fp32 parameter and 4 of gradient per element (the optimizer's state comes on
