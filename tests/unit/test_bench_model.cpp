@@ -11,6 +11,20 @@
 
 namespace kb = kdash::tools::bench;
 
+namespace {
+
+// The error parse_preset_json gives for `text` read from "f.json", or "no error".
+std::string message(const char* text, const kb::MemoryBudget& budget = {}) {
+  try {
+    kb::parse_preset_json(text, "f.json", budget);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
 TEST(BenchBlocks, CoverEveryEntryOnceWithTheSpecOrder) {
   // 5 x 7 with B = 2: full 2x2 blocks (2 x 3 of them), right strip (2,1) x2, bottom strip (1,2) x3, corner (1,1).
   const auto blocks = kb::blocks_of({"w", {5, 7}}, 2);
@@ -65,14 +79,6 @@ TEST(BenchPresets, JsonFilesDefineParamsOrALlamaShapeAndErrorsNameTheField) {
   EXPECT_EQ(m.params[2].shape, (std::vector<std::int64_t>{4, 12}));
   const auto l = kb::parse_preset_json(R"({"llama": {"layers": 1, "width": 4, "hidden": 8, "vocab": 16}})", "t");
   EXPECT_EQ(l.numel(), 4 * 16 + 3 * 32 + 2 * 4 + 2 * 64 + 4);
-  auto message = [](const char* text) {
-    try {
-      kb::parse_preset_json(text, "f.json");
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   EXPECT_NE(message(R"({"params": [{"shape": [0, 3]}]})").find("params[0].shape[0]"), std::string::npos);
   EXPECT_NE(message(R"({"llama": {"layers": 1}})").find("width"), std::string::npos);
   EXPECT_NE(message("{not json").find("not valid JSON"), std::string::npos);
@@ -99,14 +105,6 @@ TEST(BenchPresets, JsonFilesDefineParamsOrALlamaShapeAndErrorsNameTheField) {
 }
 
 TEST(BenchPresets, ShapesBeyondTheirRangeOrTheMachinesMemoryAreRejectedBeforeAllocating) {
-  auto message = [](const char* text, const kb::MemoryBudget& budget) {
-    try {
-      kb::parse_preset_json(text, "f.json", budget);
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   const kb::MemoryBudget unbounded;
   const std::uint64_t gib = 1ull << 30;
   const kb::MemoryBudget one_gib{gib, gib};

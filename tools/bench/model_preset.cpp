@@ -56,10 +56,10 @@ void check_llama(const std::string& what, const LlamaShape& s, const MemoryBudge
                std::string("'") + largest + "' (" + std::to_string(rows) + "x" + std::to_string(w) + ")", budget);
 }
 
-}  // namespace
-
-ModelPreset llama_preset(const std::string& name, const LlamaShape& s, const MemoryBudget& budget) {
-  check_llama("preset '" + name + "'", s, budget);
+// The Llama preset `name` after check_llama (`what` names it in messages: the preset, or the file it comes from).
+ModelPreset build_llama(const std::string& name, const LlamaShape& s, const std::string& what,
+                        const MemoryBudget& budget) {
+  check_llama(what, s, budget);
   ModelPreset m;
   m.name = name;
   std::ostringstream d;
@@ -80,6 +80,12 @@ ModelPreset llama_preset(const std::string& name, const LlamaShape& s, const Mem
   m.params.push_back({"final_norm", {w}});
   m.params.push_back({"lm_head", {v, w}});
   return m;
+}
+
+}  // namespace
+
+ModelPreset llama_preset(const std::string& name, const LlamaShape& s, const MemoryBudget& budget) {
+  return build_llama(name, s, "preset '" + name + "'", budget);
 }
 
 std::vector<std::string> builtin_preset_names() { return {"small", "llama-953m"}; }
@@ -162,8 +168,7 @@ ModelPreset parse_preset_json(const std::string& text, const std::string& origin
       if (!l.contains(key)) throw std::invalid_argument(file + ": \"llama\" lacks \"" + key + "\"");
       *field = static_cast<int>(positive_dim(l[key], file + ": llama." + key, INT_MAX));
     }
-    check_llama(file, s, budget);  // named by its file before llama_preset names it by its own name
-    ModelPreset m = llama_preset(name, s, budget);
+    ModelPreset m = build_llama(name, s, file, budget);
     if (j.contains("description")) m.description = description;
     return m;
   }
