@@ -4,8 +4,8 @@
 // against one candidate library at a time by perf/blas_candidates.sh; it calls only the Fortran symbols every
 // BLAS/LAPACK exports, so the same source builds against all of them.
 //
-// Usage: blas_candidates <label> [repetitions] [kernels] (kernels: a part of the kernel names to run, e.g.
-// "batched"; default all). Prints one CSV line per measurement:
+// Usage: blas_candidates <label> [repetitions] [kernels] (kernels: comma-separated parts of the kernel names to run,
+// e.g. "batched" or "batched_sgemm,batched_ssyevd"; default all). Prints one CSV line per measurement:
 //   label,kernel,n,gflops_median,gflops_best
 // over the repetitions (after one warm-up call). The first line (starting with '#') describes the library.
 #include <omp.h>
@@ -215,19 +215,27 @@ void batched_evd(const char* label, const char* kernel, Evd routine, int n, int 
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <label> [repetitions]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <label> [repetitions] [kernels]\n", argv[0]);
     return 2;
   }
   const char* label = argv[1];
   const int reps = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
-  const std::string only = argc > 3 ? argv[3] : "";  // run only the kernels whose name contains this
-  auto wanted = [&](const char* kernel) { return std::string(kernel).find(only) != std::string::npos; };
+  std::vector<std::string> parts;  // run only the kernels whose name contains one of these (all when empty)
+  for (std::string list = argc > 3 ? argv[3] : "", part; !list.empty(); list.erase(0, part.size() + 1)) {
+    part = list.substr(0, list.find(','));
+    if (!part.empty()) parts.push_back(part);
+  }
+  auto wanted = [&](const char* kernel) {
+    return parts.empty() || std::any_of(parts.begin(), parts.end(), [&](const std::string& part) {
+             return std::string(kernel).find(part) != std::string::npos;
+           });
+  };
   std::printf("# %s: %s; %d OpenMP threads\n", label, describe_library().c_str(), omp_get_max_threads());
-  if (wanted("sgemm") && only != "batched")
+  if (wanted("sgemm"))
     for (int n : {128, 256, 512, 1024, 2048}) threaded_sgemm(label, n, reps);
   if (wanted("batched_sgemm"))
     for (int n : {128, 256, 512}) batched_sgemm(label, n, reps);
-  if (wanted("ssyevd") && only != "batched")
+  if (wanted("ssyevd"))
     for (int n : {128, 256, 512, 1024}) threaded_ssyevd(label, n, reps);
   const std::pair<const char*, Evd> batched_evds[] = {
       {"batched_ssyevd", Evd::syevd}, {"batched_ssyevr", Evd::syevr}, {"batched_ssytrd", Evd::sytrd}};

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Measures the host BLAS/LAPACK candidates with perf/blas_candidates.cpp, interleaved so that a noisy machine slows
 # every candidate alike: perf/blas_candidates.sh [rounds] (default 5). KDASH_BLAS_CANDIDATES (labels, space-separated;
-# default all) and KDASH_BLAS_KERNELS (a part of the kernel names, e.g. batched; default all) narrow the run; the raw
-# samples go to $KDASH_BLAS_CANDIDATES_DIR/raw.csv (default build/blas-candidates). Prints, per kernel and size, the
-# median over the
-# rounds of each candidate's in-run median GFLOP/s, the best rate seen in any round, and the spread (max/min - 1) of the
-# in-run medians over the rounds.
+# default all) and KDASH_BLAS_KERNELS (comma-separated parts of the kernel names, e.g. batched; default all) narrow the
+# run; only the selected candidates are built. The raw samples go to $KDASH_BLAS_CANDIDATES_DIR/raw.csv (default
+# build/blas-candidates). Prints, per kernel and size, the median over the rounds of each candidate's in-run median
+# GFLOP/s, the best rate seen in any round, and the spread (max/min - 1) of the in-run medians over the rounds.
 #
 # Kernels: sgemm and ssyevd threaded, and batched (kdash's stacks) with ssyevr and ssytrd beside ssyevd.
 #
@@ -25,20 +24,25 @@ src=$repo/perf/blas_candidates.cpp
 multiarch=$(gcc -print-multiarch)
 cxx=(g++ -O2 -std=c++17 -fopenmp "$src")
 
+selected() { [ -z "${KDASH_BLAS_CANDIDATES:-}" ] || [[ " $KDASH_BLAS_CANDIDATES " == *" $1"* ]]; }
+
 # Debian's BLIS, unpacked (not installed: its libblas.so.3 would join the system's BLAS alternatives).
 blis=$work/blis/usr/lib/$multiarch/blis-openmp
-if [ ! -f "$blis/libblis.so.4" ]; then
-  (cd "$work" && apt-get download libblis4-openmp >/dev/null)
-  dpkg-deb -x "$work"/libblis4-openmp_*.deb "$work/blis"
+if selected blis; then
+  if [ ! -f "$blis/libblis.so.4" ]; then
+    (cd "$work" && apt-get download libblis4-openmp >/dev/null)
+    dpkg-deb -x "$work"/libblis4-openmp_*.deb "$work/blis"
+  fi
+  "${cxx[@]}" -o "$work/bench-blis" "$blis/libblis.so.4" "/usr/lib/$multiarch/lapack/liblapack.so.3" \
+    -Wl,-rpath,"$blis"
 fi
-mkl=$deps/mkl/lib
-[ -f "$mkl/libmkl_core.so" ] || { echo "no MKL in $deps/mkl: run KDASH_BLAS=mkl scripts/bootstrap.sh first" >&2; exit 2; }
-
-"${cxx[@]}" -o "$work/bench-openblas" -lopenblas
-"${cxx[@]}" -o "$work/bench-blis" "$blis/libblis.so.4" "/usr/lib/$multiarch/lapack/liblapack.so.3" \
-  -Wl,-rpath,"$blis"
-"${cxx[@]}" -o "$work/bench-mkl" -L"$mkl" -Wl,--no-as-needed -lmkl_intel_lp64 -lmkl_gnu_thread -lmkl_core \
-  -Wl,--as-needed -Wl,-rpath,"$mkl"
+if selected mkl; then
+  mkl=$deps/mkl/lib
+  [ -f "$mkl/libmkl_core.so" ] || { echo "no MKL in $deps/mkl: run KDASH_BLAS=mkl scripts/bootstrap.sh first" >&2; exit 2; }
+  "${cxx[@]}" -o "$work/bench-mkl" -L"$mkl" -Wl,--no-as-needed -lmkl_intel_lp64 -lmkl_gnu_thread -lmkl_core \
+    -Wl,--as-needed -Wl,-rpath,"$mkl"
+fi
+if selected openblas; then "${cxx[@]}" -o "$work/bench-openblas" -lopenblas; fi
 
 # label binary environment...
 candidates=(
