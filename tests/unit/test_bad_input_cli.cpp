@@ -464,14 +464,17 @@ TEST_F(BadInputCli, BenchPresetsAnnouncingMoreThanTheMachineAreRejectedBeforeAll
   }
 }
 
-// List options: an empty item (a trailing comma was dropped silently), an item given twice, or a block size beyond
-// int are usage errors naming the option and the item.
+// List options: an empty item (a trailing comma was dropped silently), an item given twice (also under another
+// spelling of the same value: `0128` ran block size 128 twice), or a block size beyond int are usage errors naming the
+// option and the item.
 TEST_F(BadInputCli, BenchListOptionsRejectEmptyRepeatedAndOutOfRangeItems) {
   const std::pair<std::string, std::string> cases[] = {
       {"--block-size 128, --solvers evd --modes device", "--block-size: empty item"},
       {"--block-size ,128 --solvers evd --modes device", "--block-size: empty item"},
       {"--block-size 128 --solvers evd,evd --modes device", "--solvers: 'evd' is given twice"},
       {"--block-size 128 --solvers evd --modes device,layerwise,device", "--modes: 'device' is given twice"},
+      {"--block-size 128,256,0128 --solvers evd --modes device",
+       "--block-size: '0128' is given twice in '128,256,0128' (as '128')"},
       {"--block-size 99999999999 --solvers evd --modes device", "from 1 to 2147483647"}};
   for (const auto& [args, named] : cases) {
     SCOPED_TRACE(args);

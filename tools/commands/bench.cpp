@@ -17,21 +17,29 @@
 namespace kdash::tools {
 namespace {
 
-// The items of a comma-separated option value: an empty item (also a leading or trailing comma) or one given twice
-// is a usage error naming the option.
-std::vector<std::string> split_list(const std::string& text, const std::string& option) {
-  std::vector<std::string> out;
+// The items of a comma-separated option value, each parsed by `parse`: an empty item (also a leading or trailing
+// comma), or one that means the same as an earlier item however it is spelt (`128,0128`, `128,+128`), is a usage
+// error naming the option.
+template <class Parse>
+auto parse_list(const std::string& text, const std::string& option, const Parse& parse) {
+  std::vector<decltype(parse(text))> values;
+  std::vector<std::string> items;
   for (std::size_t start = 0;;) {
     const std::size_t comma = text.find(',', start);
     const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (item.empty()) throw UsageError(option + ": empty item in '" + text + "'");
-    for (const auto& seen : out)
-      if (seen == item) throw UsageError(option + ": '" + item + "' is given twice in '" + text + "'");
-    out.push_back(item);
+    const auto value = parse(item);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (values[i] != value) continue;
+      throw UsageError(option + ": '" + item + "' is given twice in '" + text + "'" +
+                       (items[i] == item ? "" : " (as '" + items[i] + "')"));
+    }
+    values.push_back(value);
+    items.push_back(item);
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  return out;
+  return values;
 }
 
 struct BenchArgs {
@@ -51,8 +59,7 @@ struct BenchArgs {
 bench::BenchPlan make_plan(const BenchArgs& a) {
   bench::BenchPlan plan;
   plan.preset = bench::resolve_preset(a.preset, bench::this_machine_memory());
-  plan.block_sizes.clear();
-  for (const auto& s : split_list(a.block_sizes, "--block-size")) {
+  plan.block_sizes = parse_list(a.block_sizes, "--block-size", [](const std::string& s) {
     std::size_t used = 0;
     int b = 0;
     try {
@@ -64,20 +71,15 @@ bench::BenchPlan make_plan(const BenchArgs& a) {
       throw UsageError("--block-size: '" + s + "' is not an integer from 1 to " +
                        std::to_string(std::numeric_limits<int>::max()));
     }
-    plan.block_sizes.push_back(b);
-  }
-  plan.solvers.clear();
-  for (const auto& s : split_list(a.solvers, "--solvers")) {
+    return b;
+  });
+  plan.solvers = parse_list(a.solvers, "--solvers", [](const std::string& s) {
     const auto m = parse_root_method(s);
     if (m == RootMethod::automatic) throw UsageError("--solvers: name the solvers (evd, cn, ndb, cbshv), not auto");
-    plan.solvers.push_back(m);
-  }
-  plan.modes.clear();
-  for (const auto& s : split_list(a.modes, "--modes")) {
-    plan.modes.push_back(parse_stacking_mode(s));
-  }
-  plan.precisions.clear();
-  for (const auto& s : split_list(a.precisions, "--precision")) {
+    return m;
+  });
+  plan.modes = parse_list(a.modes, "--modes", [](const std::string& s) { return parse_stacking_mode(s); });
+  plan.precisions = parse_list(a.precisions, "--precision", [](const std::string& s) {
     Precision p = Precision::fp32;
     try {
       p = parse_precision(s);
@@ -85,8 +87,8 @@ bench::BenchPlan make_plan(const BenchArgs& a) {
       throw UsageError(std::string("--precision: ") + e.what());
     }
     if (p == Precision::fp64) throw UsageError("--precision: fp64 is not benched (accepted: fp32, tf32, fp16, bf16)");
-    plan.precisions.push_back(p);
-  }
+    return p;
+  });
   try {
     plan.scaling = parse_scaling(a.scaling);
   } catch (const std::invalid_argument& e) {
