@@ -90,15 +90,30 @@ foreach(space ${KDASH_REQUIRED_SPACES})
 endforeach()
 message(STATUS "kdash: Kokkos ${KDASH_KOKKOS_VERSION} at ${Kokkos_DIR}; kdash is built for ${KDASH_KOKKOS_SPACES}")
 
-# Host BLAS/LAPACK (always: host-side validation, fp64 fallbacks, host backends). KDASH_BLAS=auto takes oneMKL when
-# scripts/bootstrap.sh installed it into KDASH_DEPS (it does on Intel CPUs), else OpenBLAS (cmake/KDashHostBlas.cmake).
+# Host BLAS/LAPACK (always: host-side validation, fp64 fallbacks, host backends). KDASH_BLAS=auto takes the library
+# scripts/bootstrap.sh chose for this machine (KDASH_DEPS/host-blas: measured, see scripts/choose-host-blas.sh); without
+# that record oneMKL when it is in KDASH_DEPS, else OpenBLAS (cmake/KDashHostBlas.cmake).
 set(KDASH_BLAS "auto" CACHE STRING
-    "Host BLAS/LAPACK: auto (MKL from KDASH_DEPS if bootstrapped, else OpenBLAS), mkl, openblas, blis, or a CMake BLA_VENDOR")
+    "Host BLAS/LAPACK: auto (the bootstrap's choice in KDASH_DEPS), mkl, openblas, blis, or a CMake BLA_VENDOR")
 # Cached, so that a later re-run of CMake from an environment without KDASH_DEPS keeps the library.
 set(KDASH_MKL_DIR ${KDASH_DEPS_DIR}/mkl CACHE PATH "oneMKL as scripts/bootstrap.sh installs it (KDASH_BLAS=auto|mkl)")
+set(KDASH_HOST_BLAS_RECORD ${KDASH_DEPS_DIR}/host-blas CACHE FILEPATH
+    "The host BLAS/LAPACK scripts/bootstrap.sh chose (KDASH_BLAS=auto)")
 set(KDASH_BLAS_RESOLVED ${KDASH_BLAS})
+set(_kdash_blas_how "KDASH_BLAS=${KDASH_BLAS}")
+set(_kdash_recorded_blas "")
+if(EXISTS ${KDASH_HOST_BLAS_RECORD})
+  file(STRINGS ${KDASH_HOST_BLAS_RECORD} _kdash_recorded_blas REGEX "^library=" LIMIT_COUNT 1)
+  string(REPLACE "library=" "" _kdash_recorded_blas "${_kdash_recorded_blas}")
+endif()
 if(KDASH_BLAS STREQUAL "auto")
-  if(EXISTS ${KDASH_MKL_DIR}/.kdash-mkl-ok)
+  if(_kdash_recorded_blas MATCHES "^(mkl|openblas)$")
+    set(KDASH_BLAS_RESOLVED ${_kdash_recorded_blas})
+    set(_kdash_blas_how "KDASH_BLAS=auto: recorded in ${KDASH_HOST_BLAS_RECORD}")
+  elseif(NOT _kdash_recorded_blas STREQUAL "")
+    message(FATAL_ERROR "kdash: ${KDASH_HOST_BLAS_RECORD} names the host BLAS '${_kdash_recorded_blas}'; expected "
+                        "mkl or openblas (rerun scripts/bootstrap.sh, or set KDASH_BLAS)")
+  elseif(EXISTS ${KDASH_MKL_DIR}/.kdash-mkl-ok)
     set(KDASH_BLAS_RESOLVED mkl)
   else()
     set(KDASH_BLAS_RESOLVED openblas)
@@ -116,7 +131,7 @@ if(KDASH_HOST_BLAS_MKL)
   get_filename_component(_kdash_mkl_lib_dir "${_kdash_mkl_core}" DIRECTORY)
   list(APPEND CMAKE_INSTALL_RPATH ${_kdash_mkl_lib_dir})
 endif()
-message(STATUS "kdash: host BLAS/LAPACK ${KDASH_BLAS_RESOLVED} (KDASH_BLAS=${KDASH_BLAS}): ${KDASH_HOST_BLAS_LIBRARY}")
+message(STATUS "kdash: host BLAS/LAPACK ${KDASH_BLAS_RESOLVED} (${_kdash_blas_how}): ${KDASH_HOST_BLAS_LIBRARY}")
 
 find_package(nlohmann_json 3 REQUIRED)
 

@@ -3,9 +3,10 @@
 # is already there. Kokkos / Kokkos Kernels 3.4.01 (the only Kokkos in Debian's archive) are built from Debian's
 # `trilinos` source package with Serial + OpenMP into $KDASH_DEPS (default: <repo>/.deps).
 #
-# Host BLAS/LAPACK (KDASH_BLAS, default auto): on Intel CPUs oneMKL from PyPI's `mkl` wheels, unpacked into
-# $KDASH_DEPS/mkl (Debian 12's OpenBLAS 0.3.21 runs generic kernels on Intel CPUs newer than it); elsewhere, or with
-# KDASH_BLAS=openblas, Debian's OpenBLAS. The measurement behind the choice: perf/results/ (see docs/building.md).
+# Host BLAS/LAPACK (KDASH_BLAS, default auto): auto measures Debian's OpenBLAS against oneMKL from PyPI's `mkl`
+# wheels (unpacked into $KDASH_DEPS/mkl) on this machine and keeps the faster (scripts/choose-host-blas.sh; once per CPU
+# model: a rerun on the same CPU reuses the result). KDASH_BLAS=mkl or openblas takes that library without measuring.
+# The choice is recorded in $KDASH_DEPS/host-blas, which scripts/configure.sh (KDASH_BLAS=auto) follows.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,11 +30,18 @@ packages=(build-essential cmake pkg-config dpkg-dev xz-utils
   libamdhip64-dev) # the HIP runtime (18 MB): the HIP adapters' runtime half is compiled and tested without a GPU
 
 blas=${KDASH_BLAS:-auto}
-if [ "$blas" = auto ]; then
-  # MKL's fast paths are Intel's own; on AMD (and anything else) Debian's OpenBLAS picks the right kernels itself.
-  if grep -q -m1 '^vendor_id[[:space:]]*:[[:space:]]*GenuineIntel' /proc/cpuinfo; then blas=mkl; else blas=openblas; fi
-fi
+blas_chosen_by=KDASH_BLAS
 case $blas in
+  auto)
+    # Which library is faster depends on the CPU (OpenBLAS 0.3.21 runs generic kernels on Intel CPUs newer than it;
+    # oneMKL picks its code paths by vendor), so it is measured once on each CPU model.
+    if blas=$(KDASH_DEPS=$deps "$repo/scripts/choose-host-blas.sh" --recorded); then
+      blas_chosen_by="an earlier measurement on this CPU"
+    else
+      blas=measure
+      packages+=(python3-pip)
+    fi
+    ;;
   mkl) packages+=(python3-pip) ;; # pip downloads the MKL wheels (nothing is pip-installed)
   openblas) ;;
   *) die "KDASH_BLAS=$blas: bootstrap installs auto, mkl or openblas (other libraries: see docs/building.md)" ;;
@@ -229,7 +237,28 @@ PY
   say "oneMKL $mkl_version in $dest"
 }
 
+# --- 5. The host BLAS/LAPACK, recorded in $deps/host-blas ---------------------------------------------------------
+record_blas() { # library, how it was chosen
+  printf 'library=%s\nhow=%s\n' "$1" "$2" >"$deps/host-blas.tmp" && mv "$deps/host-blas.tmp" "$deps/host-blas"
+}
+
 install_kokkos
 install_rocm_headers
-if [ "$blas" = mkl ]; then install_mkl; fi
-say "host BLAS/LAPACK: $blas (scripts/configure.sh picks it up from $deps)"
+case $blas in
+  measure)
+    if (install_mkl); then
+      say "measuring OpenBLAS against oneMKL on this CPU (about half a minute)"
+      KDASH_DEPS=$deps "$repo/scripts/choose-host-blas.sh" | sed 's/^/[bootstrap]   /'
+      blas=$(KDASH_DEPS=$deps "$repo/scripts/choose-host-blas.sh" --recorded) || die "no measured choice in $deps/host-blas"
+      blas_chosen_by="measurement"
+    else
+      # Not recorded as measured: the next bootstrap tries again.
+      say "WARNING: oneMKL could not be installed; using OpenBLAS without measuring"
+      blas=openblas blas_chosen_by="fallback (oneMKL could not be installed)"
+      record_blas "$blas" "$blas_chosen_by"
+    fi
+    ;;
+  mkl) install_mkl ;;
+esac
+[ "$blas_chosen_by" != KDASH_BLAS ] || record_blas "$blas" KDASH_BLAS
+say "host BLAS/LAPACK: $blas, chosen by $blas_chosen_by ($deps/host-blas; scripts/configure.sh follows it)"
