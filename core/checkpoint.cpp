@@ -4,6 +4,7 @@
 #include "kdash/config_json.hpp"
 #include "kdash/impl/optimizer_state.hpp"
 #include "kdash/io/checksum.hpp"
+#include "kdash/io/json_nesting.hpp"
 #include "kdash/io/output_set.hpp"
 #include "kdash/version.hpp"
 
@@ -171,8 +172,13 @@ Parsed parse(const std::string& path, std::string bytes) {
   }
   if (reserved != 0) fail(path, "has non-zero reserved preamble bytes (" + std::to_string(reserved) + ")");
   Reader r(path, b.data() + kPreambleBytes, payload);
+  const std::string header = r.string();
+  if (io::json_nesting(header) > io::kMaxJsonNesting) {
+    fail(path, "malformed header: arrays or objects nested more than " + std::to_string(io::kMaxJsonNesting) +
+                   " levels deep");
+  }
   try {
-    out.header = json::parse(r.string());
+    out.header = json::parse(header);
   } catch (const json::exception& e) {
     fail(path, std::string("malformed header: ") + e.what());
   }

@@ -1,5 +1,7 @@
 #include "kdash/config_json.hpp"
 
+#include "kdash/io/json_nesting.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -169,6 +171,10 @@ json to_json_object(const Config& c) {
 // Parses `text`, rejecting a key given twice in one object; an nlohmann error while a key's value is being read
 // (a number overflow such as 1e400, a syntax error) names that key.
 json parse_strict(const std::string& text) {
+  if (io::json_nesting(text) > io::kMaxJsonNesting) {
+    throw std::invalid_argument("config has arrays or objects nested more than " + std::to_string(io::kMaxJsonNesting) +
+                                " levels deep");
+  }
   std::vector<std::set<std::string>> keys;  // per open object
   std::string pending;                      // the key whose value is being read
   const json::parser_callback_t check = [&](int, json::parse_event_t event, json& parsed) {

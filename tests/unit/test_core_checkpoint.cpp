@@ -265,18 +265,24 @@ std::string seal(std::string b) {
   return b;
 }
 
-// The checkpoint with its JSON header edited by `edit`.
-template <class Edit>
-std::string with_header(const std::string& b, Edit edit) {
+std::string header_text(const std::string& b) { return b.substr(40, field_at<std::uint64_t>(b, 32)); }
+
+// The checkpoint with its JSON header replaced by `text`.
+std::string with_header_text(const std::string& b, const std::string& text) {
   const auto len = field_at<std::uint64_t>(b, 32);
-  nlohmann::json h = nlohmann::json::parse(b.substr(40, len));
-  edit(h);
-  const std::string text = h.dump();
   std::string out = b.substr(0, 32);
   out.append(reinterpret_cast<const char*>(&len), 8);
   set_field<std::uint64_t>(out, 32, text.size());
   out += text + b.substr(40 + len);
   return seal(out);
+}
+
+// The checkpoint with its JSON header edited by `edit`.
+template <class Edit>
+std::string with_header(const std::string& b, Edit edit) {
+  nlohmann::json h = nlohmann::json::parse(header_text(b));
+  edit(h);
+  return with_header_text(b, h.dump());
 }
 
 // The checkpoint with the int64 values of record `key` replaced.
@@ -312,6 +318,12 @@ TYPED_TEST(CoreCheckpoint, OutOfRangeCountersAndReservedBytesAreRejected) {
   rejected("root_calls", with_header(bytes, [](nlohmann::json& j) { j["root_calls"] = 2.5; }), "root_calls");
   rejected("huge_root_calls", with_header(bytes, [](nlohmann::json& j) { j["root_calls"] = UINT64_MAX; }),
            "root_calls");
+  // A header nested beyond kdash::io::kMaxJsonNesting is rejected before parsing: 10^6 levels in the step field used
+  // to overflow the stack when the error message showed the value (nlohmann's dump() recurses per level).
+  const std::size_t deep = 1000000;
+  std::string nested_step = header_text(with_header(bytes, [](nlohmann::json& j) { j["step"] = "placeholder"; }));
+  nested_step.replace(nested_step.find("\"placeholder\""), 13, std::string(deep, '[') + std::string(deep, ']'));
+  rejected("deep_step", with_header_text(bytes, nested_step), "malformed header: arrays or objects nested more than");
   // Failure and skip counters: 0 <= consecutive <= total <= step, 0 <= skipped <= step.
   rejected("negative_failures", with_counters(bytes, "w1#0/L_failures", {-1, 0}), "w1#0/L_failures");
   rejected("consecutive_above_total", with_counters(bytes, "w1#0/L_failures", {2, 1}), "w1#0/L_failures");

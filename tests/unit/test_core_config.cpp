@@ -171,6 +171,17 @@ TEST(CoreConfig, JsonEdgeValuesAreConfigErrorsNamingTheKey) {
   expect_error_naming([] { kdash::config_from_json(R"({"seed": 1.5})"); }, "seed");
 }
 
+// Nesting beyond kdash::io::kMaxJsonNesting is rejected before parsing: 10^6 nested arrays (2 MB) used to overflow the
+// stack in the error message, whose dump() of the value recurses once per level.
+TEST(CoreConfig, DeeplyNestedJsonIsAnErrorNotAStackOverflow) {
+  const auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  expect_error_naming([&] { kdash::config_from_json(nested(1000000)); }, "more than 100 levels deep");
+  expect_error_naming([&] { kdash::config_from_json(R"({"lr": )" + nested(1000000) + "}"); }, "100 levels");
+  // Within the limit the usual messages, value included.
+  expect_error_naming([&] { kdash::config_from_json(nested(100)); }, "config must be a JSON object, got [[[");
+  expect_error_naming([&] { kdash::config_from_json(R"({"lr": )" + nested(99) + "}"); }, "lr");
+}
+
 // The options that buy accuracy with time and memory are bounded; the message names the option and the limit.
 TEST(CoreConfig, CostOptionsHaveUpperBounds) {
   auto with = [](auto mutate) {
