@@ -370,6 +370,8 @@ TEST_F(ReplayBadInput, ConfigErrorsNameTheKey) {
       {R"({"seed": -1})", "seed"},
       {R"({"block_size": 1e400})", "block_size"},
       {R"({"lr": 1, "lr": 2})", "lr"},
+      // 10^6 nested arrays crashed the error message (a stack overflow in nlohmann's dump()).
+      {R"({"lr": )" + std::string(1000000, '[') + std::string(1000000, ']') + "}", "more than 100 levels deep"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.json);
@@ -459,6 +461,25 @@ TEST_F(BadInputCli, BenchPresetsAnnouncingMoreThanTheMachineAreRejectedBeforeAll
     SCOPED_TRACE(text);
     write_bytes(path("preset.json"), text);
     const Outcome o = run("bench --preset " + arg("preset.json") + " --block-size 128 --solvers evd --modes device");
+    expect_failure(o, 2, {arg("preset.json"), detail});
+    EXPECT_EQ(o.err.find("calibration"), std::string::npos) << o.err;
+  }
+}
+
+// A preset nested 10^6 levels deep (it crashed with a stack overflow while the error message showed the value), or
+// with an empty or repeated parameter name (the optimizer's error came after the calibration, naming neither the file
+// nor the entry): an input error naming the file, before the calibration.
+TEST_F(BadInputCli, BenchPresetsTooDeepOrWithBadNamesAreRejectedBeforeTheCalibration) {
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"params": [{"shape": )" + std::string(1000000, '[') + std::string(1000000, ']') + "}]}",
+       "nested more than 100 levels deep"},
+      {R"({"params": [{"name": "w", "shape": [4, 4]}, {"name": "w", "shape": [4]}]})",
+       "params[1]: the name 'w' is already that of params[0]"},
+      {R"({"params": [{"name": "", "shape": [4, 4]}]})", "params[0]: \"name\" must not be empty"}};
+  for (const auto& [text, detail] : cases) {
+    SCOPED_TRACE(text.substr(0, 60));
+    write_bytes(path("preset.json"), text);
+    const Outcome o = run("bench --preset " + arg("preset.json") + " --block-size 4 --solvers evd --modes device");
     expect_failure(o, 2, {arg("preset.json"), detail});
     EXPECT_EQ(o.err.find("calibration"), std::string::npos) << o.err;
   }

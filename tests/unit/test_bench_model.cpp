@@ -14,7 +14,7 @@ namespace kb = kdash::tools::bench;
 namespace {
 
 // The error parse_preset_json gives for `text` read from "f.json", or "no error".
-std::string message(const char* text, const kb::MemoryBudget& budget = {}) {
+std::string message(const std::string& text, const kb::MemoryBudget& budget = {}) {
   try {
     kb::parse_preset_json(text, "f.json", budget);
   } catch (const std::invalid_argument& e) {
@@ -82,6 +82,8 @@ TEST(BenchPresets, JsonFilesDefineParamsOrALlamaShapeAndErrorsNameTheField) {
   EXPECT_NE(message(R"({"params": [{"shape": [0, 3]}]})").find("params[0].shape[0]"), std::string::npos);
   EXPECT_NE(message(R"({"llama": {"layers": 1}})").find("width"), std::string::npos);
   EXPECT_NE(message("{not json").find("not valid JSON"), std::string::npos);
+  // A number beyond double is nlohmann's out_of_range, not a parse_error: it escaped as an unnamed error (exit 1).
+  EXPECT_NE(message(R"({"params": [{"shape": [1e400]}]})").find("preset 'f.json': not valid JSON"), std::string::npos);
   EXPECT_NE(message(R"({"params": []})").find("non-empty"), std::string::npos);
   // Names and descriptions are strings, and a misspelt key is an error rather than ignored.
   EXPECT_NE(message(R"({"name": 5, "params": [{"shape": [4]}]})").find("preset 'f.json': \"name\" must be a string"),
@@ -102,6 +104,31 @@ TEST(BenchPresets, JsonFilesDefineParamsOrALlamaShapeAndErrorsNameTheField) {
                 .description,
             "d");
   EXPECT_THROW(kb::resolve_preset("/nonexistent/preset.json"), std::invalid_argument);
+  // The optimizer's rules for names are checked here, so that the error names the file and the entry (before, the
+  // calibration ran first and the optimizer's message named neither).
+  EXPECT_NE(message(R"({"params": [{"name": "", "shape": [4]}]})").find("params[0]: \"name\" must not be empty"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"params": [{"name": "w", "shape": [4]}, {"shape": [2]}, {"name": "w", "shape": [4]}]})")
+                .find("params[2]: the name 'w' is already that of params[0]"),
+            std::string::npos);
+  EXPECT_NE(message(R"({"params": [{"shape": [4]}, {"name": "param0", "shape": [4]}]})").find("params[0]"),
+            std::string::npos);
+}
+
+// Deeply nested JSON is rejected before it is parsed: a nested array where a dimension belongs used to crash the
+// error message (nlohmann's dump() recurses once per level), 10^6 levels in a 2 MB file.
+TEST(BenchPresets, NestingBeyondTheLimitIsAnErrorNotAStackOverflow) {
+  const auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  const std::string deep_dim = message(R"({"params": [{"shape": )" + nested(1000000) + "}]}");
+  EXPECT_NE(deep_dim.find("preset 'f.json': arrays or objects nested more than 100 levels deep"), std::string::npos)
+      << deep_dim;
+  const std::string deep_name = message(R"({"name": )" + nested(1000000) + R"(, "params": [{"shape": [4]}]})");
+  EXPECT_NE(deep_name.find("nested more than 100 levels deep"), std::string::npos) << deep_name;
+  // At the limit (4 levels down to the shape array, then 96) the usual checks run, and their messages show the value.
+  const std::string at_limit = message(R"({"params": [{"shape": [)" + nested(96) + "]}]}");
+  EXPECT_NE(at_limit.find("params[0].shape[0] must be an integer from 1 to"), std::string::npos) << at_limit;
+  EXPECT_NE(message(R"({"params": [{"shape": [)" + nested(97) + "]}]}").find("nested more than 100"),
+            std::string::npos);
 }
 
 TEST(BenchPresets, ShapesBeyondTheirRangeOrTheMachinesMemoryAreRejectedBeforeAllocating) {

@@ -1,11 +1,14 @@
 #include "bench/model_preset.hpp"
 
+#include <kdash/io/json_nesting.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <climits>
 #include <fstream>
 #include <initializer_list>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -142,10 +145,14 @@ void only_known_keys(const nlohmann::json& j, std::initializer_list<const char*>
 
 ModelPreset parse_preset_json(const std::string& text, const std::string& origin, const MemoryBudget& budget) {
   const std::string file = "preset '" + origin + "'";
+  if (kdash::io::json_nesting(text) > kdash::io::kMaxJsonNesting) {
+    throw std::invalid_argument(file + ": arrays or objects nested more than " +
+                                std::to_string(kdash::io::kMaxJsonNesting) + " levels deep");
+  }
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax errors, and numbers beyond double (1e400)
     throw std::invalid_argument(file + ": not valid JSON: " + e.what());
   }
   if (!j.is_object()) throw std::invalid_argument(file + ": expected a JSON object");
@@ -181,6 +188,7 @@ ModelPreset parse_preset_json(const std::string& text, const std::string& origin
   m.description = description;
   std::int64_t elements = 0, largest_count = 0;
   std::string largest;
+  std::map<std::string, std::size_t> index_of_name;
   for (std::size_t i = 0; i < params.size(); ++i) {
     const auto& p = params[i];
     const std::string where = file + ": params[" + std::to_string(i) + "]";
@@ -190,6 +198,13 @@ ModelPreset parse_preset_json(const std::string& text, const std::string& origin
     only_known_keys(p, {"name", "shape"}, where);
     ParamShape ps;
     ps.name = optional_string(p, "name", "param" + std::to_string(i), where);
+    // The optimizer needs distinct, non-empty names: found here, the error names the file before the calibration.
+    if (ps.name.empty()) throw std::invalid_argument(where + ": \"name\" must not be empty");
+    const auto [earlier, is_new] = index_of_name.emplace(ps.name, i);
+    if (!is_new) {
+      throw std::invalid_argument(where + ": the name '" + ps.name + "' is already that of params[" +
+                                  std::to_string(earlier->second) + "]");
+    }
     std::int64_t count = 1;
     for (const auto& d : p["shape"]) {
       ps.shape.push_back(positive_dim(d, where + ".shape[" + std::to_string(ps.shape.size()) + "]", INT64_MAX));

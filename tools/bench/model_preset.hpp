@@ -44,8 +44,9 @@ ModelPreset builtin_preset(const std::string& name, const MemoryBudget& budget =
 //   {"name": "mine", "params": [{"name": "w1", "shape": [512, 256]}, {"name": "b1", "shape": [512]}]}
 //   {"name": "mine", "llama": {"layers": 4, "width": 512, "hidden": 1408, "vocab": 4096}}
 // `origin` names the source in error messages (quoted there) and is the default name. Throws std::invalid_argument on
-// malformed input: a dimension outside [1, 2^63) (Llama fields: [1, 2^31)), an element count beyond 64 bits, or a
-// preset whose parameters and gradients cannot fit into `budget` (memory_budget.hpp).
+// malformed input: nesting deeper than kdash::io::kMaxJsonNesting, an unknown key, a dimension outside [1, 2^63)
+// (Llama fields: [1, 2^31)), an element count beyond 64 bits, an empty or repeated parameter name, or a preset whose
+// parameters and gradients cannot fit into `budget` (memory_budget.hpp).
 ModelPreset parse_preset_json(const std::string& text, const std::string& origin, const MemoryBudget& budget = {});
 // `--preset` argument: a built-in name, or a path ending in .json read with parse_preset_json.
 ModelPreset resolve_preset(const std::string& name_or_path, const MemoryBudget& budget = {});
