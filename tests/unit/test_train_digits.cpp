@@ -6,8 +6,13 @@
 #include <gtest/gtest.h>
 #include <Kokkos_Core.hpp>
 
+#include "temp_directory.hpp"
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
@@ -29,6 +34,66 @@ TEST(TrainDigits, LoadsTheUciDigits) {
   EXPECT_EQ(*std::max_element(d.x.begin(), d.x.end()), 1.0f);  // 16 / 16
   EXPECT_EQ(std::set<int>(d.y.begin(), d.y.end()).size(), 10u);
   EXPECT_THROW(kt::load_digits("/nonexistent/digits.csv.gz"), std::runtime_error);
+}
+
+// A data file is untrusted input: every defect is an error naming the file and the line, never a silently different
+// data set. Plain files (zlib reads them as they are) except for the truncated stream.
+TEST(TrainDigits, DefectiveFilesAreErrorsNamingTheFileAndLine) {
+  const auto dir = kdash::testing::fresh_test_directory("kdash_digits");
+  auto row = [](const std::string& first, const std::string& label) {
+    std::string r = first;
+    for (int j = 1; j < 64; ++j) r += ",3";
+    return r + "," + label;
+  };
+  auto load = [&](const std::string& name, const std::string& bytes) {
+    const std::string path = (dir / name).string();
+    std::ofstream(path, std::ios::binary) << bytes;
+    return kt::load_digits(path);
+  };
+  auto error_of = [&](const std::string& name, const std::string& bytes) -> std::string {
+    try {
+      load(name, bytes);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  // Rows with CRLF endings and a last line without a newline load as they are.
+  const auto ok = load("ok.csv", row("16", "7") + "\r\n\n" + row("0", "0"));
+  ASSERT_EQ(ok.size(), 2);
+  EXPECT_EQ(ok.y, (std::vector<int>{7, 0}));
+  EXPECT_EQ(ok.x[0], 1.0f);
+
+  const std::pair<std::string, std::string> cases[] = {
+      {row("1", "1") + "\n" + row("1", "1").substr(2) + "\n", "line 2: expected 65 values, found 64"},
+      {row("1", "1") + ",\n", "line 1: '' is not a number"},
+      {row(std::string("5\0", 2), "1") + "\n", "line 1: '5"},  // the NUL byte used to end the cell: '5' was read
+      {row("17", "1") + "\n", "line 1: pixel 0 is 17.000000, outside 0..16"},
+      {row("-1", "1") + "\n", "pixel 0 is -1.000000"},
+      {row("1", "10") + "\n", "label 10.000000 not in 0..9"},
+      {row("1", "2.5") + "\n", "label 2.500000 not in 0..9"},
+      {row("1", "nan") + "\n", "'nan' is not a number"},
+      {std::string(70000, '1') + "\n", "line 1: longer than 65536 bytes"},
+  };
+  for (std::size_t i = 0; i < std::size(cases); ++i) {
+    SCOPED_TRACE(cases[i].second);
+    const std::string name = "bad" + std::to_string(i) + ".csv";
+    const std::string e = error_of(name, cases[i].first);
+    EXPECT_NE(e.find("digits data set '" + (dir / name).string() + "'"), std::string::npos) << e;
+    EXPECT_NE(e.find(cases[i].second), std::string::npos) << e;
+  }
+  // One physical line of 4095 bytes ending in a comma, then a second row on the same line: the reader's 4095-byte
+  // chunks used to make two valid rows of it.
+  std::string first = row("1", "1") + ",";
+  first = std::string(4095 - first.size(), '0') + first;
+  ASSERT_EQ(first.size(), 4095u);
+  EXPECT_NE(error_of("joined.csv", first + row("1", "2") + "\n").find("line 1: expected 65 values, found 130"),
+            std::string::npos);
+  // The real data set cut in half: a truncated compressed stream.
+  std::ifstream in(digits_path(), std::ios::binary);
+  const std::string gz((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(error_of("truncated.csv.gz", gz.substr(0, gz.size() / 2)).find("decompression failed"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(TrainDigits, SplitIsSeededAndPartitionsTheSamples) {

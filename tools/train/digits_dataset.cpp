@@ -6,48 +6,90 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace kdash::tools::train {
+
+namespace {
+
+// A digits row is about 200 bytes; a line far longer is not one (and is not buffered without bound).
+constexpr std::size_t kMaxLineBytes = 1 << 16;
+
+// The comma-separated cells of `line`, each a finite number: a trailing comma is an empty cell, and a cell is a number
+// only if strtod reads all of it (an embedded NUL byte used to end the cell early, silently).
+template <class Fail>
+std::vector<double> numbers_of(const std::string& line, const Fail& fail) {
+  std::vector<double> values;
+  for (std::size_t start = 0;;) {
+    const std::size_t comma = line.find(',', start);
+    const std::string cell = line.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    char* end = nullptr;
+    const double v = std::strtod(cell.c_str(), &end);
+    if (cell.empty() || end != cell.c_str() + cell.size() || !std::isfinite(v)) {
+      fail("'" + cell + "' is not a number");
+    }
+    values.push_back(v);
+    if (comma == std::string::npos) return values;
+    start = comma + 1;
+  }
+}
+
+}  // namespace
 
 Dataset load_digits(const std::string& path, int features) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) throw std::runtime_error("digits data set '" + path + "' cannot be opened (see data/digits/LICENSE.md)");
   Dataset d;
   d.features = features;
-  std::string line;
-  char buf[4096];
   int line_no = 0;
   auto fail = [&](const std::string& why) {
     gzclose(file);
     throw std::runtime_error("digits data set '" + path + "', line " + std::to_string(line_no) + ": " + why);
   };
-  while (gzgets(file, buf, sizeof buf) != nullptr) {
-    line = buf;
+  auto add_row = [&](std::string line) {
     ++line_no;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    if (line.empty()) continue;
-    std::stringstream in(line);
-    std::string cell;
-    std::vector<double> values;
-    while (std::getline(in, cell, ',')) {
-      char* end = nullptr;
-      const double v = std::strtod(cell.c_str(), &end);
-      if (cell.empty() || *end != '\0' || !std::isfinite(v)) fail("'" + cell + "' is not a number");
-      values.push_back(v);
-    }
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) return;
+    const std::vector<double> values = numbers_of(line, fail);
     if (int(values.size()) != features + 1) {
       fail("expected " + std::to_string(features + 1) + " values, found " + std::to_string(values.size()));
     }
     const double label = values.back();
     if (label != std::floor(label) || label < 0 || label > 9) fail("label " + std::to_string(label) + " not in 0..9");
-    for (int j = 0; j < features; ++j) d.x.push_back(static_cast<float>(values[j] / 16.0));
+    for (int j = 0; j < features; ++j) {
+      if (!(values[j] >= 0 && values[j] <= 16)) {
+        fail("pixel " + std::to_string(j) + " is " + std::to_string(values[j]) + ", outside 0..16");
+      }
+      d.x.push_back(static_cast<float>(values[j] / 16.0));
+    }
     d.y.push_back(static_cast<int>(label));
+  };
+  // Whole lines, however gzread splits them: a line longer than a read used to become two rows.
+  std::string line;
+  char buf[1 << 14];
+  for (int got; (got = gzread(file, buf, sizeof buf)) != 0;) {
+    if (got < 0) {
+      int err = 0;
+      fail(std::string("decompression failed: ") + gzerror(file, &err));
+    }
+    for (int i = 0; i < got; ++i) {
+      if (buf[i] == '\n') {
+        add_row(line);
+        line.clear();
+      } else if (line.size() == kMaxLineBytes) {
+        ++line_no;
+        fail("longer than " + std::to_string(kMaxLineBytes) + " bytes");
+      } else {
+        line += buf[i];
+      }
+    }
   }
   int err = 0;
-  const char* msg = gzerror(file, &err);
+  const char* msg = gzerror(file, &err);  // a truncated stream ends without an error from gzread
   if (err != Z_OK && err != Z_STREAM_END) fail(std::string("decompression failed: ") + msg);
+  if (!line.empty()) add_row(line);
   gzclose(file);
   if (d.y.empty()) throw std::runtime_error("digits data set '" + path + "' holds no samples");
   return d;

@@ -15,8 +15,10 @@ struct Dataset {
   int size() const { return static_cast<int>(y.size()); }
 };
 
-// Parses a gzip-compressed CSV of `features` pixel columns followed by the label. Throws std::runtime_error naming
-// the file and line for a missing file, a short row, a non-number or a label outside 0..9.
+// Parses a gzip-compressed (or plain) CSV of `features` pixel columns in 0..16 followed by the label. Throws
+// std::runtime_error naming the file and line for a missing file, a line with another number of values, a cell that
+// is not wholly a finite number (an empty cell, also after a trailing comma; an embedded NUL byte), a pixel outside
+// 0..16, a label outside 0..9, a line longer than 64 KiB, or a damaged or truncated compressed stream.
 Dataset load_digits(const std::string& path, int features = 64);
 
 // The default location: $KDASH_DIGITS, else data/digits/digits.csv.gz under the working directory, else under the
