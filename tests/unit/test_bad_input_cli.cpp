@@ -447,42 +447,43 @@ TEST_F(BadInputCli, TrainSeedTargetAndHiddenAreCheckedBeforeTraining) {
 
 // ---- kdash bench --------------------------------------------------------------------------------------------------
 
+class BenchPresetBadInput : public BadInputCli {
+ protected:
+  // `kdash bench` on a preset file holding `text` fails with an input error naming the file and `detail`, before the
+  // calibration.
+  void expect_rejected_before_calibration(const std::string& text, const std::string& detail) {
+    SCOPED_TRACE(text.substr(0, 80));
+    write_bytes(path("preset.json"), text);
+    const Outcome o = run("bench --preset " + arg("preset.json") + " --block-size 128 --solvers evd --modes device");
+    expect_failure(o, 2, {arg("preset.json"), detail});
+    EXPECT_EQ(o.err.find("calibration"), std::string::npos) << o.err;
+  }
+};
+
 // A preset of a few bytes that announces terabytes (a mistyped shape, a Llama shape with billions of layers), an
 // element count beyond 64 bits, or a Llama field beyond int: an input error naming the file, before the calibration
 // and within the memory budget (the Llama list alone would have taken 5 TB to build).
-TEST_F(BadInputCli, BenchPresetsAnnouncingMoreThanTheMachineAreRejectedBeforeAllocating) {
+TEST_F(BenchPresetBadInput, AnnouncingMoreThanTheMachineIsRejectedBeforeAllocating) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"llama": {"layers": 2147483647, "width": 1, "hidden": 1, "vocab": 1}})", "need"},
       {R"({"llama": {"layers": 2147483647, "width": 64, "hidden": 64, "vocab": 64}})", "TiB"},
       {R"({"params": [{"name": "typo", "shape": [40960000, 40960]}]})", "'typo' (40960000x40960)"},
       {R"({"params": [{"shape": [3, 4294967296, 4294967296]}]})", "overflows"},
       {R"({"llama": {"layers": 1, "width": 4294967297, "hidden": 8, "vocab": 8}})", "llama.width"}};
-  for (const auto& [text, detail] : cases) {
-    SCOPED_TRACE(text);
-    write_bytes(path("preset.json"), text);
-    const Outcome o = run("bench --preset " + arg("preset.json") + " --block-size 128 --solvers evd --modes device");
-    expect_failure(o, 2, {arg("preset.json"), detail});
-    EXPECT_EQ(o.err.find("calibration"), std::string::npos) << o.err;
-  }
+  for (const auto& [text, detail] : cases) expect_rejected_before_calibration(text, detail);
 }
 
 // A preset nested 10^6 levels deep (it crashed with a stack overflow while the error message showed the value), or
 // with an empty or repeated parameter name (the optimizer's error came after the calibration, naming neither the file
 // nor the entry): an input error naming the file, before the calibration.
-TEST_F(BadInputCli, BenchPresetsTooDeepOrWithBadNamesAreRejectedBeforeTheCalibration) {
+TEST_F(BenchPresetBadInput, TooDeepOrWithBadNamesIsRejectedBeforeTheCalibration) {
   const std::pair<std::string, std::string> cases[] = {
       {R"({"params": [{"shape": )" + std::string(1000000, '[') + std::string(1000000, ']') + "}]}",
        "nested more than 100 levels deep"},
       {R"({"params": [{"name": "w", "shape": [4, 4]}, {"name": "w", "shape": [4]}]})",
        "params[1]: the name 'w' is already that of params[0]"},
       {R"({"params": [{"name": "", "shape": [4, 4]}]})", "params[0]: \"name\" must not be empty"}};
-  for (const auto& [text, detail] : cases) {
-    SCOPED_TRACE(text.substr(0, 60));
-    write_bytes(path("preset.json"), text);
-    const Outcome o = run("bench --preset " + arg("preset.json") + " --block-size 4 --solvers evd --modes device");
-    expect_failure(o, 2, {arg("preset.json"), detail});
-    EXPECT_EQ(o.err.find("calibration"), std::string::npos) << o.err;
-  }
+  for (const auto& [text, detail] : cases) expect_rejected_before_calibration(text, detail);
 }
 
 // List options: an empty item (a trailing comma was dropped silently), an item given twice (also under another
