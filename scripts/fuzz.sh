@@ -5,7 +5,7 @@
 # Prints each target's execution count; an input that crashes, leaks, allocates more than 256 MiB or runs longer than
 # 10 s is saved under build/fuzz/findings/<target>/ (emptied at the start of each run) and the script exits 1.
 # Usage: scripts/fuzz.sh [seconds per target (default 60)] [target...]   targets: npy config_json checkpoint
-#   bench_preset
+#   bench_preset digits
 #   KDASH_FUZZ_KEEP_GOING=1: keep fuzzing after a finding (libFuzzer's fork mode), to collect several at once.
 #   KDASH_FUZZ_ARGS: extra libFuzzer options, e.g. "-max_len=8192".
 set -euo pipefail
@@ -30,7 +30,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # One quiet OpenMP thread: the fuzz targets run on the default space.
 export OMP_NUM_THREADS=1 OMP_PROC_BIND=false OMP_WAIT_POLICY=passive
-# Tools on: the bench preset reader is in the tool's support library (only the fuzz targets are built).
+# Tools on: the bench preset and digits readers are in the tool's support library (only the fuzz targets are built).
 KDASH_CMAKE_ARGS="-DCMAKE_CXX_COMPILER=$clang -DCMAKE_BUILD_TYPE=Debug \
   -DKDASH_FUZZ_WITH_LIBFUZZER=ON -DKDASH_ENABLE_BENCHMARKS=OFF -DKDASH_ENABLE_EXAMPLES=OFF -DKDASH_ENABLE_TOOLS=ON \
   ${KDASH_CMAKE_ARGS:-}" \
