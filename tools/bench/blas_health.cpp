@@ -54,7 +54,7 @@ std::string isa_name(VectorIsa isa) {
 // What to do about a slow host BLAS, for the library in use.
 std::string advice(const BlasCheckInput& in, VectorIsa cpu) {
   const std::string rebuild =
-      "rebuild with oneMKL (scripts/bootstrap.sh installs it on Intel CPUs and scripts/configure.sh picks it up; "
+      "rebuild with oneMKL (KDASH_BLAS=mkl scripts/bootstrap.sh, then KDASH_BLAS=mkl scripts/configure.sh <tree>; "
       "or cmake -DKDASH_BLAS=mkl, docs/building.md)";
   if (in.library == "OpenBLAS") {
     const std::string core = cpu == VectorIsa::avx512 ? "SkylakeX" : "Haswell";
